@@ -1,0 +1,105 @@
+// One actor per miner UID: owns the miner's target, sends it queries through the MinerTransport, and keeps
+// its availability from REAL answers (answered / asked over a sliding window), not from /availability pings.
+import { Deferred, Effect, FiberSet, Ref, Semaphore } from "effect"
+import type { Scope } from "effect"
+import type { InferenceReply, InferenceRequest, MinerError, MinerTarget, MinerTransport } from "../src/miners/Transport.ts"
+import * as Actor from "./internal/Actor.ts"
+
+/** Ask the miner one inference request; the reply slot receives the answer or the typed MinerError. */
+export class Query {
+  readonly _tag = "Query"
+  constructor(
+    readonly request: InferenceRequest,
+    readonly timeoutMs: number,
+    readonly reply: Deferred.Deferred<InferenceReply, MinerError>
+  ) {}
+}
+/** Probe GET /availability (does not count toward the answer window). */
+export class Probe {
+  readonly _tag = "Probe"
+  constructor(readonly timeoutMs: number) {}
+}
+export type Msg = Query | Probe
+
+export interface Stats {
+  readonly asked: number
+  readonly answered: number
+  /** Outcomes of the last `window` queries, newest last (true = valid answer). */
+  readonly recent: ReadonlyArray<boolean>
+  readonly lastAnswerAt: number | null
+  readonly lastProbeOk: boolean | null
+}
+
+export interface MinerSession {
+  readonly uid: number
+  readonly target: MinerTarget
+  readonly ref: Actor.ActorRef<Msg>
+  readonly stats: Effect.Effect<Stats>
+  /** Answered / asked over the recent window; 1 before the first query (no evidence against it). */
+  readonly availability: Effect.Effect<number>
+  /** Sends one query and waits for its outcome (the transport enforces the deadline). */
+  readonly query: (request: InferenceRequest, timeoutMs: number) => Effect.Effect<InferenceReply, MinerError | Actor.AskTimeout | Actor.MailboxClosed>
+}
+
+export interface Options {
+  readonly window?: number
+  /** Queries in flight to this miner at once (each reply is still measured individually). */
+  readonly maxInFlight?: number
+  readonly mailbox?: number
+  readonly now: () => number
+}
+
+export const availabilityOf = (s: Stats): number =>
+  s.recent.length === 0 ? 1 : s.recent.filter((x) => x).length / s.recent.length
+
+export const make = (
+  target: MinerTarget,
+  transport: MinerTransport,
+  options: Options
+): Effect.Effect<MinerSession, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const window = options.window ?? 50
+    const stats = yield* Ref.make<Stats>({ asked: 0, answered: 0, recent: [], lastAnswerAt: null, lastProbeOk: null })
+    const inFlight = yield* Semaphore.make(options.maxInFlight ?? 4)
+    const running = yield* FiberSet.make<void, never>()
+    const record = (ok: boolean) =>
+      Ref.update(stats, (s) => ({
+        asked: s.asked + 1,
+        answered: s.answered + (ok ? 1 : 0),
+        recent: [...s.recent, ok].slice(-window),
+        lastAnswerAt: ok ? options.now() : s.lastAnswerAt,
+        lastProbeOk: s.lastProbeOk
+      }))
+
+    const handle = (msg: Msg): Effect.Effect<void> => {
+      if (msg._tag === "Probe") {
+        return transport.availability(target, msg.timeoutMs).pipe(
+          Effect.result,
+          Effect.flatMap((r) => Ref.update(stats, (s) => ({ ...s, lastProbeOk: r._tag === "Success" ? r.success : false })))
+        )
+      }
+      // Each query runs in its own fiber (bounded per miner) so a slow miner answer never blocks the mailbox.
+      const run = transport.query(target, msg.request, msg.timeoutMs).pipe(
+        Effect.exit,
+        Effect.tap((exit) => record(exit._tag === "Success")),
+        Effect.flatMap((exit) => Deferred.done(msg.reply, exit)),
+        inFlight.withPermits(1)
+      )
+      return FiberSet.run(running, run).pipe(Effect.asVoid)
+    }
+
+    const ref = yield* Actor.make<Msg, never, never>(
+      { name: `miner-${target.uid}`, capacity: options.mailbox ?? 64 },
+      handle
+    )
+    return {
+      uid: target.uid,
+      target,
+      ref,
+      stats: Ref.get(stats),
+      availability: Ref.get(stats).pipe(Effect.map(availabilityOf)),
+      query: (request: InferenceRequest, timeoutMs: number) =>
+        // the ask deadline is the transport deadline plus a margin for queueing in the mailbox
+        Actor.ask(ref, (reply: Deferred.Deferred<InferenceReply, MinerError>) => new Query(request, timeoutMs, reply), timeoutMs + 5_000)
+    }
+  }).pipe(Effect.annotateLogs({ uid: target.uid, hotkey: target.hotkey }))

@@ -1,0 +1,279 @@
+// All configuration, decoded by ONE Effect Schema from (highest first) CLI flags, environment, a .env file,
+// and defaults. A bad value fails at start with a message naming the key, the value and what is allowed.
+// Names follow the reference validator where it has them (NETUID, SUBTENSOR_NETWORK, ...).
+import { existsSync, readFileSync } from "node:fs"
+import { homedir } from "node:os"
+import { join, resolve } from "node:path"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
+
+const intBetween = (minimum: number, maximum: number) =>
+  Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum, maximum })))
+const numBetween = (minimum: number, maximum: number) =>
+  Schema.NumberFromString.pipe(Schema.check(Schema.isFinite(), Schema.isBetween({ minimum, maximum })))
+const WsUrl = Schema.String.pipe(Schema.check(Schema.isPattern(/^wss?:\/\/[^\s/]+(\/\S*)?$/)))
+const HttpUrl = Schema.String.pipe(Schema.check(Schema.isPattern(/^https?:\/\/[^\s/]+(\/\S*)?$/)))
+const NonEmpty = Schema.String.pipe(Schema.check(Schema.isMinLength(1)))
+
+interface KeySpec {
+  readonly schema: Schema.Codec<unknown, string>
+  readonly default: string | undefined
+  readonly allowed: string
+  readonly doc: string
+  readonly secret?: boolean
+}
+
+const spec = <S extends Schema.Codec<unknown, string>, const D extends string | undefined>(
+  schema: S,
+  def: D,
+  allowed: string,
+  doc: string,
+  secret = false
+) => ({ schema, default: def, allowed, doc, secret }) as const
+
+/** Every key, its decoder, default, what is allowed and what it does. */
+export const ConfigKeys = {
+  QUORUM_MODE: spec(Schema.Literals(["demo", "live"]), "demo", "demo | live", "demo: local chain + simulated miners; live: the configured chain and real miners"),
+  NETUID: spec(intBetween(0, 65535), "21", "an integer 0..65535", "subnet id"),
+  SUBTENSOR_NETWORK: spec(Schema.Literals(["finney", "test", "local"]), "finney", "finney | test | local", "named network"),
+  SUBTENSOR_ADDRESS: spec(WsUrl, undefined, "a ws:// or wss:// URL", "overrides SUBTENSOR_NETWORK's endpoint"),
+  WALLET_NAME: spec(NonEmpty, "validator", "a non-empty name", "btcli wallet name"),
+  HOTKEY_NAME: spec(NonEmpty, "validator", "a non-empty name", "btcli hotkey name"),
+  WALLET_PATH: spec(NonEmpty, join(homedir(), ".bittensor", "wallets"), "a directory path", "btcli wallets root"),
+  MIN_MINERS: spec(intBetween(1, 1024), "3", "an integer 1..1024", "a round needs at least this many answering miners"),
+  MAX_MINERS: spec(intBetween(1, 1024), "10", "an integer 1..1024", "miners queried per challenge"),
+  MIN_STAKE_THRESHOLD: spec(numBetween(0, 1e12), "100", "a number ≥ 0 (TAO)", "stake above which a neuron counts as a validator"),
+  CHALLENGE_INTERVAL_SECONDS: spec(numBetween(0.1, 86400), "300", "seconds 0.1..86400", "synthetic challenge period"),
+  CHALLENGE_TIMEOUT_SECONDS: spec(numBetween(0.1, 600), "120", "seconds 0.1..600", "deadline for miner answers"),
+  EVALUATION_TIMEOUT_SECONDS: spec(numBetween(1, 3600), "300", "seconds 1..3600", "deadline for embedding + scoring a round"),
+  MAX_CONCURRENT_CHALLENGES: spec(intBetween(1, 256), "15", "an integer 1..256", "challenges in flight at once"),
+  WEIGHTS_INTERVAL_SECONDS: spec(numBetween(1, 86400), "1800", "seconds 1..86400", "how often weights are set"),
+  DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL)"),
+  CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
+  CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
+  API_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "HTTP API bind address"),
+  API_PORT: spec(intBetween(0, 65535), "8000", "a port 0..65535", "HTTP API port (0 = any free port)"),
+  LOG_LEVEL: spec(
+    Schema.Literals(["TRACE", "DEBUG", "INFO", "WARNING", "WARN", "ERROR", "FATAL", "NONE"]),
+    "INFO",
+    "TRACE | DEBUG | INFO | WARNING | ERROR | FATAL | NONE",
+    "minimum log level"
+  ),
+  LOG_FORMAT: spec(Schema.Literals(["logfmt", "json", "pretty"]), "logfmt", "logfmt | json | pretty", "log line format"),
+  MINER_PROTOCOL: spec(Schema.Literals(["dendrite", "fiber"]), "fiber", "dendrite | fiber", "how miners are queried"),
+  MODEL_PATH: spec(NonEmpty, undefined, "a model directory", "explicit embedding model dir (model.onnx + tokenizer.json + config)"),
+  MODEL_REPO: spec(NonEmpty, "sentence-transformers/all-MiniLM-L6-v2", "a hub repo id", "model downloaded when none is found locally"),
+  MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
+  EMBED_POOL_SIZE: spec(intBetween(1, 64), "2", "an integer 1..64", "embedding worker threads"),
+  EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), "1", "an integer 1..64", "onnxruntime threads per worker"),
+  SCORING_CONFIG: spec(NonEmpty, "config/scoring.v1.json", "a file path", "versioned scoring registry"),
+  AGGREGATION: spec(Schema.Literals(["ema", "tournament"]), "ema", "ema | tournament", "how round rewards become weights"),
+  EMA_ALPHA: spec(numBetween(0, 1), "0.3", "a number 0..1", "EMA step toward a round reward"),
+  EMA_DECAY: spec(numBetween(0, 1), "0.02", "a number 0..1", "per-round decay of miners not seen"),
+  TOURNAMENT_GROUP_SIZE: spec(intBetween(2, 256), "25", "an integer 2..256", "group size of the tournament ranking"),
+  HEATMAP_DIR: spec(NonEmpty, "heatmaps", "a directory path", "where heatmap PNG/SVG files are written"),
+  RETENTION_HOURS: spec(numBetween(1, 24 * 365), "48", "hours ≥ 1", "how long rounds are kept in the database"),
+  DEMO_MINERS: spec(intBetween(1, 256), "8", "an integer 1..256", "simulated miners in demo mode"),
+  DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits")
+} as const satisfies Record<string, KeySpec>
+
+export type ConfigKey = keyof typeof ConfigKeys
+
+/** The one schema for all config (string inputs → typed values). */
+export const AppConfigSchema = Schema.Struct(
+  Object.fromEntries(
+    Object.entries(ConfigKeys).map(([k, s]) => [k, s.default === undefined ? Schema.optionalKey(s.schema) : s.schema])
+  ) as { [K in ConfigKey]: (typeof ConfigKeys)[K]["default"] extends string ? (typeof ConfigKeys)[K]["schema"] : Schema.optionalKey<(typeof ConfigKeys)[K]["schema"]> }
+)
+
+type Decoded = typeof AppConfigSchema.Type
+export type AppConfigValues = Omit<Decoded, "CHALLENGE_API_KEY" | "LOG_LEVEL"> & {
+  readonly CHALLENGE_API_KEY: Redacted.Redacted<string> | undefined
+  readonly LOG_LEVEL: "Trace" | "Debug" | "Info" | "Warn" | "Error" | "Fatal" | "None"
+  /** Where each key's value came from. */
+  readonly sources: Readonly<Record<ConfigKey, "cli" | "env" | "dotenv" | "default" | "unset">>
+}
+
+export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
+  key: Schema.String,
+  value: Schema.String,
+  source: Schema.String,
+  allowed: Schema.String,
+  message: Schema.String
+}) {}
+
+/** Parses `.env` text: KEY=VALUE lines, `#` comments, optional quotes, `export ` prefix. */
+export const parseDotEnv = (text: string): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    if (line === "" || line.startsWith("#")) continue
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
+    if (m === null) continue
+    let v = m[2] ?? ""
+    if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) {
+      v = v.slice(1, -1)
+    } else {
+      const hash = v.indexOf(" #")
+      if (hash >= 0) v = v.slice(0, hash).trimEnd()
+    }
+    out[m[1] as string] = v
+  }
+  return out
+}
+
+/** Parses `--netuid 5`, `--netuid=5`, `--NETUID=5`, `--challenge-timeout-seconds 30`, and bare `--flag` (= "true"). */
+export const parseCliFlags = (argv: ReadonlyArray<string>): { flags: Record<string, string>; unknown: string[]; rest: string[] } => {
+  const flags: Record<string, string> = {}
+  const unknown: string[] = []
+  const rest: string[] = []
+  const keys = new Set<string>(Object.keys(ConfigKeys))
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (!a.startsWith("--")) {
+      rest.push(a)
+      continue
+    }
+    const eq = a.indexOf("=")
+    const name = (eq >= 0 ? a.slice(2, eq) : a.slice(2)).replaceAll("-", "_").toUpperCase()
+    if (!keys.has(name)) {
+      unknown.push(a)
+      continue
+    }
+    if (eq >= 0) flags[name] = a.slice(eq + 1)
+    else {
+      const next = argv[i + 1]
+      if (next !== undefined && !next.startsWith("--")) {
+        flags[name] = next
+        i++
+      } else flags[name] = "true"
+    }
+  }
+  return { flags, unknown, rest }
+}
+
+export interface ConfigSources {
+  readonly argv: ReadonlyArray<string>
+  readonly env: Readonly<Record<string, string | undefined>>
+  /** Contents of the .env file, if any. */
+  readonly dotenv?: string
+}
+
+const logLevelOf = (s: string): AppConfigValues["LOG_LEVEL"] => {
+  switch (s) {
+    case "TRACE":
+      return "Trace"
+    case "DEBUG":
+      return "Debug"
+    case "WARNING":
+    case "WARN":
+      return "Warn"
+    case "ERROR":
+      return "Error"
+    case "FATAL":
+      return "Fatal"
+    case "NONE":
+      return "None"
+    default:
+      return "Info"
+  }
+}
+
+const standard = Schema.toStandardSchemaV1(AppConfigSchema)
+
+/** Decodes all config from its sources; the first bad key fails with a ConfigError naming it. */
+export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigValues, ConfigError> =>
+  Effect.gen(function* () {
+    const { flags, unknown } = parseCliFlags(sources.argv)
+    if (unknown.length > 0) {
+      return yield* new ConfigError({
+        key: unknown[0] as string,
+        value: "",
+        source: "cli",
+        allowed: Object.keys(ConfigKeys).map((k) => `--${k.toLowerCase().replaceAll("_", "-")}`).join(", "),
+        message: `Unknown flag ${unknown.join(", ")}. Known flags are the config keys in kebab case (e.g. --netuid 21); see README "Configuration".`
+      })
+    }
+    const dot = sources.dotenv === undefined ? {} : parseDotEnv(sources.dotenv)
+    const input: Record<string, string> = {}
+    const origin: Record<string, "cli" | "env" | "dotenv" | "default" | "unset"> = {}
+    for (const [key, s] of Object.entries(ConfigKeys) as Array<[ConfigKey, KeySpec]>) {
+      const fromCli = flags[key]
+      const fromEnv = sources.env[key]
+      const fromDot = dot[key]
+      const [value, src] =
+        fromCli !== undefined
+          ? [fromCli, "cli" as const]
+          : fromEnv !== undefined && fromEnv !== ""
+            ? [fromEnv, "env" as const]
+            : fromDot !== undefined && fromDot !== ""
+              ? [fromDot, "dotenv" as const]
+              : [s.default, s.default === undefined ? ("unset" as const) : ("default" as const)]
+      origin[key] = src
+      if (value !== undefined) input[key] = key === "LOG_LEVEL" ? value.toUpperCase() : value
+    }
+    const result = yield* Effect.promise(async () => standard["~standard"].validate(input))
+    if (result.issues !== undefined) {
+      const issue = result.issues[0]
+      const key = String(issue?.path?.[0] ?? "?")
+      const keySpec = (ConfigKeys as Record<string, KeySpec>)[key]
+      const shown = keySpec?.secret === true ? "<redacted>" : (input[key] ?? "")
+      return yield* new ConfigError({
+        key,
+        value: shown,
+        source: origin[key] ?? "?",
+        allowed: keySpec?.allowed ?? "?",
+        message: `Invalid config ${key}=${JSON.stringify(shown)} (from ${origin[key] ?? "?"}): ${issue?.message ?? "invalid"}; allowed: ${keySpec?.allowed ?? "?"}.`
+      })
+    }
+    const v = result.value as Decoded
+    const cross = crossCheck(v)
+    if (cross !== null) return yield* cross
+    return {
+      ...v,
+      CHALLENGE_API_KEY: v.CHALLENGE_API_KEY === undefined ? undefined : Redacted.make(v.CHALLENGE_API_KEY),
+      LOG_LEVEL: logLevelOf(v.LOG_LEVEL),
+      sources: origin as AppConfigValues["sources"]
+    }
+  })
+
+const crossCheck = (v: Decoded): ConfigError | null => {
+  if (v.MIN_MINERS > v.MAX_MINERS) {
+    return new ConfigError({
+      key: "MIN_MINERS",
+      value: String(v.MIN_MINERS),
+      source: "",
+      allowed: `≤ MAX_MINERS (${v.MAX_MINERS})`,
+      message: `Invalid config MIN_MINERS=${v.MIN_MINERS}: must not exceed MAX_MINERS=${v.MAX_MINERS}; lower MIN_MINERS or raise MAX_MINERS.`
+    })
+  }
+  return null
+}
+
+/** The project root (where package.json is), from this file's location. */
+export const PROJECT_ROOT = resolve(import.meta.dir, "..", "..")
+
+/** Reads argv, the environment and `.env` in the working directory. */
+export const loadConfig = (argv: ReadonlyArray<string> = process.argv.slice(2)) =>
+  Effect.gen(function* () {
+    const dotPath = resolve(process.env["DOTENV_PATH"] ?? ".env")
+    const dotenv = existsSync(dotPath)
+      ? yield* Effect.try({
+          try: () => readFileSync(dotPath, "utf8"),
+          catch: (e) =>
+            new ConfigError({ key: "DOTENV_PATH", value: dotPath, source: "env", allowed: "a readable file", message: `Cannot read ${dotPath}: ${String(e)}` })
+        })
+      : undefined
+    return yield* decodeConfig(dotenv === undefined ? { argv, env: process.env } : { argv, env: process.env, dotenv })
+  })
+
+/** The decoded config as a service. */
+export class AppConfig extends Context.Service<AppConfig, AppConfigValues>()("quorum/config/AppConfig") {
+  static readonly layer = (argv?: ReadonlyArray<string>) => Layer.effect(AppConfig, loadConfig(argv))
+  static readonly layerFrom = (sources: ConfigSources) => Layer.effect(AppConfig, decodeConfig(sources))
+}
+
+/** Human-readable list of keys for `--help`. */
+export const configHelp = (): string =>
+  (Object.entries(ConfigKeys) as Array<[string, KeySpec]>)
+    .map(([k, s]) => `  --${k.toLowerCase().replaceAll("_", "-").padEnd(30)} ${k}  ${s.doc} [${s.allowed}]${s.default !== undefined && s.secret !== true ? ` (default ${s.default})` : ""}`)
+    .join("\n")
