@@ -59,6 +59,26 @@ const MIGRATIONS: ReadonlyArray<string> = [
    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);`
 ]
 
+export const EvaluationSummary = Schema.Struct({
+  challenge_id: Schema.String,
+  task_type: Schema.String,
+  best_uid: Schema.NullOr(Schema.Number),
+  consensus: Schema.fromJsonString(Schema.Array(Schema.Number)),
+  created_at: Schema.Number
+})
+export type EvaluationSummary = typeof EvaluationSummary.Type
+
+export const MinerTotal = Schema.Struct({
+  uid: Schema.Number,
+  hotkey: Schema.String,
+  rounds: Schema.Number,
+  earned: Schema.Number,
+  total_reward: Schema.Number,
+  filtered: Schema.Number,
+  last_seen: Schema.Number
+})
+export type MinerTotal = typeof MinerTotal.Type
+
 export interface StoreShape {
   /** Records a challenge; a second insert of the same id fails with DuplicateChallenge (no double processing). */
   readonly putChallenge: (c: { id: string; source: string; payload: unknown; now: number }) => Effect.Effect<void, StoreError | DuplicateChallenge>
@@ -76,6 +96,12 @@ export interface StoreShape {
   /** Deletes rounds older than `before`; returns the number of challenges removed. */
   readonly prune: (before: number) => Effect.Effect<number, StoreError>
   readonly stats: () => Effect.Effect<{ challenges: number; responses: number; evaluations: number }, StoreError>
+  /** The latest evaluations, newest first. */
+  readonly recentEvaluations: (limit: number) => Effect.Effect<ReadonlyArray<EvaluationSummary>, StoreError>
+  /** One stored evaluation (the scorer's RoundResult as JSON), or null. */
+  readonly evaluationOf: (challengeId: string) => Effect.Effect<unknown, StoreError>
+  /** Per-miner totals over rewards since `since`. */
+  readonly minerTotals: (since: number) => Effect.Effect<ReadonlyArray<MinerTotal>, StoreError>
   /** The raw handle, for modules that keep their own tables in the same file (e.g. the weights journal). */
   readonly db: Database
 }
@@ -141,8 +167,33 @@ export const makeStore = (db: Database): StoreShape => {
   const ToolCalls = Schema.fromJsonString(Schema.Array(Schema.Struct({ id: Schema.optionalKey(Schema.String), name: Schema.String, arguments: Schema.String })))
   const decodeToolCalls = Schema.decodeUnknownSync(ToolCalls)
 
+  const decodeSummary = decodeRow(EvaluationSummary, "decode evaluation row")
+  const decodeTotal = decodeRow(MinerTotal, "decode miner totals")
+
   return {
     db,
+    recentEvaluations: (limit) =>
+      attempt("recentEvaluations", () =>
+        db
+          .query("SELECT challenge_id, task_type, best_uid, consensus, created_at FROM evaluations ORDER BY created_at DESC, challenge_id LIMIT $limit")
+          .all({ limit: Math.max(0, Math.floor(limit)) })
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, decodeSummary))),
+    evaluationOf: (challengeId) =>
+      attempt("evaluationOf", () => {
+        const row = db.query("SELECT result FROM evaluations WHERE challenge_id = $id").get({ id: challengeId }) as { result: string } | null
+        return row === null ? null : (JSON.parse(row.result) as unknown)
+      }),
+    minerTotals: (since) =>
+      attempt("minerTotals", () =>
+        db
+          .query(
+            `SELECT uid, hotkey, COUNT(*) AS rounds, SUM(CASE WHEN reward > 0 THEN 1 ELSE 0 END) AS earned,
+                    SUM(reward) AS total_reward, SUM(CASE WHEN filtered IS NOT NULL THEN 1 ELSE 0 END) AS filtered,
+                    MAX(created_at) AS last_seen
+             FROM rewards WHERE created_at >= $since GROUP BY uid, hotkey ORDER BY total_reward DESC, uid`
+          )
+          .all({ since })
+      ).pipe(Effect.flatMap((rows) => Effect.forEach(rows, decodeTotal))),
     putChallenge: ({ id, source, payload, now }) =>
       Effect.gen(function* () {
         const existing = yield* attempt("getChallenge", () => selChallenge.get({ id }))

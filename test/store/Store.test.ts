@@ -56,6 +56,15 @@ describe("Store", () => {
     expect(await Effect.runPromise(s.unfinishedChallenges())).toEqual([])
     const rewards = await Effect.runPromise(s.rewardsSince(0))
     expect(rewards.map((r) => [r.uid, r.reward, r.filtered])).toEqual([[1, 1, null], [2, 0, "error"]])
+    const recent = await Effect.runPromise(s.recentEvaluations(10))
+    expect(recent).toEqual([{ challenge_id: "c2", task_type: "chat", best_uid: 1, consensus: [1], created_at: 20 }])
+    expect(await Effect.runPromise(s.evaluationOf("c2"))).toEqual(result)
+    expect(await Effect.runPromise(s.evaluationOf("nope"))).toBeNull()
+    const totals = await Effect.runPromise(s.minerTotals(0))
+    expect(totals.map((t) => [t.uid, t.rounds, t.earned, t.total_reward, t.filtered])).toEqual([
+      [1, 1, 1, 1, 0],
+      [2, 1, 0, 0, 1]
+    ])
   })
 
   test("data survives reopening the file (WAL), and prune removes old rounds", async () => {
