@@ -61,7 +61,7 @@ describe("HTTP API", () => {
       expect(miners[0]?.last24h.rounds).toBe(1)
       const stats = (await (await fetch(`${api.url}/stats`)).json()) as { challenges: number; evaluations: number }
       expect(stats).toMatchObject({ challenges: 1, evaluations: 1 })
-      const w = (await (await fetch(`${api.url}/weights`)).json()) as { weights: Array<{ uid: number }> }
+      const w = (await (await fetch(`${api.url}/weights`)).json()) as { weights: Array<{ uid: number; weight: number }> }
       expect(w.weights).toEqual([{ uid: 3, weight: 1 }])
       expect((await fetch(`${api.url}/nope`)).status).toBe(404)
     } finally {
