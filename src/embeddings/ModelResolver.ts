@@ -1,0 +1,381 @@
+// Finds an ONNX sentence-embedding model on disk (or downloads one) and reads its config into a ModelSpec.
+// Order: explicit path (MODEL_PATH) → project cache (MODEL_CACHE_DIR or <project>/.cache/models/<repo>) →
+// ../shared/models beside the project (the real "use-lite"; a shape-only model only when named) →
+// the Hugging Face hub (HF_ENDPOINT overridable), saved atomically into the cache.
+// Two folder styles are understood: sentence-transformers (WordPiece, last_hidden_state + external mean
+// pooling per modules.json / 1_Pooling) and models that pool inside the graph (output sentence_embedding).
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
+import { dirname, isAbsolute, join, resolve } from "node:path"
+import { Effect, Schema } from "effect"
+
+export const DEFAULT_MODEL_REPO = "sentence-transformers/all-MiniLM-L6-v2"
+export const DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+/** The project root (the directory holding package.json). */
+export const PROJECT_ROOT = resolve(import.meta.dir, "../..")
+/** Shared read-only models beside the checkout. */
+export const DEFAULT_SHARED_MODELS_DIR = resolve(PROJECT_ROOT, "../shared/models")
+/** The real model in ../shared/models used when nothing is configured; shape-only folders (random weights,
+ *  e.g. minilm-l6-shape) are never picked from there unless named via MODEL_PATH / modelPath. */
+export const SHARED_DEFAULT_NAME = "use-lite"
+
+const HOW_TO_GET =
+  "To get a model: set MODEL_PATH to a directory with model.onnx (or onnx/model.onnx), tokenizer.json and " +
+  "config.json; or run once with network access so it is downloaded from the Hugging Face hub into the cache " +
+  "(MODEL_CACHE_DIR, default <project>/.cache/models/<repo>); or copy such a directory into that cache."
+
+export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()("ModelNotFound", {
+  /** What was looked for (a path, a repo id). */
+  wanted: Schema.String,
+  /** Each place tried, with why it did not fit. */
+  tried: Schema.Array(Schema.String),
+  message: Schema.String
+}) {}
+
+export type Pooling = "mean" | "cls" | "max" | "in-graph"
+
+/** Everything the worker needs to run the model: plain data, structured-clone safe. */
+export interface ModelSpec {
+  readonly name: string
+  readonly dir: string
+  readonly modelFile: string
+  readonly tokenizerFile: string
+  readonly tokenizerConfigFile: string | null
+  /** Graph inputs, as far as the config says; the worker checks them against the session. */
+  readonly inputNames: ReadonlyArray<string>
+  /** Output to read: last_hidden_state (pooled by us) or sentence_embedding (pooled in the graph). */
+  readonly outputName: string
+  readonly pooling: Pooling
+  /** Tokens per window including special tokens. */
+  readonly maxLength: number
+  readonly dim: number
+  readonly padId: number
+  readonly source: "explicit" | "cache" | "shared" | "download"
+}
+
+export interface ResolveOptions {
+  /** A model directory, or the name of a folder in the shared models dir (MODEL_PATH). */
+  readonly modelPath?: string | undefined
+  /** Hub repo id (MODEL_REPO); default sentence-transformers/all-MiniLM-L6-v2. */
+  readonly modelRepo?: string | undefined
+  /** Cache root (MODEL_CACHE_DIR); default <project>/.cache/models. */
+  readonly cacheDir?: string | undefined
+  /** Default <project>/../shared/models. */
+  readonly sharedModelsDir?: string | undefined
+  /** Hub base URL (HF_ENDPOINT); default https://huggingface.co. */
+  readonly hfEndpoint?: string | undefined
+  /** Never download (also HF_HUB_OFFLINE=1). */
+  readonly offline?: boolean | undefined
+  /** Per-file download timeout; default 300 s. */
+  readonly downloadTimeoutMs?: number | undefined
+  /** Prefer model_quantized.onnx over model.onnx when both exist (and download the quantized one). */
+  readonly quantized?: boolean | undefined
+  /** Environment to read MODEL_PATH, MODEL_REPO, MODEL_CACHE_DIR, HF_ENDPOINT, HF_HUB_OFFLINE from. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Config files (only the fields we use; everything optional, unknown keys ignored)
+
+const OptNum = Schema.optional(Schema.Number)
+const ConfigJson = Schema.Struct({
+  model_type: Schema.optional(Schema.String),
+  hidden_size: OptNum,
+  max_position_embeddings: OptNum,
+  max_seq_length: OptNum,
+  sentence_embedding_dim: OptNum,
+  pad_token_id: Schema.optional(Schema.NullOr(Schema.Number)),
+  pooling: Schema.optional(Schema.String),
+  normalized: Schema.optional(Schema.Boolean),
+  onnx: Schema.optional(
+    Schema.Struct({
+      inputs: Schema.optional(Schema.Record(Schema.String, Schema.Unknown)),
+      outputs: Schema.optional(Schema.Record(Schema.String, Schema.Unknown))
+    })
+  )
+})
+const TokenizerConfigJson = Schema.Struct({ model_max_length: OptNum })
+const SentenceBertConfigJson = Schema.Struct({ max_seq_length: OptNum })
+const ModulesJson = Schema.Array(Schema.Struct({ path: Schema.String, type: Schema.String }))
+const PoolingConfigJson = Schema.Struct({
+  word_embedding_dimension: OptNum,
+  pooling_mode_cls_token: Schema.optional(Schema.Boolean),
+  pooling_mode_mean_tokens: Schema.optional(Schema.Boolean),
+  pooling_mode_max_tokens: Schema.optional(Schema.Boolean)
+})
+const TokenizerJsonHead = Schema.Struct({
+  model: Schema.Struct({ type: Schema.optional(Schema.String) }),
+  padding: Schema.optional(Schema.NullOr(Schema.Struct({ pad_id: OptNum })))
+})
+
+class BadFolder extends Error {}
+
+const readJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  file: string,
+  schema: S
+): S["Type"] => {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"))
+  } catch (e) {
+    throw new BadFolder(`${file}: not readable JSON (${e instanceof Error ? e.message : String(e)})`)
+  }
+  const r = Schema.decodeUnknownExit(schema)(raw)
+  if (r._tag === "Failure") throw new BadFolder(`${file}: unexpected content`)
+  return r.value
+}
+const readJsonIf = <S extends Schema.Top & { readonly DecodingServices: never }>(
+  file: string,
+  schema: S
+): S["Type"] | undefined => (existsSync(file) ? readJson(file, schema) : undefined)
+
+const isFile = (p: string) => {
+  try {
+    return statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+const isDir = (p: string) => {
+  try {
+    return statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const MODEL_CANDIDATES = (quantized: boolean) =>
+  quantized
+    ? ["onnx/model_quantized.onnx", "model_quantized.onnx", "onnx/model.onnx", "model.onnx"]
+    : ["onnx/model.onnx", "model.onnx", "onnx/model_quantized.onnx", "model_quantized.onnx"]
+
+/** Reads a model folder into a ModelSpec; throws BadFolder with the reason when it is not usable. */
+const specOf = (dir: string, name: string, source: ModelSpec["source"], quantized: boolean): ModelSpec => {
+  if (!isDir(dir)) throw new BadFolder(`${dir}: no such directory`)
+  const modelRel = MODEL_CANDIDATES(quantized).find((f) => isFile(join(dir, f)))
+  if (modelRel === undefined) throw new BadFolder(`${dir}: no model.onnx, onnx/model.onnx or model_quantized variant`)
+  const tokenizerFile = join(dir, "tokenizer.json")
+  if (!isFile(tokenizerFile)) throw new BadFolder(`${dir}: no tokenizer.json`)
+  if (!isFile(join(dir, "config.json"))) throw new BadFolder(`${dir}: no config.json`)
+  const config = readJson(join(dir, "config.json"), ConfigJson)
+  const tokCfgFile = join(dir, "tokenizer_config.json")
+  const tokCfg = readJsonIf(tokCfgFile, TokenizerConfigJson)
+  const sbert = readJsonIf(join(dir, "sentence_bert_config.json"), SentenceBertConfigJson)
+  const modules = readJsonIf(join(dir, "modules.json"), ModulesJson)
+  const tokHead = readJson(tokenizerFile, TokenizerJsonHead)
+
+  // Pooling: a sentence-transformers Pooling module → external; an in-graph output → none.
+  const poolingModule = modules?.find((m) => m.type.endsWith(".Pooling"))
+  const poolCfg = readJsonIf(join(dir, poolingModule?.path ?? "1_Pooling", "config.json"), PoolingConfigJson)
+  const graphOutputs = Object.keys(config.onnx?.outputs ?? {})
+  const inGraph =
+    graphOutputs.includes("sentence_embedding") ||
+    (poolCfg === undefined && config.pooling !== undefined && /^none|inside the graph/i.test(config.pooling))
+  const pooling: Pooling = inGraph
+    ? "in-graph"
+    : poolCfg?.pooling_mode_cls_token === true
+      ? "cls"
+      : poolCfg?.pooling_mode_max_tokens === true
+        ? "max"
+        : "mean"
+
+  const dim = inGraph
+    ? (config.sentence_embedding_dim ?? config.hidden_size)
+    : (poolCfg?.word_embedding_dimension ?? config.hidden_size)
+  if (dim === undefined || !Number.isInteger(dim) || dim <= 0) throw new BadFolder(`${dir}: embedding dimension unknown`)
+
+  const sane = (n: number | undefined) => (n !== undefined && Number.isInteger(n) && n > 2 && n <= 100_000 ? n : undefined)
+  const maxLength =
+    sane(sbert?.max_seq_length) ??
+    sane(config.max_seq_length) ??
+    sane(tokCfg?.model_max_length) ??
+    sane(config.max_position_embeddings) ??
+    512
+
+  const declaredInputs = Object.keys(config.onnx?.inputs ?? {})
+  const inputNames =
+    declaredInputs.length > 0
+      ? declaredInputs
+      : config.model_type === "bert" || tokHead.model.type === "WordPiece"
+        ? ["input_ids", "attention_mask", "token_type_ids"]
+        : ["input_ids", "attention_mask"]
+
+  return {
+    name,
+    dir,
+    modelFile: join(dir, modelRel),
+    tokenizerFile,
+    tokenizerConfigFile: isFile(tokCfgFile) ? tokCfgFile : null,
+    inputNames,
+    outputName: inGraph ? "sentence_embedding" : "last_hidden_state",
+    pooling,
+    maxLength,
+    dim,
+    padId: tokHead.padding?.pad_id ?? config.pad_token_id ?? 0,
+    source
+  }
+}
+
+/** Reads the model folder `dir` (sync, no download). Fails with ModelNotFound explaining what is missing. */
+export const readModelSpec = (dir: string, options: { readonly quantized?: boolean | undefined } = {}) =>
+  Effect.try({
+    try: () => specOf(resolve(dir), basenameOf(dir), "explicit", options.quantized === true),
+    catch: (e) =>
+      new ModelNotFound({
+        wanted: dir,
+        tried: [e instanceof Error ? e.message : String(e)],
+        message: `model folder ${dir} is not usable: ${e instanceof Error ? e.message : String(e)}. ${HOW_TO_GET}`
+      })
+  })
+
+const basenameOf = (p: string) => resolve(p).split("/").filter((s) => s.length > 0).pop() ?? p
+
+// ---------------------------------------------------------------------------------------------------------
+// Hub download
+
+/** Files fetched from a hub repo; required ones fail the download when absent. */
+const HUB_OPTIONAL = [
+  "tokenizer_config.json",
+  "special_tokens_map.json",
+  "modules.json",
+  "sentence_bert_config.json",
+  "1_Pooling/config.json"
+]
+
+class HttpMissing extends Error {}
+
+const fetchTo = async (url: string, dest: string, timeoutMs: number): Promise<void> => {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" })
+  if (res.status === 404) {
+    await res.body?.cancel()
+    throw new HttpMissing(`${url}: 404`)
+  }
+  if (!res.ok) {
+    await res.body?.cancel()
+    throw new Error(`${url}: HTTP ${res.status}`)
+  }
+  mkdirSync(dirname(dest), { recursive: true })
+  const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  try {
+    await Bun.write(tmp, res) // streamed to disk; the timeout signal also covers the body
+    renameSync(tmp, dest)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw e
+  }
+}
+
+/** Downloads `repo` into `dest` (each file written to a temp name, then renamed; the model file last). */
+const downloadRepo = async (
+  endpoint: string,
+  repo: string,
+  dest: string,
+  timeoutMs: number,
+  quantized: boolean
+): Promise<void> => {
+  const base = `${endpoint.replace(/\/+$/, "")}/${repo}/resolve/main/`
+  for (const f of ["config.json", "tokenizer.json"]) await fetchTo(base + f, join(dest, f), timeoutMs)
+  for (const f of HUB_OPTIONAL) {
+    try {
+      await fetchTo(base + f, join(dest, f), timeoutMs)
+    } catch (e) {
+      if (!(e instanceof HttpMissing)) throw e
+    }
+  }
+  for (const f of MODEL_CANDIDATES(quantized)) {
+    try {
+      await fetchTo(base + f, join(dest, f), timeoutMs)
+      return
+    } catch (e) {
+      if (!(e instanceof HttpMissing)) throw e
+    }
+  }
+  throw new Error(`${base}: none of ${MODEL_CANDIDATES(quantized).join(", ")} exists`)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim().length > 0 ? s.trim() : undefined)
+
+/**
+ * Resolves the model to use, in order: explicit path → project cache → ../shared/models (only when no
+ * non-default repo is configured) → hub download into the cache. Fails with ModelNotFound listing what was tried.
+ */
+export const resolveModel = Effect.fn("ModelResolver.resolveModel")(function* (
+  options: ResolveOptions = {}
+): Effect.fn.Return<ModelSpec, ModelNotFound> {
+  const env = options.env ?? process.env
+  const quantized = options.quantized === true
+  const tried: Array<string> = []
+  const sharedDir = resolve(options.sharedModelsDir ?? DEFAULT_SHARED_MODELS_DIR)
+  const attempt = (dir: string, name: string, source: ModelSpec["source"]): ModelSpec | undefined => {
+    try {
+      return specOf(dir, name, source, quantized)
+    } catch (e) {
+      tried.push(`${source}: ${e instanceof Error ? e.message : String(e)}`)
+      return undefined
+    }
+  }
+  const notFound = (wanted: string, extra = "") =>
+    new ModelNotFound({
+      wanted,
+      tried,
+      message: `no embedding model found for ${wanted}${extra}. Tried: ${tried.join("; ")}. ${HOW_TO_GET}`
+    })
+
+  // 1. explicit path (a directory, or the name of a shared folder such as "minilm-l6-shape")
+  const explicit = nonEmpty(options.modelPath) ?? nonEmpty(env["MODEL_PATH"])
+  if (explicit !== undefined) {
+    const asDir = isAbsolute(explicit) ? explicit : resolve(explicit)
+    const dir = isDir(asDir) || explicit.includes("/") ? asDir : join(sharedDir, explicit)
+    const spec = attempt(dir, basenameOf(dir), "explicit")
+    if (spec !== undefined) return spec
+    return yield* notFound(explicit, " (MODEL_PATH is set, so nothing else is tried)")
+  }
+
+  const repoConfigured = nonEmpty(options.modelRepo) ?? nonEmpty(env["MODEL_REPO"])
+  const repo = repoConfigured ?? DEFAULT_MODEL_REPO
+  const cacheRoot = resolve(nonEmpty(options.cacheDir) ?? nonEmpty(env["MODEL_CACHE_DIR"]) ?? join(PROJECT_ROOT, ".cache/models"))
+  const cacheDir = join(cacheRoot, repo)
+
+  // 2. project cache
+  if (isDir(cacheDir)) {
+    const spec = attempt(cacheDir, repo, "cache")
+    if (spec !== undefined) return spec
+  } else tried.push(`cache: ${cacheDir} absent`)
+
+  // 3. ../shared/models: the real default only (never a shape-only model), unless another repo was asked for
+  if (repo === DEFAULT_MODEL_REPO) {
+    const spec = attempt(join(sharedDir, SHARED_DEFAULT_NAME), SHARED_DEFAULT_NAME, "shared")
+    if (spec !== undefined) return spec
+  }
+
+  // 4. the hub
+  const offline = options.offline === true || /^(1|true|yes)$/i.test(env["HF_HUB_OFFLINE"] ?? "")
+  if (offline) {
+    tried.push("download: offline")
+    return yield* notFound(repo)
+  }
+  const endpoint = nonEmpty(options.hfEndpoint) ?? nonEmpty(env["HF_ENDPOINT"]) ?? DEFAULT_HF_ENDPOINT
+  const timeoutMs = options.downloadTimeoutMs ?? 300_000
+  const staging = `${cacheDir}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`
+  const downloaded = yield* Effect.tryPromise({
+    try: async () => {
+      await downloadRepo(endpoint, repo, staging, timeoutMs, quantized)
+      // the whole folder appears at once: rename the staging dir into place
+      mkdirSync(dirname(cacheDir), { recursive: true })
+      if (isDir(cacheDir)) rmSync(cacheDir, { recursive: true, force: true })
+      renameSync(staging, cacheDir)
+      return true
+    },
+    catch: (e) => {
+      rmSync(staging, { recursive: true, force: true })
+      tried.push(`download from ${endpoint}: ${e instanceof Error ? e.message : String(e)}`)
+      return notFound(repo)
+    }
+  }).pipe(Effect.onInterrupt(() => Effect.sync(() => rmSync(staging, { recursive: true, force: true }))))
+  if (downloaded) {
+    const spec = attempt(cacheDir, repo, "download")
+    if (spec !== undefined) return spec
+  }
+  return yield* notFound(repo)
+})
