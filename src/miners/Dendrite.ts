@@ -1,0 +1,295 @@
+// DendriteTransport: the bittensor dendrite → axon HTTP client behind MinerTransport.
+// Signed headers, sha3-256 body hash, ns nonces, AbortSignal timeouts, a streamed size cap,
+// and the SDK's status mapping (connect 503, timeout 408, unparsable 422).
+//
+// Nonces under concurrency: the axon keeps the last nonce per `dendriteHotkey:uuid` and rejects
+// anything not newer, so two concurrent requests to the same axon could arrive out of order and the
+// older one would be refused. Each axon therefore gets a small pool of uuid "lanes": a request holds
+// a lane (uuid) exclusively until it completes, so requests on one lane reach the axon in nonce order.
+// With one request per miner per round (the normal case) a single uuid per axon is used.
+import { Effect } from "effect"
+import {
+  buildSynapseHttp,
+  decodeReplyBody,
+  DENDRITE_VERSION,
+  EMPTY_BODY_HASH,
+  inferenceBodyHash,
+  signatureMessage,
+  SYNAPSE_NAME
+} from "./InferenceSynapse.ts"
+import { makeNonceSource, type NonceSource, uuid1 } from "./Nonce.ts"
+import { signatureHex } from "./Signer.ts"
+import {
+  type HotkeySigner,
+  type InferenceReply,
+  type InferenceRequest,
+  MinerError,
+  type MinerFailure,
+  type MinerTarget,
+  type MinerTransport
+} from "./Transport.ts"
+
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
+
+export interface DendriteOptions {
+  readonly signer: HotkeySigner
+  /** Reply size cap in bytes (default 4 MiB); larger replies fail with BodyTooLarge (413). */
+  readonly maxBodyBytes?: number
+  /** The validator's external ip announced in bt_header_dendrite_ip (default "0.0.0.0"). */
+  readonly externalIp?: string
+  readonly version?: number
+  readonly nonces?: NonceSource
+}
+
+export interface DendriteTransport extends MinerTransport {
+  readonly protocol: "dendrite"
+  /** Number of uuid lanes created per axon hotkey (diagnostics). */
+  readonly laneCount: (axonHotkey: string) => number
+}
+
+/** Result of one HTTP exchange, before mapping to InferenceReply / MinerError. */
+type Exchange =
+  | { readonly kind: "body"; readonly status: number; readonly text: string; readonly latencyMs: number }
+  | {
+    readonly kind: "fail"
+    readonly reason: MinerFailure
+    readonly status: number
+    readonly message: string
+    readonly latencyMs: number | null
+  }
+
+const failStatus: Record<"ConnectError" | "Timeout" | "BodyTooLarge", number> = {
+  ConnectError: 503,
+  Timeout: 408,
+  BodyTooLarge: 413
+}
+
+const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
+
+/**
+ * One fetch with a deadline covering headers *and* body, a streamed read with a byte cap, and
+ * latency measured from the request being sent to the last byte received.
+ */
+export const exchange = async (
+  url: string,
+  init: { readonly method: "GET" | "POST"; readonly headers: Record<string, string>; readonly body?: string },
+  timeoutMs: number,
+  maxBytes: number,
+  interrupt: AbortSignal
+): Promise<Exchange> => {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort(new Error("timeout"))
+  }, Math.max(0, timeoutMs))
+  const onInterrupt = () => controller.abort(new Error("interrupted"))
+  interrupt.addEventListener("abort", onInterrupt, { once: true })
+  const fail = (reason: "ConnectError" | "Timeout" | "BodyTooLarge", message: string, latencyMs: number | null) =>
+    ({ kind: "fail", reason, status: failStatus[reason], message, latencyMs }) as const
+  const t0 = performance.now()
+  try {
+    let res: Response
+    try {
+      res = await fetch(url, {
+        method: init.method,
+        headers: init.headers,
+        signal: controller.signal,
+        ...(init.body !== undefined ? { body: init.body } : {})
+      })
+    } catch (e) {
+      return timedOut
+        ? fail("Timeout", `no answer within ${timeoutMs} ms`, null)
+        : fail("ConnectError", `cannot connect: ${errorMessage(e)}`, null)
+    }
+    const declared = Number(res.headers.get("content-length") ?? NaN)
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      controller.abort(new Error("too large"))
+      return fail("BodyTooLarge", `content-length ${declared} > cap ${maxBytes}`, null)
+    }
+    const chunks: Array<Uint8Array> = []
+    let total = 0
+    if (res.body !== null) {
+      const reader = res.body.getReader()
+      try {
+        for (;;) {
+          const { done, value } = await reader.read()
+          if (done) break
+          total += value.byteLength
+          if (total > maxBytes) {
+            controller.abort(new Error("too large"))
+            void reader.cancel().catch(() => undefined)
+            return fail("BodyTooLarge", `reply exceeded cap of ${maxBytes} bytes`, null)
+          }
+          chunks.push(value)
+        }
+      } catch (e) {
+        return timedOut
+          ? fail("Timeout", `body not complete within ${timeoutMs} ms (${total} bytes read)`, null)
+          : fail("ConnectError", `connection lost while reading body: ${errorMessage(e)}`, null)
+      }
+    }
+    const latencyMs = performance.now() - t0
+    const bytes = Buffer.concat(chunks, total)
+    let text: string
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes)
+    } catch {
+      return { kind: "fail", reason: "Unparsable", status: 422, message: "reply is not UTF-8", latencyMs }
+    }
+    return { kind: "body", status: res.status, text, latencyMs }
+  } finally {
+    clearTimeout(timer)
+    interrupt.removeEventListener("abort", onInterrupt)
+  }
+}
+
+/** Runs request building + exchange; anything thrown (e.g. an unserialisable request) becomes a ProtocolError. */
+const guarded = (run: () => Promise<Exchange>): Promise<Exchange> => {
+  const protocolError = (e: unknown): Exchange => ({
+    kind: "fail",
+    reason: "ProtocolError",
+    status: 400,
+    message: `could not build or send the request: ${errorMessage(e)}`,
+    latencyMs: null
+  })
+  try {
+    return run().catch(protocolError)
+  } catch (e) {
+    return Promise.resolve(protocolError(e))
+  }
+}
+
+const httpFailure = (target: MinerTarget, status: number, text: string, latencyMs: number): MinerError => {
+  let detail = text.slice(0, 200)
+  try {
+    const j: unknown = JSON.parse(text)
+    if (typeof j === "object" && j !== null && "message" in j && typeof j.message === "string") detail = j.message
+  } catch {
+    // keep the raw prefix
+  }
+  return new MinerError({
+    uid: target.uid,
+    hotkey: target.hotkey,
+    reason: status === 401 ? "Unauthorized" : "HttpStatus",
+    status,
+    message: `miner answered ${status}: ${detail}`,
+    latencyMs
+  })
+}
+
+const toMinerError = (target: MinerTarget, x: Extract<Exchange, { kind: "fail" }>) =>
+  new MinerError({
+    uid: target.uid,
+    hotkey: target.hotkey,
+    reason: x.reason,
+    status: x.status,
+    message: x.message,
+    latencyMs: x.latencyMs
+  })
+
+export const makeDendriteTransport = (options: DendriteOptions): DendriteTransport => {
+  const { signer } = options
+  const maxBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+  const ip = options.externalIp ?? "0.0.0.0"
+  const version = options.version ?? DENDRITE_VERSION
+  const nonces = options.nonces ?? makeNonceSource()
+  const probeUuid = uuid1()
+
+  // uuid lanes per axon hotkey: free list + count created
+  const freeLanes = new Map<string, Array<string>>()
+  const created = new Map<string, number>()
+  const acquireLane = (axon: string): string => {
+    const free = freeLanes.get(axon)
+    const u = free?.pop()
+    if (u !== undefined) return u
+    created.set(axon, (created.get(axon) ?? 0) + 1)
+    return uuid1()
+  }
+  const releaseLane = (axon: string, u: string) => {
+    const free = freeLanes.get(axon)
+    if (free === undefined) freeLanes.set(axon, [u])
+    else free.push(u)
+  }
+
+  const base = (t: MinerTarget) => `http://${t.ip.includes(":") ? `[${t.ip}]` : t.ip}:${t.port}`
+
+  const query = (target: MinerTarget, request: InferenceRequest, timeoutMs: number) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => acquireLane(target.hotkey)),
+      (uuid) =>
+        Effect.promise((signal) => guarded(() => {
+          const hash = inferenceBodyHash(request)
+          // nonce taken as late as possible: right before the request is signed and sent
+          const nonce = nonces.next(signer.ss58, uuid)
+          const signature = signatureHex(
+            signer,
+            signatureMessage({ nonce, dendriteHotkey: signer.ss58, axonHotkey: target.hotkey, uuid, bodyHash: hash })
+          )
+          const http = buildSynapseHttp(
+            request,
+            target,
+            timeoutMs / 1000,
+            { ip, version, nonce, uuid, hotkey: signer.ss58, signature },
+            hash
+          )
+          return exchange(`${base(target)}/${SYNAPSE_NAME}`, { method: "POST", ...http }, timeoutMs, maxBytes, signal)
+        })).pipe(
+          Effect.flatMap((x): Effect.Effect<InferenceReply, MinerError> => {
+            if (x.kind === "fail") return Effect.fail(toMinerError(target, x))
+            if (x.status !== 200) return Effect.fail(httpFailure(target, x.status, x.text, x.latencyMs))
+            return decodeReplyBody(target, x.text, x.latencyMs, x.status)
+          })
+        ),
+      (uuid) => Effect.sync(() => releaseLane(target.hotkey, uuid))
+    ).pipe(Effect.withSpan("Dendrite.query", { attributes: { uid: target.uid } }))
+
+  const availability = (target: MinerTarget, timeoutMs: number) =>
+    Effect.promise((signal) => guarded(() => {
+      const nonce = nonces.next(signer.ss58, probeUuid)
+      const signature = signatureHex(
+        signer,
+        signatureMessage({
+          nonce,
+          dendriteHotkey: signer.ss58,
+          axonHotkey: target.hotkey,
+          uuid: probeUuid,
+          bodyHash: EMPTY_BODY_HASH
+        })
+      )
+      const headers: Record<string, string> = {
+        "validator-hotkey": signer.ss58,
+        bt_header_axon_hotkey: target.hotkey,
+        bt_header_dendrite_hotkey: signer.ss58,
+        bt_header_dendrite_nonce: String(nonce),
+        bt_header_dendrite_uuid: probeUuid,
+        bt_header_dendrite_version: String(version),
+        bt_header_dendrite_signature: signature,
+        computed_body_hash: EMPTY_BODY_HASH
+      }
+      return exchange(`${base(target)}/availability`, { method: "GET", headers }, timeoutMs, 64 * 1024, signal)
+    })).pipe(
+      Effect.flatMap((x): Effect.Effect<boolean, MinerError> => {
+        if (x.kind === "fail") return Effect.fail(toMinerError(target, x))
+        if (x.status !== 200) return Effect.fail(httpFailure(target, x.status, x.text, x.latencyMs))
+        try {
+          const j: unknown = JSON.parse(x.text)
+          return Effect.succeed(typeof j === "object" && j !== null && "available" in j && j.available === true)
+        } catch {
+          return Effect.fail(
+            new MinerError({
+              uid: target.uid,
+              hotkey: target.hotkey,
+              reason: "Unparsable",
+              status: 422,
+              message: "availability reply is not JSON",
+              latencyMs: x.latencyMs
+            })
+          )
+        }
+      }),
+      Effect.withSpan("Dendrite.availability", { attributes: { uid: target.uid } })
+    )
+
+  return { protocol: "dendrite", query, availability, laneCount: (h) => created.get(h) ?? 0 }
+}
