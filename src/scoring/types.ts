@@ -78,6 +78,8 @@ export interface MinerScore {
   /** Weighted axis score before normalization, in [0,1]. */
   readonly score: number
   readonly filtered: FilterReason | null
+  /** Why the response was filtered (or other detail), human-readable; optional. */
+  readonly note?: string
 }
 
 export interface RoundResult {
@@ -90,4 +92,6 @@ export interface RoundResult {
   readonly clusters: ReadonlyArray<number>
   /** uid with the highest reward, or null when every reward is 0. */
   readonly best: number | null
+  /** Effective axis weights applied this round (renormalized to sum 1); optional. */
+  readonly weights?: Readonly<Record<string, number>>
 }

@@ -1,0 +1,145 @@
+// The versioned scoring config file (config/scoring.v1.json) → ScoringConfig (src/scoring/config.ts).
+// One Schema for the shape (unknown keys are errors: a typo must not silently fall back to a default), then
+// the cross-field rules the shape cannot say (registered axis names, floors below their "full" points,
+// monotone speed tiers). Every failure is a ScoringConfigError naming the file and the offending key.
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { Effect, Schema, SchemaIssue } from "effect"
+import scoringAsset from "../../config/scoring.v1.json" with { type: "file" }
+import type { ScoringConfig } from "../scoring/config.ts"
+import { AXIS_NAMES } from "../scoring/registry.ts"
+
+/** The shipped config (a file path in source runs; the embedded copy under /$bunfs in dist/quorum).
+ *  TypeScript types JSON imports as their content, hence the check. */
+export const DEFAULT_SCORING_CONFIG_PATH: string =
+  typeof scoringAsset === "string" ? scoringAsset : resolve(import.meta.dir, "../../config/scoring.v1.json")
+
+export class ScoringConfigError extends Schema.TaggedError<ScoringConfigError>()("ScoringConfigError", {
+  /** The config file (or "<inline>" for decodeScoringConfig without a path). */
+  path: Schema.String,
+  /** Dotted key of the offending value ("thresholds.relevanceFloor"), "(file)" or "(json)". */
+  key: Schema.String,
+  message: Schema.String,
+  cause: Schema.optional(Schema.Defect())
+}) {}
+
+/** "file: key: message", for CLIs and logs. */
+export const formatScoringConfigError = (e: ScoringConfigError): string => `${e.path}: ${e.key}: ${e.message}`
+
+const finite = Schema.Number.pipe(Schema.check(Schema.isFinite()))
+const Unit = finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 1 })))
+const Cosine = finite.pipe(Schema.check(Schema.isBetween({ minimum: -1, maximum: 1 })))
+const Weight = finite.pipe(Schema.check(Schema.isGreaterThanOrEqualTo(0)))
+const PositiveMs = finite.pipe(Schema.check(Schema.isGreaterThan(0)))
+const Count = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(1)))
+const NonNegInt = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))
+const Weights = Schema.Record(Schema.String, Weight)
+
+export const ScoringConfigSchema = Schema.Struct({
+  $comment: Schema.optionalKey(Schema.String),
+  version: Count,
+  axes: Weights,
+  accuracyFallback: Schema.NullOr(Schema.String),
+  defaultTaskType: Schema.String,
+  taskTypes: Schema.Record(Schema.String, Schema.Struct({ optimalMs: PositiveMs, axes: Schema.optionalKey(Weights) })),
+  thresholds: Schema.Struct({
+    consensusDistance: finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
+    minConsensusEntities: Count,
+    relevanceFloor: Cosine,
+    relevanceFull: Cosine,
+    accuracyFloor: Cosine,
+    accuracyFull: Cosine,
+    qualityFloor: Unit,
+    minAnswerChars: NonNegInt,
+    copyCosine: Cosine,
+    noveltySoftCosine: Cosine,
+    copyMinChars: NonNegInt
+  }),
+  speed: Schema.Struct({
+    tiers: Schema.Array(Schema.Struct({ upTo: PositiveMs, score: Unit })),
+    beyond: Unit,
+    relativeWeight: Unit
+  }),
+  completion: Schema.Struct({ finishReasons: Schema.Record(Schema.String, Unit), unknown: Unit }),
+  entityWeighting: Schema.Boolean,
+  novelty: Schema.Struct({ capacity: Count, perPrompt: Count })
+})
+
+const pathKey = (path: ReadonlyArray<unknown> | undefined): string =>
+  path === undefined || path.length === 0
+    ? "(root)"
+    : path.map((p) => (typeof p === "object" && p !== null && "key" in p ? String(p.key) : String(p))).join(".")
+
+interface Violation {
+  readonly key: string
+  readonly message: string
+}
+
+/** Cross-field rules, first violation or null. */
+export const checkScoringConfig = (c: ScoringConfig): Violation | null => {
+  const known = new Set(AXIS_NAMES)
+  const checkWeights = (key: string, w: Readonly<Record<string, number>>): Violation | null => {
+    for (const name of Object.keys(w)) {
+      if (!known.has(name)) return { key: `${key}.${name}`, message: `unknown axis "${name}" (registered: ${AXIS_NAMES.join(", ")})` }
+    }
+    if (Object.values(w).reduce((s, x) => s + x, 0) <= 0) return { key, message: "weights must not all be 0" }
+    return null
+  }
+  const v = checkWeights("axes", c.axes)
+  if (v !== null) return v
+  for (const [name, t] of Object.entries(c.taskTypes)) {
+    if (t.axes !== undefined) {
+      const tv = checkWeights(`taskTypes.${name}.axes`, t.axes)
+      if (tv !== null) return tv
+    }
+  }
+  if (!Object.hasOwn(c.taskTypes, c.defaultTaskType)) {
+    return { key: "defaultTaskType", message: `"${c.defaultTaskType}" is not one of taskTypes (${Object.keys(c.taskTypes).join(", ")})` }
+  }
+  if (c.accuracyFallback !== null && !known.has(c.accuracyFallback)) {
+    return { key: "accuracyFallback", message: `unknown axis "${c.accuracyFallback}"` }
+  }
+  const t = c.thresholds
+  if (t.relevanceFloor >= t.relevanceFull) return { key: "thresholds.relevanceFull", message: "must be above relevanceFloor" }
+  if (t.accuracyFloor >= t.accuracyFull) return { key: "thresholds.accuracyFull", message: "must be above accuracyFloor" }
+  if (t.noveltySoftCosine >= t.copyCosine) return { key: "thresholds.noveltySoftCosine", message: "must be below copyCosine" }
+  const tiers = c.speed.tiers
+  if (tiers.length === 0) return { key: "speed.tiers", message: "needs at least one tier" }
+  for (let k = 1; k < tiers.length; k++) {
+    if (tiers[k]!.upTo <= tiers[k - 1]!.upTo) return { key: `speed.tiers.${k}.upTo`, message: "tiers must be in increasing upTo order" }
+    if (tiers[k]!.score > tiers[k - 1]!.score) return { key: `speed.tiers.${k}.score`, message: "a slower tier must not score higher (faster is never worse)" }
+  }
+  if (c.speed.beyond > tiers[tiers.length - 1]!.score) return { key: "speed.beyond", message: "must not exceed the last tier's score" }
+  return null
+}
+
+/** Decodes an already-parsed config value (`path` only names the source in errors). */
+export const decodeScoringConfig = (u: unknown, path = "<inline>"): Effect.Effect<ScoringConfig, ScoringConfigError> =>
+  Schema.decodeUnknownEffect(ScoringConfigSchema)(u, { onExcessProperty: "error", errors: "first" }).pipe(
+    Effect.mapError((e) => {
+      const issue = SchemaIssue.makeFormatterStandardSchemaV1()(e.issue).issues[0]
+      return new ScoringConfigError({ path, key: pathKey(issue?.path), message: issue?.message ?? e.message })
+    }),
+    Effect.flatMap(({ $comment: _, ...config }) => {
+      const v = checkScoringConfig(config)
+      return v === null ? Effect.succeed<ScoringConfig>(config) : Effect.fail(new ScoringConfigError({ path, ...v }))
+    })
+  )
+
+/** Reads, parses and checks a scoring config file (default: config/scoring.v1.json of this checkout). */
+export const loadScoringConfig = (path: string = DEFAULT_SCORING_CONFIG_PATH): Effect.Effect<ScoringConfig, ScoringConfigError> =>
+  Effect.try({
+    try: () => readFileSync(path, "utf8"),
+    catch: (cause) =>
+      new ScoringConfigError({ path, key: "(file)", message: `cannot read: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+  }).pipe(
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (cause) =>
+          new ScoringConfigError({ path, key: "(json)", message: `not valid JSON: ${cause instanceof Error ? cause.message : String(cause)}`, cause })
+      })
+    ),
+    Effect.flatMap((u) => decodeScoringConfig(u, path)),
+    Effect.withSpan("ScoringConfig.load", { attributes: { path } })
+  )

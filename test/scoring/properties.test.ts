@@ -1,0 +1,262 @@
+// Property tests of scoreRound on synthetic embeddings (no model): invariants the reference validator breaks.
+import { describe, expect, test } from "bun:test"
+import fc from "fast-check"
+import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
+import { NoveltyMemory, scoreRound } from "../../src/scoring/round.ts"
+import type { RoundResult } from "../../src/scoring/types.ts"
+import {
+  answerDirection,
+  around,
+  buildRound,
+  orthogonalTo,
+  prose,
+  randomUnit,
+  rng,
+  withCosine,
+  type SynthResponse,
+  type SynthRound
+} from "../fixtures/rounds/synthetic.ts"
+
+const DIM = 64
+const config = DEFAULT_SCORING_CONFIG
+
+interface Recipe {
+  readonly seed: number
+  readonly honest: number
+  readonly junk: number
+  readonly errors: number
+  readonly empty: number
+  readonly sybils: number
+  readonly copies: number
+}
+
+const recipeArb: fc.Arbitrary<Recipe> = fc.record({
+  seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+  honest: fc.integer({ min: 0, max: 6 }),
+  junk: fc.integer({ min: 0, max: 3 }),
+  errors: fc.integer({ min: 0, max: 2 }),
+  empty: fc.integer({ min: 0, max: 2 }),
+  sybils: fc.integer({ min: 0, max: 3 }),
+  copies: fc.integer({ min: 0, max: 2 })
+})
+
+type Role = "honest" | "junk" | "error" | "empty" | "sybil" | "copy"
+interface Built {
+  readonly round: SynthRound
+  readonly roles: ReadonlyMap<number, Role>
+  /** copier uid → original uid */
+  readonly copyOf: ReadonlyMap<number, number>
+}
+
+/** A round from a recipe: honest paraphrases, off-topic junk (instant), errors, empties, a sybil farm on one IP
+ * answering in its own direction, and copies of honest answers (slower than the original). */
+const build = (rc: Recipe): Built => {
+  const r = rng(rc.seed)
+  const prompt = randomUnit(DIM, r)
+  const dir = answerDirection(prompt, r)
+  const sybilDir = orthogonalTo(answerDirection(prompt, r), dir)
+  const uids = Array.from({ length: 64 }, (_, k) => k).sort(() => r() - 0.5)
+  let next = 0
+  const responses: Array<SynthResponse> = []
+  const roles = new Map<number, Role>()
+  const copyOf = new Map<number, number>()
+  const add = (role: Role, x: Omit<SynthResponse, "uid">) => {
+    const uid = uids[next++]!
+    roles.set(uid, role)
+    responses.push({ uid, ...x })
+    return uid
+  }
+  const honest: Array<SynthResponse> = []
+  for (let k = 0; k < rc.honest; k++) {
+    const uid = add("honest", { vec: around(dir, 0.5, r), text: prose(r), latencyMs: 500 + Math.floor(r() * 9000) })
+    honest.push(responses.find((x) => x.uid === uid)!)
+  }
+  for (let k = 0; k < rc.junk; k++) {
+    add("junk", { vec: orthogonalTo(randomUnit(DIM, r), prompt, dir, sybilDir), text: prose(r), latencyMs: 1 + Math.floor(r() * 5) })
+  }
+  for (let k = 0; k < rc.errors; k++) add("error", { vec: randomUnit(DIM, r), text: "", latencyMs: null, finishReason: null, error: "Timeout" })
+  for (let k = 0; k < rc.empty; k++) add("empty", { vec: randomUnit(DIM, r), text: "   ", latencyMs: 1 + Math.floor(r() * 50) })
+  for (let k = 0; k < rc.sybils; k++) {
+    add("sybil", { vec: around(sybilDir, 0.3, r), text: prose(r), latencyMs: 200 + Math.floor(r() * 2000), ip: "66.6.6.6" })
+  }
+  for (let k = 0; k < rc.copies && honest.length > 0; k++) {
+    const o = honest[Math.floor(r() * honest.length)]!
+    const uid = add("copy", { vec: o.vec, text: o.text, latencyMs: o.latencyMs! + 1 + Math.floor(r() * 500) })
+    copyOf.set(uid, o.uid)
+  }
+  return { round: { prompt, responses }, roles, copyOf }
+}
+
+const score = (round: SynthRound, memory?: NoveltyMemory): RoundResult => {
+  const { input, emb } = buildRound(round)
+  return scoreRound(input, emb, config, memory)
+}
+
+const byUid = (res: RoundResult) => new Map(res.miners.map((m) => [m.uid, m]))
+
+const shuffled = <A>(xs: ReadonlyArray<A>, seed: number): Array<A> => {
+  const r = rng(seed)
+  const a = [...xs]
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1))
+    ;[a[i], a[j]] = [a[j]!, a[i]!]
+  }
+  return a
+}
+
+describe("scoreRound properties (synthetic embeddings)", () => {
+  test("permutation invariance: same per-uid rewards, filters and consensus whatever the response order", () => {
+    fc.assert(
+      fc.property(recipeArb, fc.integer(), (rc, perm) => {
+        const { round } = build(rc)
+        const a = score(round)
+        const b = score({ ...round, responses: shuffled(round.responses, perm) })
+        const mb = byUid(b)
+        for (const m of a.miners) {
+          const o = mb.get(m.uid)!
+          expect(o.reward).toBeCloseTo(m.reward, 12)
+          expect(o.filtered).toBe(m.filtered)
+        }
+        expect(b.consensus).toEqual(a.consensus)
+        expect(b.best).toBe(a.best)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  test("rewards are in [0,1] and sum to 1 or are all 0; filtered answers earn exactly 0; best = argmax", () => {
+    fc.assert(
+      fc.property(recipeArb, (rc) => {
+        const res = score(build(rc).round)
+        const sum = res.miners.reduce((s, m) => s + m.reward, 0)
+        for (const m of res.miners) {
+          expect(m.reward).toBeGreaterThanOrEqual(0)
+          expect(m.reward).toBeLessThanOrEqual(1)
+          if (m.filtered !== null) expect(m.reward).toBe(0)
+          for (const v of Object.values(m.axes)) expect(v >= 0 && v <= 1).toBe(true)
+        }
+        if (sum === 0) expect(res.best).toBeNull()
+        else {
+          expect(sum).toBeCloseTo(1, 9)
+          const max = Math.max(...res.miners.map((m) => m.reward))
+          expect(res.miners.find((m) => m.uid === res.best)!.reward).toBe(max)
+        }
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  test("errors and empty answers never earn (filtered error / empty)", () => {
+    fc.assert(
+      fc.property(recipeArb, (rc) => {
+        const { round, roles } = build({ ...rc, errors: Math.max(1, rc.errors), empty: Math.max(1, rc.empty) })
+        for (const m of score(round).miners) {
+          const role = roles.get(m.uid)
+          if (role === "error" || role === "empty") {
+            expect(m.reward).toBe(0)
+            expect(m.filtered).toBe(role)
+          }
+        }
+      }),
+      { numRuns: 150 }
+    )
+  })
+
+  test("an instant off-topic answer never beats a slower honest in-consensus answer", () => {
+    fc.assert(
+      fc.property(recipeArb, (rc) => {
+        const { round, roles } = build({ ...rc, honest: Math.max(2, rc.honest), junk: Math.max(1, rc.junk) })
+        const res = score(round)
+        const junk = res.miners.filter((m) => roles.get(m.uid) === "junk")
+        const inConsensus = res.miners.filter((m) => res.consensus.includes(m.uid) && roles.get(m.uid) === "honest")
+        expect(inConsensus.length).toBeGreaterThan(0)
+        for (const j of junk) {
+          expect(j.reward).toBe(0)
+          for (const h of inConsensus) expect(j.reward).toBeLessThan(h.reward)
+        }
+        expect(roles.get(res.best!)).toBe("honest")
+      }),
+      { numRuns: 150 }
+    )
+  })
+
+  test("a copy of a faster miner's answer gains nothing (copier 0, original + copier ≤ original alone)", () => {
+    fc.assert(
+      fc.property(recipeArb, (rc) => {
+        const built = build({ ...rc, honest: Math.max(1, rc.honest), copies: 1 })
+        const [copier, original] = [...built.copyOf][0]!
+        const withCopy = byUid(score(built.round))
+        const alone = byUid(score({ ...built.round, responses: built.round.responses.filter((x) => x.uid !== copier) }))
+        const c = withCopy.get(copier)!
+        expect(c.reward).toBe(0)
+        if (alone.get(original)!.filtered === null || alone.get(original)!.filtered === "out_of_consensus") expect(c.filtered).toBe("copy")
+        expect(withCopy.get(original)!.reward + c.reward).toBeLessThanOrEqual(alone.get(original)!.reward + 1e-12)
+      }),
+      { numRuns: 150 }
+    )
+  })
+
+  test("faster is never worse: lowering one miner's latency never lowers its reward", () => {
+    fc.assert(
+      fc.property(recipeArb, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (rc, pick, factor) => {
+        const { round } = build(rc)
+        const timed = round.responses.filter((x) => x.latencyMs !== null)
+        if (timed.length === 0) return
+        const target = timed[pick % timed.length]!
+        const faster: SynthRound = {
+          ...round,
+          responses: round.responses.map((x) => (x.uid === target.uid ? { ...x, latencyMs: Math.floor(x.latencyMs! * factor) } : x))
+        }
+        const before = byUid(score(round)).get(target.uid)!.reward
+        const after = byUid(score(faster)).get(target.uid)!.reward
+        expect(after).toBeGreaterThanOrEqual(before - 1e-12)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  test("one valid answer alone earns 1 iff it is relevant (cos to prompt ≥ relevanceFloor)", () => {
+    const floor = config.thresholds.relevanceFloor
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.double({ min: -1, max: 1, noNaN: true }).filter((c) => Math.abs(c - floor) > 1e-4),
+        fc.integer({ min: 0, max: 3 }),
+        (seed, c, junk) => {
+          const r = rng(seed)
+          const prompt = randomUnit(DIM, r)
+          const responses: Array<SynthResponse> = [{ uid: 7, vec: withCosine(prompt, c, r), text: prose(r), latencyMs: 100 + Math.floor(r() * 20000) }]
+          for (let k = 0; k < junk; k++) responses.push({ uid: 20 + k, vec: prompt, text: "", latencyMs: 1, error: k % 2 === 0 ? "Timeout" : undefined } as SynthResponse)
+          const res = score({ prompt, responses })
+          const m = res.miners.find((x) => x.uid === 7)!
+          expect(m.reward).toBe(c >= floor ? 1 : 0)
+          expect(m.filtered).toBe(c >= floor ? null : "irrelevant")
+          expect(m.axes["consensus"]).toBeUndefined()
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  test("novelty memory: another hotkey replaying an earlier answer is a copy; the original hotkey may repeat itself", () => {
+    fc.assert(
+      fc.property(recipeArb, (rc) => {
+        const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
+        const memory = new NoveltyMemory()
+        score(built.round, memory)
+        const first = score(built.round)
+        const victim = built.round.responses.find((x) => built.roles.get(x.uid) === "honest")!
+        const valid = first.miners.find((m) => m.uid === victim.uid)!.filtered === null
+        // round 2: the same prompt; a new hotkey replays the victim's answer, the victim answers the same again
+        const replay: SynthResponse = { ...victim, uid: 99, hotkey: "hk-replayer", coldkey: "ck-replayer", ip: "1.2.3.4", latencyMs: 1 }
+        const res = byUid(score({ ...built.round, responses: [...built.round.responses, replay] }, memory))
+        if (valid) {
+          expect(res.get(99)!.filtered).toBe("copy")
+          expect(res.get(99)!.reward).toBe(0)
+          expect(res.get(victim.uid)!.filtered).not.toBe("copy")
+        }
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
