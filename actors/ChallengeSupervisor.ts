@@ -3,7 +3,7 @@
 // anything else, selects miners, fans the query out, persists every answer as it arrives, and hands the
 // finished round to the ScoringActor.
 import { Cause, Effect, Exit, Ref, Schema, Scope, Semaphore } from "effect"
-import type { InferenceRequest, MinerTarget, MinerTransport } from "../src/miners/Transport.ts"
+import { InferenceRequest, type MinerTarget, type MinerTransport } from "../src/miners/Transport.ts"
 import type { MinerResponse, RoundInput, ToolSpec } from "../src/scoring/types.ts"
 import type { StoreShape } from "../src/store/Store.ts"
 import * as Actor from "./internal/Actor.ts"
@@ -24,6 +24,16 @@ export interface Challenge {
   readonly tools: ReadonlyArray<ToolSpec>
 }
 
+/** The stored form of a challenge (decoded when a round is resumed after a restart). */
+export const ChallengeSchema = Schema.Struct({
+  id: Schema.String,
+  source: Schema.Literals(["synthetic", "api"]),
+  taskType: Schema.String,
+  request: InferenceRequest,
+  reference: Schema.NullOr(Schema.String),
+  tools: Schema.Array(Schema.Struct({ name: Schema.String, parameters: Schema.optionalKey(Schema.Unknown) }))
+})
+
 export class NewChallenge {
   readonly _tag = "NewChallenge"
   constructor(readonly challenge: Challenge) {}
@@ -32,7 +42,12 @@ export class Reconcile {
   readonly _tag = "Reconcile"
   constructor(readonly miners: ReadonlyArray<MinerInfo>) {}
 }
-export type Msg = NewChallenge | Reconcile
+/** A challenge persisted before a restart and not evaluated: score its stored answers, or run it again. */
+export class Resume {
+  readonly _tag = "Resume"
+  constructor(readonly challenge: Challenge) {}
+}
+export type Msg = NewChallenge | Reconcile | Resume
 
 export class RoundSkipped extends Schema.TaggedError<RoundSkipped>()("RoundSkipped", {
   challengeId: Schema.String,
@@ -51,6 +66,11 @@ export interface Deps {
   readonly excludeHotkeys: ReadonlySet<string>
   readonly now: () => number
   readonly random: () => number
+  /**
+   * Optional selection policy (the tournament's next group of adjacent ranks): uids to ask among the
+   * available ones, or null to fall back to availability-weighted sampling.
+   */
+  readonly select?: (available: ReadonlyArray<number>, max: number) => ReadonlyArray<number> | null
 }
 
 interface Child {
@@ -116,7 +136,9 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       const weighted = yield* Effect.forEach(all, (c) =>
         c.session.availability.pipe(Effect.map((a) => ({ item: c, weight: 0.05 + a })))
       )
-      const selected = sampleWeighted(weighted, deps.maxMiners, deps.random)
+      const picked = deps.select?.(all.map((c) => c.info.uid), deps.maxMiners) ?? null
+      const selected =
+        picked === null ? sampleWeighted(weighted, deps.maxMiners, deps.random) : all.filter((c) => picked.includes(c.info.uid))
       if (selected.length < deps.minMiners) {
         yield* deps.store.setChallengeStatus(challenge.id, "failed", deps.now())
         return yield* new RoundSkipped({
@@ -159,21 +181,41 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           }),
         { concurrency: "unbounded" }
       )
-      const round: RoundInput = {
-        id: challenge.id,
-        prompt: challenge.request.prompt,
-        taskType: challenge.taskType,
-        reference: challenge.reference,
-        tools: challenge.tools,
-        responses
+      yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
+    })
+
+    const roundOf = (challenge: Challenge, responses: ReadonlyArray<MinerResponse>): RoundInput => ({
+      id: challenge.id,
+      prompt: challenge.request.prompt,
+      taskType: challenge.taskType,
+      reference: challenge.reference,
+      tools: challenge.tools,
+      responses
+    })
+
+    const resume = Effect.fn("ChallengeSupervisor.resume")(function* (challenge: Challenge) {
+      const stored = yield* deps.store.responsesOf(challenge.id)
+      if (stored.length >= deps.minMiners) {
+        // every answer was persisted as it arrived: score them as they were received
+        yield* Effect.logInfo("resuming round from stored answers", { challenge: challenge.id, responses: stored.length })
+        yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, stored), null))
+        return
       }
-      yield* deps.scoring.ref.tell(new Evaluate(round, null))
+      yield* Effect.logInfo("re-running round interrupted before its answers were in", { challenge: challenge.id, stored: stored.length })
+      yield* Effect.forkIn(
+        rounds.withPermits(1)(runRound(challenge)).pipe(
+          Effect.catch((e) => Effect.logWarning("round not run", { challenge: challenge.id, reason: e._tag, message: e.message }))
+        ),
+        outer
+      )
     })
 
     const handle = (msg: Msg) =>
       msg._tag === "Reconcile"
         ? reconcile(msg.miners)
-        : Effect.gen(function* () {
+        : msg._tag === "Resume"
+          ? resume(msg.challenge)
+          : Effect.gen(function* () {
             // persisted before anything else; a duplicate id is refused (no double processing)
             yield* deps.store.putChallenge({ id: msg.challenge.id, source: msg.challenge.source, payload: msg.challenge, now: deps.now() })
             yield* Effect.forkIn(

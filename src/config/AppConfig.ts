@@ -47,6 +47,13 @@ export const ConfigKeys = {
   EVALUATION_TIMEOUT_SECONDS: spec(numBetween(1, 3600), "300", "seconds 1..3600", "deadline for embedding + scoring a round"),
   MAX_CONCURRENT_CHALLENGES: spec(intBetween(1, 256), "15", "an integer 1..256", "challenges in flight at once"),
   WEIGHTS_INTERVAL_SECONDS: spec(numBetween(1, 86400), "1800", "seconds 1..86400", "how often weights are set"),
+  WEIGHTS_COMMIT_MODE: spec(
+    Schema.Literals(["auto", "set", "hash", "timelock"]),
+    "auto",
+    "auto | set | hash | timelock",
+    "auto: set_weights when commit-reveal is off, else timelocked commit (or hash commit on runtimes without it)"
+  ),
+  WEIGHTS_VERSION_KEY: spec(intBetween(0, Number.MAX_SAFE_INTEGER), undefined, "an integer ≥ 0", "version key sent with weights (default: the subnet's WeightsVersionKey)"),
   DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL)"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
@@ -65,13 +72,21 @@ export const ConfigKeys = {
   MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
   EMBED_POOL_SIZE: spec(intBetween(1, 64), "2", "an integer 1..64", "embedding worker threads"),
   EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), "1", "an integer 1..64", "onnxruntime threads per worker"),
-  SCORING_CONFIG: spec(NonEmpty, "config/scoring.v1.json", "a file path", "versioned scoring registry"),
+  SCORING_CONFIG: spec(NonEmpty, undefined, "a file path", "versioned scoring registry (default: the shipped config/scoring.v1.json)"),
   AGGREGATION: spec(Schema.Literals(["ema", "tournament"]), "ema", "ema | tournament", "how round rewards become weights"),
   EMA_ALPHA: spec(numBetween(0, 1), "0.3", "a number 0..1", "EMA step toward a round reward"),
   EMA_DECAY: spec(numBetween(0, 1), "0.02", "a number 0..1", "per-round decay of miners not seen"),
   TOURNAMENT_GROUP_SIZE: spec(intBetween(2, 256), "25", "an integer 2..256", "group size of the tournament ranking"),
   HEATMAP_DIR: spec(NonEmpty, "heatmaps", "a directory path", "where heatmap PNG/SVG files are written"),
   RETENTION_HOURS: spec(numBetween(1, 24 * 365), "48", "hours ≥ 1", "how long rounds are kept in the database"),
+  DEMO_MIX: spec(
+    Schema.String.pipe(Schema.check(Schema.isPattern(/^\s*[a-z-]+=[0-9.]+(\s*,\s*[a-z-]+=[0-9.]+)*\s*$/))),
+    "honest=0.5,copycat=0.125,fast-junk=0.125,slow=0.125,offline=0.125",
+    "behaviour=share,... (honest, fast-junk, copycat, slow, flaky, malformed, offline)",
+    "behaviour mix of the simulated miners in demo mode"
+  ),
+  DEMO_SEED: spec(intBetween(0, 2 ** 31 - 1), "7", "an integer ≥ 0", "seed of the simulated miners and synthetic challenges"),
+  DEMO_CHAIN: spec(Schema.Literals(["auto", "off"]), "auto", "auto | off", "demo: run the local subtensor (chopsticks) when its fixture exists"),
   DEMO_MINERS: spec(intBetween(1, 256), "8", "an integer 1..256", "simulated miners in demo mode"),
   DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits")
 } as const satisfies Record<string, KeySpec>

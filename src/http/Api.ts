@@ -1,6 +1,7 @@
 // The operator's read-only HTTP API (Elysia): health, stats, miners, rounds, weights. Every answer is
 // real data from the store and the running actors (the reference's /stats returned mock data).
 // Query and path parameters are decoded with Effect Schemas (Standard Schema in Elysia → 422 on bad input).
+import { join } from "node:path"
 import { Elysia } from "elysia"
 import { Effect, Schema } from "effect"
 import type { Scope } from "effect"
@@ -20,12 +21,21 @@ export interface ApiDeps {
   readonly miners: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly availability: number }>>
   readonly weights: () => ReadonlyArray<{ readonly uid: number; readonly weight: number }>
   readonly lastSubmission: Effect.Effect<unknown>
+  /** Where heatmaps are written (<dir>/<round id>.svg|.png); the heatmap routes 404 without it. */
+  readonly heatmapDir?: string
 }
 
 const Limit = Schema.Struct({
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 500 }))))
 })
 const RoundId = Schema.Struct({ id: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))) })
+
+const HeatmapParams = Schema.Struct({
+  id: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
+  ext: Schema.Literals(["svg", "png"])
+})
+/** File-name-safe round id (same rule as the heatmap writer). */
+export const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 120)
 
 const DAY_MS = 24 * 3600 * 1000
 
@@ -69,6 +79,20 @@ export const makeApp = (deps: ApiDeps) => {
         return { result, responses }
       },
       { params: Schema.toStandardSchemaV1(RoundId) }
+    )
+    .get(
+      "/rounds/:id/heatmap.:ext",
+      async ({ params, set }) => {
+        const ext = params.ext === "png" ? "png" : params.ext === "svg" ? "svg" : null
+        const file = deps.heatmapDir === undefined || ext === null ? null : Bun.file(join(deps.heatmapDir, `${safeName(params.id)}.${ext}`))
+        if (file === null || !(await file.exists())) {
+          set.status = 404
+          return { error: "not found", message: `no ${params.ext} heatmap for round ${params.id}` }
+        }
+        set.headers["content-type"] = ext === "png" ? "image/png" : "image/svg+xml"
+        return new Uint8Array(await file.arrayBuffer())
+      },
+      { params: Schema.toStandardSchemaV1(HeatmapParams) }
     )
     .get("/weights", async () => ({ weights: deps.weights(), last_submission: await run(deps.lastSubmission) }))
 }

@@ -160,6 +160,22 @@ export const effectivePrompt = (req: SimRequest): string => {
   return ""
 }
 
+const sentences = (text: string): Array<string> => text.match(/[^.!?]+[.!?]+(\s|$)/g)?.map((x) => x.trim()) ?? [text]
+
+/**
+ * An honest answer at paraphrase level, the way independent LLM runs differ: one paraphrase as the base,
+ * sometimes trimmed to its first sentences, sometimes extended by a sentence of another paraphrase.
+ */
+export const composeAnswer = (rng: Rng, answers: ReadonlyArray<string>): string => {
+  const base = sentences(pick(rng, answers))
+  const keep = base.length > 2 && rng() < 0.35 ? base.slice(0, base.length - 1) : base
+  if (rng() < 0.5 && answers.length > 1) {
+    const extra = sentences(pick(rng, answers)).filter((x) => !keep.includes(x))
+    if (extra.length > 0) keep.push(pick(rng, extra))
+  }
+  return keep.join(" ")
+}
+
 /** An honest answer (tool call when tools are offered and the prompt is a known tool prompt). */
 export const honestReply = (corpus: CorpusFile, rng: Rng, req: SimRequest, uid: number, n: number): SimReply => {
   const prompt = effectivePrompt(req)
@@ -175,7 +191,7 @@ export const honestReply = (corpus: CorpusFile, rng: Rng, req: SimRequest, uid: 
     }
   }
   const entry = nearestEntry(corpus, prompt)
-  const text = varyWords(rng, pick(rng, entry.answers))
+  const text = varyWords(rng, composeAnswer(rng, entry.answers))
   return { response_text: text, tool_calls: [], finish_reason: "stop", usage: usageFor(prompt, text) }
 }
 

@@ -1,0 +1,73 @@
+// The local demo world: simulated miners on 127.0.0.1 speaking the configured protocol (real HTTP servers
+// that verify signatures and nonces), the validator's dev hotkey, and, when the subtensor fixture exists,
+// the real runtime under chopsticks with the miners registered and their axons served (see Chain.ts).
+import { Effect, Schema } from "effect"
+import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import type { AppConfigValues } from "../config/AppConfig.ts"
+import { parseMix } from "../miners/sim/Behaviour.ts"
+import { startSimMiners } from "../miners/sim/SimMiners.ts"
+import { pairFromUri, signerFromPair } from "../miners/Signer.ts"
+import { makeTransport } from "./Transports.ts"
+
+/** The demo validator's hotkey (the same derivation the localnet registers and stakes). */
+export const DEMO_VALIDATOR_URI = "//Alice//quorum-validator"
+
+/** Config values the demo changes when the operator left them at their defaults (a lively demo). */
+export const demoDefaults: Partial<Record<keyof AppConfigValues, string | number>> = {
+  CHALLENGE_INTERVAL_SECONDS: 3,
+  CHALLENGE_TIMEOUT_SECONDS: 12,
+  WEIGHTS_INTERVAL_SECONDS: 30,
+  DB_PATH: ".quorum/demo.db",
+  HEATMAP_DIR: ".quorum/heatmaps",
+  MIN_MINERS: 2
+}
+
+/** Applies demoDefaults to keys whose value came from the schema default. */
+export const withDemoDefaults = (config: AppConfigValues): AppConfigValues => {
+  if (config.QUORUM_MODE !== "demo") return config
+  const out: Record<string, unknown> = { ...config }
+  for (const [k, v] of Object.entries(demoDefaults)) {
+    if (config.sources[k as keyof AppConfigValues["sources"]] === "default") out[k] = v
+  }
+  if (config.sources.MAX_MINERS === "default") out["MAX_MINERS"] = config.DEMO_MINERS
+  return out as unknown as AppConfigValues
+}
+
+export const simMinersLayer = (config: AppConfigValues, validatorSs58: string) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () =>
+        startSimMiners({
+          count: config.DEMO_MINERS,
+          protocol: config.MINER_PROTOCOL,
+          mix: parseMix(config.DEMO_MIX),
+          seed: config.DEMO_SEED,
+          allowedValidators: new Set([validatorSs58])
+        }),
+      catch: (e) => new DemoError({ message: `simulated miners did not start: ${e instanceof Error ? e.message : String(e)}` })
+    }),
+    (sim) => Effect.promise(() => sim.stop())
+  )
+
+export class DemoError extends Schema.TaggedError<DemoError>()("DemoError", { message: Schema.String }) {}
+
+/** The demo's miners, transport and validator identity (chain handled by the caller). */
+export const demoWorld = (config: AppConfigValues) =>
+  Effect.gen(function* () {
+    const pair = yield* Effect.promise(() => pairFromUri(DEMO_VALIDATOR_URI))
+    const signer = signerFromPair(pair)
+    const sim = yield* simMinersLayer(config, signer.ss58)
+    const miners: ReadonlyArray<MinerInfo> = sim.miners.map((m) => ({ ...m.target, coldkey: `sim-coldkey-${m.uid}` }))
+    yield* Effect.logInfo("simulated miners up", {
+      count: sim.miners.length,
+      protocol: config.MINER_PROTOCOL,
+      behaviours: summarize(sim.miners.map((m) => m.behaviour))
+    })
+    return { pair, signer, sim, miners, transport: makeTransport(config.MINER_PROTOCOL, signer) }
+  })
+
+const summarize = (xs: ReadonlyArray<string>) => {
+  const counts = new Map<string, number>()
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1)
+  return [...counts].map(([k, v]) => `${k}=${v}`).join(",")
+}

@@ -1,0 +1,150 @@
+// The validator program: config → logging → store → embedder → scorer → world (demo: simulated miners and,
+// when the fixture exists, the local subtensor; live: the configured chain, wallet and metagraph) →
+// actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
+// prints a one-line JSON summary on stdout.
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
+import { Embedder } from "../embeddings/Embedder.ts"
+import { loadCorpus } from "../miners/sim/Corpus.ts"
+import { openDatabase, makeStore } from "../store/Store.ts"
+import * as ChallengeApi from "./ChallengeApi.ts"
+import { demoWorld, withDemoDefaults } from "./Demo.ts"
+import { withLogging } from "./Logging.ts"
+import { makeScorer } from "./Scorer.ts"
+import { makeSyntheticSource } from "./Synthetic.ts"
+import { runValidator } from "./Validator.ts"
+import { chainForDemo, chainForLive, dryRunWeights, type World } from "./World.ts"
+
+export class StartupError extends Schema.TaggedError<StartupError>()("StartupError", {
+  stage: Schema.String,
+  message: Schema.String
+}) {}
+
+export const usage = `usage: bun run validator [--key value ...]   (every key also reads from the environment and .env)
+
+Modes: QUORUM_MODE=demo (default: simulated miners on 127.0.0.1, local subtensor when its fixture exists)
+       QUORUM_MODE=live (SUBTENSOR_NETWORK/SUBTENSOR_ADDRESS, WALLET_NAME/HOTKEY_NAME, real miners)
+
+Keys:
+${configHelp()}`
+
+const openStore = (path: string) =>
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => {
+        const db = openDatabase(path)
+        return { db, store: makeStore(db) }
+      },
+      catch: (e) => new StartupError({ stage: "store", message: `cannot open DB_PATH=${path}: ${String(e)}; check the path is writable` })
+    }),
+    ({ db }) => Effect.sync(() => db.close())
+  )
+
+/** The world the validator runs in: miners, transport, identity, weights path. */
+const worldOf = (config: AppConfigValues, store: ReturnType<typeof makeStore>, db: ReturnType<typeof openDatabase>) =>
+  Effect.gen(function* () {
+    if (config.QUORUM_MODE === "live") return yield* chainForLive(config, db)
+    const demo = yield* demoWorld(config)
+    const chain = yield* chainForDemo(config, demo, db)
+    if (chain !== null) return chain
+    yield* Effect.logWarning(
+      "demo without a chain: ../shared/fixtures/subtensor not found (or DEMO_CHAIN=off); weights are computed with the SDK's rules and stored, not submitted"
+    )
+    const world: World = {
+      signer: demo.signer,
+      transport: demo.transport,
+      miners: Effect.succeed(demo.miners),
+      excludeHotkeys: new Set([demo.signer.ss58]),
+      submitWeights: dryRunWeights(store, () => demo.miners.length),
+      info: { mode: "demo", chain: "none", miners: demo.miners.length }
+    }
+    return world
+  })
+
+export const program = (argv: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const config = withDemoDefaults(yield* loadConfig(argv))
+    return yield* withLogging(config)(Effect.scoped(run(config)))
+  })
+
+const run = (config: AppConfigValues) =>
+  Effect.gen(function* () {
+    const startedAt = Date.now()
+    const { db, store } = yield* openStore(config.DB_PATH)
+    const scorer = yield* makeScorer(config)
+    const embedder = Context.get(
+      yield* Layer.build(
+        Embedder.layer({
+          modelPath: config.MODEL_PATH,
+          modelRepo: config.MODEL_REPO,
+          cacheDir: config.MODEL_CACHE_DIR,
+          poolSize: config.EMBED_POOL_SIZE,
+          intraOpThreads: config.EMBED_INTRA_OP_THREADS
+        })
+      ),
+      Embedder
+    )
+    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source })
+    const world = yield* worldOf(config, store, db)
+
+    const synthetic = makeSyntheticSource(loadCorpus(), { seed: config.DEMO_SEED })
+    const api =
+      config.CHALLENGE_API_URL === undefined
+        ? null
+        : ChallengeApi.make({
+            baseUrl: config.CHALLENGE_API_URL,
+            apiKey: config.CHALLENGE_API_KEY,
+            signer: world.signer,
+            timeoutMs: 30_000,
+            now: Date.now
+          })
+    const nextChallenge = (id: string): Effect.Effect<Challenge | null, { readonly message: string }> =>
+      api === null ? Effect.sync(() => synthetic.next(id)) : api.pull
+
+    const v = yield* runValidator({
+      config,
+      store,
+      embedRound: embedder.embedRound,
+      renderPng: (svg) => embedder.renderPng(svg, 1200),
+      score: scorer.score,
+      transport: world.transport,
+      miners: world.miners,
+      minersRefreshMs: config.QUORUM_MODE === "demo" ? 30_000 : 120_000,
+      excludeHotkeys: world.excludeHotkeys,
+      submitWeights: world.submitWeights,
+      nextChallenge,
+      ...(api === null ? {} : { onResult: api.postResults }),
+      info: { ...world.info, model: embedder.model.name, scoring: scorer.version },
+      now: Date.now,
+      random: Math.random,
+      maxChallenges: config.DEMO_ROUNDS
+    })
+
+    if (config.DEMO_ROUNDS === 0) return yield* Effect.never
+    // bounded run: wait for the rounds (each has the miner deadline + scoring), then set weights once
+    const perRound = config.CHALLENGE_INTERVAL_SECONDS + config.CHALLENGE_TIMEOUT_SECONDS + config.EVALUATION_TIMEOUT_SECONDS
+    const done = yield* v.awaitEvaluated(config.DEMO_ROUNDS).pipe(Effect.timeoutOption(Duration.seconds(perRound * config.DEMO_ROUNDS + 30)))
+    const evaluated = yield* v.evaluated
+    if (Option.isNone(done)) yield* Effect.logWarning("demo stopped before all rounds were evaluated", { evaluated, wanted: config.DEMO_ROUNDS })
+    const submission = yield* v.weights.setNow.pipe(
+      Effect.map((o) => (o === null ? null : { ok: true, kind: o.kind, block: o.blockHash, miners: o.uids.length })),
+      Effect.catch((e) => Effect.succeed({ ok: false, error: e._tag, message: "message" in e ? e.message : String(e) }))
+    )
+    const stats = yield* store.stats()
+    const summary = {
+      mode: config.QUORUM_MODE,
+      rounds: evaluated,
+      challenges: stats.challenges,
+      responses: stats.responses,
+      evaluations: stats.evaluations,
+      weights: v.aggregator.weights(),
+      submission,
+      api: v.apiUrl,
+      seconds: Math.round((Date.now() - startedAt) / 100) / 10
+    }
+    yield* Effect.sync(() => process.stdout.write(JSON.stringify(summary) + "\n"))
+    return summary
+  })
+
+export const isHelp = (argv: ReadonlyArray<string>) => argv.includes("--help") || argv.includes("-h")

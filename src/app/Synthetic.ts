@@ -1,0 +1,82 @@
+// Synthetic challenges: known-answer prompts from the project's corpus (data/corpus.json). Each carries a
+// reference answer (seed 003: the validator knows the answer), so the accuracy axis applies; tool prompts
+// carry their tools so tool calls are validated against them. Deterministic for a seed.
+import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import { toolSpecsOf } from "./ChallengeApi.ts"
+import type { CorpusFile } from "../miners/sim/Corpus.ts"
+
+/** mulberry32: a tiny deterministic PRNG (seeded challenge order, reproducible demos). */
+export const mulberry32 = (seed: number) => {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export interface SyntheticOptions {
+  readonly seed: number
+  /** Share of tool-use prompts, 0..1. */
+  readonly toolShare?: number
+  readonly maxTokens?: number
+  /** Task type for plain prompts (a task type of the scoring config). */
+  readonly chatTaskType?: string
+  readonly toolTaskType?: string
+}
+
+export interface SyntheticSource {
+  readonly next: (id: string) => Challenge
+}
+
+export const makeSyntheticSource = (corpus: CorpusFile, options: SyntheticOptions): SyntheticSource => {
+  const rng = mulberry32(options.seed)
+  const toolShare = corpus.toolPrompts.length === 0 ? 0 : (options.toolShare ?? 0.15)
+  return {
+    next: (id) => {
+      const useTool = rng() < toolShare
+      if (useTool) {
+        const t = corpus.toolPrompts[Math.floor(rng() * corpus.toolPrompts.length)]!
+        return {
+          id,
+          source: "synthetic",
+          taskType: options.toolTaskType ?? "chat",
+          reference: null,
+          tools: toolSpecsOf(t.tools),
+          request: {
+            challengeId: id,
+            prompt: t.prompt,
+            messages: [{ role: "user", content: t.prompt }],
+            model: null,
+            max_tokens: options.maxTokens ?? 512,
+            temperature: 0.7,
+            top_p: 0.95,
+            tools: t.tools,
+            tool_choice: "auto"
+          }
+        }
+      }
+      const e = corpus.entries[Math.floor(rng() * corpus.entries.length)]!
+      return {
+        id,
+        source: "synthetic",
+        taskType: options.chatTaskType ?? "chat",
+        reference: e.answers[0] ?? null,
+        tools: [],
+        request: {
+          challengeId: id,
+          prompt: e.prompt,
+          messages: [{ role: "user", content: e.prompt }],
+          model: null,
+          max_tokens: options.maxTokens ?? 512,
+          temperature: 0.7,
+          top_p: 0.95,
+          tools: [],
+          tool_choice: null
+        }
+      }
+    }
+  }
+}

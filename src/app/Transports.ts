@@ -1,0 +1,12 @@
+// The MinerTransport chosen by MINER_PROTOCOL: the bittensor dendrite (axon HTTP) or Loosh Fiber.
+import type { AppConfigValues } from "../config/AppConfig.ts"
+import { makeDendriteTransport } from "../miners/Dendrite.ts"
+import { makeFiberTransport } from "../miners/fiber/FiberTransport.ts"
+import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+
+export const makeTransport = (
+  protocol: AppConfigValues["MINER_PROTOCOL"],
+  signer: HotkeySigner,
+  options: { readonly maxBodyBytes?: number } = {}
+): MinerTransport =>
+  protocol === "fiber" ? makeFiberTransport({ signer, ...options }) : makeDendriteTransport({ signer, ...options })

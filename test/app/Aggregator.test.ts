@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test"
+import { Effect } from "effect"
+import { makeAggregator } from "../../src/app/Aggregator.ts"
+import type { MinerScore, RoundResult } from "../../src/scoring/types.ts"
+import { makeStore, openDatabase } from "../../src/store/Store.ts"
+
+const result = (id: string, rewards: ReadonlyArray<readonly [number, number]>): RoundResult => {
+  const miners: Array<MinerScore> = rewards.map(([uid, reward]) => ({
+    uid,
+    hotkey: `hk${uid}`,
+    reward,
+    axes: {},
+    score: reward,
+    filtered: reward > 0 ? null : "out_of_consensus"
+  }))
+  return { roundId: id, taskType: "chat", miners, consensus: miners.filter((m) => m.reward > 0).map((m) => m.uid), clusters: [], best: null }
+}
+
+const ema = { kind: "ema", alpha: 0.5, decay: 0.1, groupSize: 4 } as const
+const tournament = { kind: "tournament", alpha: 0.5, decay: 0, groupSize: 4 } as const
+
+describe("app aggregator", () => {
+  test("EMA: weights follow rewards, absent miners decay, weights sum to 1", () => {
+    const agg = makeAggregator(ema)
+    agg.update(result("r1", [[1, 0.75], [2, 0.25], [3, 0]]))
+    let w = new Map(agg.weights().map((x) => [x.uid, x.weight]))
+    expect(w.get(1)! / w.get(2)!).toBeCloseTo(3, 9)
+    expect(w.has(3)).toBe(false)
+    agg.update(result("r2", [[2, 1]]))
+    w = new Map(agg.weights().map((x) => [x.uid, x.weight]))
+    // uid 1 decayed (0.375·0.9), uid 2 moved toward 1 (0.125·0.5 + 0.5)
+    expect(w.get(1)! / w.get(2)!).toBeCloseTo((0.375 * 0.9) / (0.5 * 0.125 + 0.5), 9)
+    expect([...w.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
+  })
+
+  test("state survives a restart through the store; a corrupt or foreign snapshot starts fresh", async () => {
+    const db = openDatabase(":memory:")
+    const store = makeStore(db)
+    const agg = makeAggregator(ema)
+    agg.update(result("r1", [[4, 0.6], [5, 0.4]]))
+    await Effect.runPromise(store.putState("aggregate:ema", agg.snapshot(), 1))
+    const restored = makeAggregator(ema, await Effect.runPromise(store.getState("aggregate:ema")))
+    expect(restored.weights()).toEqual(agg.weights())
+    expect(makeAggregator(ema, { kind: "ema", miners: { "1": { hotkey: 3, score: "x" } } }).weights()).toEqual([])
+    expect(makeAggregator(ema, "garbage").weights()).toEqual([])
+    expect(makeAggregator(tournament, agg.snapshot()).state().kind).toBe("tournament")
+    db.close()
+  })
+
+  test("sync: a deregistered uid is dropped, a replaced hotkey starts over", () => {
+    const agg = makeAggregator(ema)
+    agg.update(result("r1", [[1, 0.5], [2, 0.5]]))
+    agg.sync(new Map([[1, "hk1"], [2, "someone-else"]]))
+    expect(agg.weights().map((w) => w.uid)).toEqual([1])
+    agg.sync(new Map([[2, "someone-else"]]))
+    expect(agg.weights()).toEqual([])
+  })
+
+  test("tournament: groups of adjacent ranks are asked in turn, every available miner gets asked", () => {
+    const agg = makeAggregator(tournament)
+    const uids = Array.from({ length: 10 }, (_, i) => i)
+    agg.sync(new Map(uids.map((u) => [u, `hk${u}`])))
+    const asked = new Set<number>()
+    for (let i = 0; i < 6; i++) {
+      const g = agg.pickGroup(uids, 4)!
+      expect(g.length).toBeGreaterThan(0)
+      expect(g.length).toBeLessThanOrEqual(4)
+      for (const u of g) asked.add(u)
+      // higher uid wins inside the group this time
+      agg.update(result(`t${i}`, g.map((u) => [u, (u + 1) / 100] as const)))
+    }
+    expect([...asked].sort((a, b) => a - b)).toEqual(uids)
+    const w = agg.weights()
+    expect(w.reduce((a, x) => a + x.weight, 0)).toBeCloseTo(1, 12)
+    // only available miners are put in a group
+    const g = agg.pickGroup([1, 3], 4)!
+    for (const u of g) expect([1, 3]).toContain(u)
+    expect(makeAggregator(ema).pickGroup(uids, 4)).toBeNull()
+  })
+})
