@@ -43,7 +43,13 @@ export interface EmbedderOptions extends ResolveOptions {
   readonly maxBatch?: number | undefined
 }
 
-const WORKER_FILE = resolve(import.meta.dir, "../../workers/scoring.worker.ts")
+/** The worker entry point inside a compiled binary: scripts/build.ts compiles workers/scoring.worker.ts as an
+ *  extra entry point with the project as root, which Bun stores under this name. */
+export const EMBEDDED_WORKER_FILE = "/$bunfs/root/workers/scoring.worker.js"
+/** The scoring worker script: the source file, or the embedded entry point when running as `dist/quorum`. */
+export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
+  compiled ? EMBEDDED_WORKER_FILE : resolve(import.meta.dir, "../../workers/scoring.worker.ts")
+const WORKER_FILE = workerFile()
 /** Texts per chunk when one embed() call is spread over several workers. */
 const MIN_CHUNK = 32
 

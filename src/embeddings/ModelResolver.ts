@@ -10,8 +10,9 @@ import { Effect, Schema } from "effect"
 
 export const DEFAULT_MODEL_REPO = "sentence-transformers/all-MiniLM-L6-v2"
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co"
-/** The project root (the directory holding package.json). */
-export const PROJECT_ROOT = resolve(import.meta.dir, "../..")
+/** The project root (the directory holding package.json); in the compiled binary (dist/quorum, no source
+ *  tree beside it) the working directory, so the defaults become <cwd>/.cache/models and <cwd>/../shared/models. */
+export const PROJECT_ROOT = Bun.isStandaloneExecutable ? process.cwd() : resolve(import.meta.dir, "../..")
 /** Shared read-only models beside the checkout. */
 export const DEFAULT_SHARED_MODELS_DIR = resolve(PROJECT_ROOT, "../shared/models")
 /** The real model in ../shared/models used when nothing is configured; shape-only folders (random weights,

@@ -1,0 +1,54 @@
+// `quorum --self-check`: proves the binary's embedded parts work from wherever it runs: the onnxruntime
+// library (extracted + dlopen'ed), the scoring worker entry point and Piscina's bootstrap, the resvg addon in
+// the worker, the embedded corpus and bun:sqlite. Prints one JSON line; exit code 0 when everything passed.
+import { Database } from "bun:sqlite"
+import { Effect, Exit } from "effect"
+import { Embedder } from "../embeddings/Embedder.ts"
+import { loadCorpus } from "../miners/sim/Corpus.ts"
+import type { OnnxRuntimePrep } from "./onnxruntime.ts"
+
+const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#08f"/></svg>`
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47]
+
+export const selfCheck = async (ctx: { readonly started: number; readonly prep: OnnxRuntimePrep }): Promise<number> => {
+  const ms = (t: number) => Math.round((performance.now() - t) * 10) / 10
+  const corpus = loadCorpus()
+  const db = new Database(":memory:")
+  const sqlite = db.query<{ v: number }, []>("select 40 + 2 as v").get()?.v
+  db.close()
+  const program = Effect.gen(function* () {
+    const embedder = yield* Embedder
+    const ready = ms(ctx.started)
+    const t = performance.now()
+    const out = yield* embedder.embed(["the validator scores miners", "a second, unrelated sentence"])
+    const embedMs = ms(t)
+    const firstEmbeddingMs = ms(ctx.started)
+    const png = yield* embedder.renderPng(SVG)
+    const norm = (row: number) => Math.hypot(...out.data.subarray(row * out.dim, (row + 1) * out.dim))
+    return {
+      model: embedder.model.name,
+      modelSource: embedder.model.source,
+      dim: out.dim,
+      norms: [norm(0), norm(1)].map((n) => Math.round(n * 1e4) / 1e4),
+      pngOk: PNG_MAGIC.every((b, i) => png[i] === b),
+      readyMs: ready,
+      embedMs,
+      firstEmbeddingMs
+    }
+  }).pipe(Effect.provide(Embedder.layer({ poolSize: 1 })))
+  const exit = await Effect.runPromiseExit(program)
+  const base = {
+    selfCheck: true,
+    onnxruntime: ctx.prep,
+    corpusEntries: corpus.entries.length,
+    sqlite: sqlite === 42
+  }
+  if (Exit.isFailure(exit)) {
+    process.stdout.write(JSON.stringify({ ...base, ok: false, error: String(exit.cause) }) + "\n")
+    return 1
+  }
+  const r = exit.value
+  const ok = base.sqlite && base.corpusEntries > 0 && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
+  process.stdout.write(JSON.stringify({ ...base, ok, ...r }) + "\n")
+  return ok ? 0 : 1
+}
