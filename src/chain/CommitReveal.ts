@@ -87,3 +87,30 @@ export const revealState = (p: EpochParams, commitBlock: number, block: number):
   const target = commitEpoch + p.revealPeriodEpochs
   return currentEpoch < target ? "too_early" : currentEpoch === target ? "open" : "expired"
 }
+
+/**
+ * should_run_epoch / blocks_until_next_epoch == 0: the subnet's epoch (and, on spec-293-era runtimes,
+ * `reveal_crv3_commits`) runs in the block where (block + netuid + 1) % (tempo + 1) == tempo, i.e. the
+ * LAST block of epoch `epochIndex(block)`, not the first block of the next one.
+ */
+export const isEpochRunBlock = (netuid: number, tempo: number, block: number): boolean =>
+  tempo > 0 && (block + netuid + 1) % (tempo + 1) === tempo
+
+/**
+ * Block in which a spec-293-era runtime (pallets/subtensor/src/coinbase/reveal_commits.rs,
+ * `reveal_crv3_commits`, run from run_coinbase when should_run_epoch) decrypts a `commit_crv3_weights`
+ * commit included at `commitBlock`:
+ * - the commit is stored under epoch k = epochIndex(commitBlock), or k + 1 when the commit block is
+ *   itself an epoch-run block (do_commit_crv3_weights);
+ * - the run block of epoch e reveals the commits keyed e - (revealPeriodEpochs - 1), and drops older
+ *   ones; so the commit is revealed in the run block of epoch k + revealPeriodEpochs - 1, which is
+ *   block (k + revealPeriodEpochs) * (tempo + 1) - netuid - 2.
+ * The drand pulse of the commit's round must be in Drand.Pulses by then, or the commit is dropped.
+ * (Newer runtimes key commits by the SubnetEpochIndex counter and reveal `cur_epoch - reveal_period`;
+ * this function describes the spec-293 rule only.)
+ */
+export const crv3RevealBlock = (p: EpochParams, commitBlock: number): number => {
+  const k = epochIndex(p.netuid, p.tempo, commitBlock) + (isEpochRunBlock(p.netuid, p.tempo, commitBlock) ? 1 : 0)
+  const revealEpoch = k + Math.max(0, p.revealPeriodEpochs - 1)
+  return (revealEpoch + 1) * (p.tempo + 1) - p.netuid - 2
+}
