@@ -1,13 +1,20 @@
 // Validator entry: `bun run validator [--key value ...]`. Runs until SIGINT/SIGTERM (clean shutdown of
 // every actor, the worker pool, the HTTP server and the database), or for DEMO_ROUNDS rounds.
 import { runMain } from "@effect/platform-node-shared/NodeRuntime"
-import { Effect } from "effect"
+import { Effect, Runtime } from "effect"
 import { isHelp, program, usage } from "./app/Main.ts"
 
 const argv = process.argv.slice(2)
 if (isHelp(argv)) {
   process.stdout.write(usage + "\n")
 } else {
+  // Exit once the program (and every finalizer) is done, even if a library left a handle open
+  // (chopsticks' executor, a WebSocket); stdout is flushed first so the summary line is never cut.
+  const teardown: Runtime.Teardown = (exit) =>
+    Runtime.defaultTeardown(exit, (code) => {
+      const final = code !== 0 ? code : Number(process.exitCode ?? 0)
+      process.stdout.write("", () => process.exit(final))
+    })
   runMain(
     program(argv).pipe(
       Effect.catchTag("ConfigError", (e) =>
@@ -16,6 +23,7 @@ if (isHelp(argv)) {
           process.exitCode = 2
         })
       )
-    )
+    ),
+    { teardown }
   )
 }

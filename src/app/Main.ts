@@ -14,7 +14,8 @@ import { withLogging } from "./Logging.ts"
 import { makeScorer } from "./Scorer.ts"
 import { makeSyntheticSource } from "./Synthetic.ts"
 import { runValidator } from "./Validator.ts"
-import { chainForDemo, chainForLive, dryRunWeights, type World } from "./World.ts"
+import { chainForDemo, chainForLive } from "./ChainWorld.ts"
+import { dryRunWeights, type World } from "./World.ts"
 
 export class StartupError extends Schema.TaggedError<StartupError>()("StartupError", {
   stage: Schema.String,

@@ -1,9 +1,7 @@
 // What the validator runs against: who the miners are, how to reach them, who we are, where weights go.
-import type { Database } from "bun:sqlite"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
 import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
-import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
 import type { StoreShape } from "../store/Store.ts"
@@ -39,16 +37,3 @@ export const dryRunWeights =
       yield* store.putState("weights:dry-run", { ...emitted, at: Date.now() }, Date.now())
       return { kind: "dry-run", blockHash: null, uids: emitted.uids }
     }).pipe(Effect.mapError((e) => ({ _tag: e._tag, message: e.message })))
-
-// --- chain worlds (wired to src/chain services) ---------------------------------------------------
-export class WorldError extends Schema.TaggedError<WorldError>()("WorldError", { message: Schema.String }) {}
-
-/** Demo with the local subtensor: null when the fixture is absent or DEMO_CHAIN=off. */
-export const chainForDemo = (
-  config: AppConfigValues,
-  _demo: { readonly miners: ReadonlyArray<MinerInfo>; readonly signer: HotkeySigner; readonly transport: MinerTransport },
-  _db: Database
-): Effect.Effect<World | null, WorldError> => (config.DEMO_CHAIN === "off" ? Effect.succeed(null) : Effect.succeed(null))
-
-export const chainForLive = (_config: AppConfigValues, _db: Database): Effect.Effect<World, WorldError> =>
-  Effect.fail(new WorldError({ message: "live mode: chain services not wired yet" }))

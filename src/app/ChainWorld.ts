@@ -1,0 +1,216 @@
+// The validator's world on a chain: the metagraph gives the miners (refreshed on heads), the weight
+// submitter sets or commits weights with the chain's own rules checked first and every attempt journaled,
+// pending hash commits are revealed on a schedule.
+//   live: SUBTENSOR_NETWORK / SUBTENSOR_ADDRESS, the btcli hotkey WALLET_NAME / HOTKEY_NAME.
+//   demo: the real subtensor runtime under chopsticks (../shared/fixtures/subtensor) with the simulated
+//         miners registered under their own hotkeys and coldkeys and their axons served.
+import type { Database } from "bun:sqlite"
+import type { ApiPromise } from "@polkadot/api"
+import type { SubmittableExtrinsic } from "@polkadot/api/types"
+import { Keyring } from "@polkadot/keyring"
+import type { KeyringPair } from "@polkadot/keyring/types"
+import { Effect, Schedule, Schema } from "effect"
+import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import { make as makeConnection } from "../chain/Connection.ts"
+import { hasSubtensorFixture, type Localnet, startLocalnet, subtensorFixtureDir } from "../chain/Localnet.ts"
+import { isServing, makeMetagraph, type Neuron } from "../chain/Metagraph.ts"
+import { resolveEndpoint } from "../chain/networks.ts"
+import { loadHotkey } from "../chain/Wallet.ts"
+import { defaultConfig, makeWeightSubmitter, type WeightProcessor } from "../chain/Weights.ts"
+import { makeSqliteJournal } from "../chain/WeightsJournal.ts"
+import type { AppConfigValues } from "../config/AppConfig.ts"
+import type { SimMiners } from "../miners/sim/SimMiners.ts"
+import { signerFromPair } from "../miners/Signer.ts"
+import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+import { convertWeightsAndUidsForEmit, processWeightsForNetuid } from "../scoring/weights.ts"
+import { makeTransport } from "./Transports.ts"
+import type { World } from "./World.ts"
+
+export class WorldError extends Schema.TaggedError<WorldError>()("WorldError", {
+  stage: Schema.String,
+  message: Schema.String
+}) {}
+
+/** The Python SDK's normalization (process_weights_for_netuid + convert_weights_and_uids_for_emit). */
+export const sdkProcessor: WeightProcessor = {
+  process: (uids, weights, params) => processWeightsForNetuid(uids, weights, params),
+  emit: (uids, weights) => convertWeightsAndUidsForEmit(uids, weights)
+}
+
+const RAO_PER_TAO = 1e9
+
+interface ChainWorldInput {
+  readonly config: AppConfigValues
+  readonly api: ApiPromise
+  readonly pair: KeyringPair
+  readonly signer: HotkeySigner
+  readonly transport: MinerTransport
+  readonly db: Database
+  /** Where to reach a neuron's axon (the demo maps its registered address back to 127.0.0.1). */
+  readonly targetOf: (n: Neuron) => { readonly ip: string; readonly port: number } | null
+  readonly blockTimeSeconds: number
+  readonly info: Record<string, unknown>
+}
+
+const chainWorld = (i: ChainWorldInput) =>
+  Effect.gen(function* () {
+    const { config, api, pair } = i
+    const netuid = config.NETUID
+    const metagraph = yield* makeMetagraph({ api, netuid }).pipe(
+      Effect.mapError((e) => new WorldError({ stage: "metagraph", message: `${e.message}; check NETUID=${netuid} exists on this chain` }))
+    )
+    const first = yield* metagraph.snapshot
+    const me = first.neurons.find((n) => n.hotkey === pair.address)
+    if (me === undefined) {
+      return yield* new WorldError({
+        stage: "registration",
+        message: `hotkey ${pair.address} is not registered on netuid ${netuid}; register it (btcli subnet register --netuid ${netuid}) or pick another WALLET_NAME/HOTKEY_NAME`
+      })
+    }
+    if (!me.validatorPermit) {
+      yield* Effect.logWarning("this hotkey has no validator permit yet: the chain refuses its weights until it has enough stake", {
+        uid: me.uid,
+        stake: me.stake
+      })
+    }
+    const versionKey = config.WEIGHTS_VERSION_KEY !== undefined ? BigInt(config.WEIGHTS_VERSION_KEY) : first.hyperparams.weightsVersionKey
+    const submitter = makeWeightSubmitter({
+      processor: sdkProcessor,
+      api,
+      signer: pair,
+      journal: makeSqliteJournal(i.db),
+      config: { ...defaultConfig(netuid, versionKey), mode: config.WEIGHTS_COMMIT_MODE, blockTimeSeconds: i.blockTimeSeconds }
+    })
+    // hash commits are revealed when their window opens (the journal survives restarts)
+    yield* Effect.forkScoped(
+      submitter.revealPending().pipe(
+        Effect.tap((rs) =>
+          Effect.forEach(rs, (r) => (r._tag === "TooEarly" ? Effect.void : Effect.logInfo("weight commit reveal", { commit: r.commitId, outcome: r._tag })))
+        ),
+        Effect.catch((e) => Effect.logWarning("reveal of pending commits failed", { message: e.message })),
+        Effect.repeat(Schedule.spaced(`${Math.max(6, i.blockTimeSeconds * 3)} seconds`))
+      )
+    )
+    const minStakeTao = config.MIN_STAKE_THRESHOLD
+    const isValidator = (n: Neuron) => n.validatorPermit && n.stake >= minStakeTao
+    const miners = metagraph.snapshot.pipe(
+      Effect.map((s) =>
+        s.neurons.flatMap((n): Array<MinerInfo> => {
+          if (n.hotkey === pair.address || isValidator(n) || !isServing(n.axon)) return []
+          const t = i.targetOf(n)
+          return t === null ? [] : [{ uid: n.uid, hotkey: n.hotkey, coldkey: n.coldkey, ip: t.ip, port: t.port }]
+        })
+      )
+    )
+    const world: World = {
+      signer: i.signer,
+      transport: i.transport,
+      miners,
+      excludeHotkeys: new Set([pair.address]),
+      submitWeights: (weights) =>
+        submitter.submit(new Map(weights.map((w) => [w.uid, w.weight] as const))).pipe(
+          Effect.map((r) => ({ kind: r.call, blockHash: r.blockHash, uids: r.uids })),
+          Effect.mapError((e) => ({ _tag: e._tag, message: e.message }))
+        ),
+      info: { ...i.info, netuid, uid: me.uid, hotkey: pair.address, versionKey: versionKey.toString() }
+    }
+    yield* Effect.logInfo("chain ready", { netuid, uid: me.uid, neurons: first.neurons.length, source: first.source, commitReveal: first.hyperparams.commitRevealEnabled })
+    return world
+  })
+
+/** Live: the configured network, the operator's btcli hotkey. */
+export const chainForLive = (config: AppConfigValues, db: Database) =>
+  Effect.gen(function* () {
+    const { endpoint, network } = yield* resolveEndpoint({ network: config.SUBTENSOR_NETWORK, address: config.SUBTENSOR_ADDRESS }).pipe(
+      Effect.mapError((e) => new WorldError({ stage: "config", message: e.message }))
+    )
+    const hotkey = yield* loadHotkey({ wallet: config.WALLET_NAME, hotkey: config.HOTKEY_NAME, path: config.WALLET_PATH }).pipe(
+      Effect.mapError((e) => new WorldError({ stage: "wallet", message: e.message }))
+    )
+    yield* Effect.logInfo("hotkey loaded", { address: hotkey.address, source: hotkey.source })
+    const conn = yield* makeConnection({ endpoint }).pipe(Effect.mapError((e) => new WorldError({ stage: "connect", message: e.message })))
+    const signer = signerFromPair(hotkey.pair)
+    return yield* chainWorld({
+      config,
+      api: conn.api,
+      pair: hotkey.pair,
+      signer,
+      transport: makeTransport(config.MINER_PROTOCOL, signer),
+      db,
+      targetOf: (n) => ({ ip: n.axon.ip, port: n.axon.port }),
+      blockTimeSeconds: 12,
+      info: { mode: "live", network, endpoint }
+    })
+  })
+
+/** TEST-NET-1 (RFC 5737, never routed): the chain refuses loopback axons, so demo miners are served here. */
+const demoAxonIp = (i: number) => `192.0.2.${(i % 250) + 1}`
+
+export interface DemoSim {
+  readonly pair: KeyringPair
+  readonly signer: HotkeySigner
+  readonly transport: MinerTransport
+  readonly sim: SimMiners
+}
+
+/** Demo on the local runtime; null when the fixture is absent or DEMO_CHAIN=off (the caller runs chainless). */
+export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Database) =>
+  Effect.gen(function* () {
+    if (config.DEMO_CHAIN === "off" || !hasSubtensorFixture()) return null
+    yield* Effect.logInfo("starting the local subtensor (spec 293 under chopsticks)", { fixture: subtensorFixtureDir() })
+    const t0 = Date.now()
+    const ln = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => startLocalnet({ miners: 0, tempo: 10, weightsRateLimit: 2 }),
+        catch: (e) => new WorldError({ stage: "localnet", message: `local subtensor did not start: ${e instanceof Error ? e.message : String(e)}; run with DEMO_CHAIN=off to demo without a chain` })
+      }),
+      (ln) =>
+        Effect.promise(() => ln.close()).pipe(
+          Effect.timeoutOption("10 seconds"),
+          Effect.tap((r) => (r._tag === "None" ? Effect.logWarning("local subtensor did not stop within 10 s") : Effect.logInfo("local subtensor stopped")))
+        )
+    )
+    if (ln.validator.address !== demo.pair.address) {
+      return yield* new WorldError({ stage: "localnet", message: `localnet validator ${ln.validator.address} differs from the demo hotkey ${demo.pair.address}` })
+    }
+    yield* Effect.tryPromise({
+      try: () => registerSimMiners(ln, demo.sim),
+      catch: (e) => new WorldError({ stage: "localnet", message: `registering the simulated miners failed: ${e instanceof Error ? e.message : String(e)}` })
+    })
+    yield* Effect.logInfo("local subtensor ready", { endpoint: ln.endpoint, netuid: ln.netuid, miners: demo.sim.miners.length, seconds: (Date.now() - t0) / 1000 })
+    // Manual block mode: the demo is the block author (one block every 2 s)
+    yield* Effect.forkScoped(
+      Effect.tryPromise(() => ln.newBlock()).pipe(
+        Effect.catch((e) => Effect.logWarning("local block not built", { message: String(e) })),
+        Effect.repeat(Schedule.spaced("2 seconds"))
+      )
+    )
+    const local = new Map(demo.sim.miners.map((m, i) => [`${demoAxonIp(i)}:${m.port}`, m.port]))
+    return yield* chainWorld({
+      config: { ...config, NETUID: ln.netuid },
+      api: ln.api,
+      pair: demo.pair,
+      signer: demo.signer,
+      transport: demo.transport,
+      db,
+      targetOf: (n) => {
+        const port = local.get(`${n.axon.ip}:${n.axon.port}`)
+        return port === undefined ? null : { ip: "127.0.0.1", port }
+      },
+      blockTimeSeconds: 2,
+      info: { mode: "demo", chain: "local", endpoint: ln.endpoint }
+    })
+  })
+
+/** Each simulated miner: its own funded coldkey, burned registration of its hotkey, its axon served. */
+const registerSimMiners = async (ln: Localnet, sim: SimMiners) => {
+  const { api } = ln
+  const kr = new Keyring({ type: "sr25519", ss58Format: 42 })
+  const coldkeys = sim.miners.map((m) => kr.addFromUri(`//QuorumDemoColdkey/${m.hotkey}`))
+  const tx = api.tx as unknown as Record<string, Record<string, (...a: Array<unknown>) => SubmittableExtrinsic<"promise">>>
+  const transfer = tx["balances"]!["transferKeepAlive"]!
+  const burned = tx["subtensorModule"]!["burnedRegister"]!
+  await ln.exec(coldkeys.map((ck) => [transfer(ck.address, 1_000 * RAO_PER_TAO), ln.sudo] as const))
+  await ln.exec(sim.miners.map((m, i) => [burned(ln.netuid, m.keypair.address), coldkeys[i]!] as const))
+  for (const [i, m] of sim.miners.entries()) await ln.serveAxon(m.keypair, { ip: demoAxonIp(i), port: m.port })
+}
