@@ -48,18 +48,19 @@ const main = async (): Promise<number> => {
     return 1
   }
   const file = positionals[0]!
+  // the inputs are checked before the model is loaded: a bad file fails fast, without a model
+  const embedRound = (round: Parameters<typeof scoreRound>[0]) =>
+    Effect.gen(function* () {
+      const embedder = yield* Embedder
+      yield* Effect.logDebug("embedding round").pipe(Effect.annotateLogs({ round: round.id, responses: round.responses.length, model: embedder.model.name }))
+      return { emb: yield* embedder.embedRound(round), model: embedder.model.name }
+    }).pipe(Effect.provide(Embedder.layer({ modelPath: values.model, poolSize: 1 })), Effect.scoped)
   const program = Effect.gen(function* () {
     const config = yield* loadScoringConfig(values.config)
     const round = yield* loadRoundFile(file)
-    const embedder = yield* Embedder
-    yield* Effect.logDebug("embedding round").pipe(Effect.annotateLogs({ round: round.id, responses: round.responses.length, model: embedder.model.name }))
-    const emb = yield* embedder.embedRound(round)
-    return { result: scoreRound(round, emb, config), model: embedder.model.name }
-  }).pipe(
-    Effect.provide(Embedder.layer({ modelPath: values.model, poolSize: 1 })),
-    Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)])),
-    Effect.scoped
-  )
+    const { emb, model } = yield* embedRound(round)
+    return { result: scoreRound(round, emb, config), model }
+  }).pipe(Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)])))
   const exit = await Effect.runPromiseExit(
     program.pipe(
       Effect.map((r) => ({ ok: true as const, ...r })),

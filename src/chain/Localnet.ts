@@ -120,9 +120,27 @@ export async function startLocalnet(opts: LocalnetOptions): Promise<Localnet> {
   const dir = opts.fixtureDir ?? subtensorFixtureDir()
   const specPath = join(dir, SUBTENSOR_SPEC_FILE)
   if (!existsSync(specPath)) throw new SubtensorFixtureMissing({ path: specPath })
-  // chopsticks reads LOG_LEVEL / DISABLE_PLUGINS when it is first imported: quiet by default.
-  process.env["LOG_LEVEL"] ??= "warn"
+  // chopsticks validates LOG_LEVEL (lowercase pino levels) and reads DISABLE_PLUGINS from the environment.
+  // The validator's own LOG_LEVEL (INFO, WARNING, NONE, ...) is mapped for the duration of the setup and
+  // restored afterwards; chopsticks stays at warn unless the validator asks for debug or trace.
+  const savedLogLevel = process.env["LOG_LEVEL"]
+  process.env["LOG_LEVEL"] = chopsticksLogLevel(savedLogLevel)
   process.env["DISABLE_PLUGINS"] ??= "true"
+  try {
+    return await startWithEnv(opts, specPath)
+  } finally {
+    if (savedLogLevel === undefined) delete process.env["LOG_LEVEL"]
+    else process.env["LOG_LEVEL"] = savedLogLevel
+  }
+}
+
+/** The validator's LOG_LEVEL → a level chopsticks accepts. */
+export const chopsticksLogLevel = (ours: string | undefined): string => {
+  const x = (ours ?? "").toLowerCase()
+  return x === "trace" || x === "debug" ? x : x === "error" || x === "fatal" ? x : x === "none" ? "fatal" : "warn"
+}
+
+async function startWithEnv(opts: LocalnetOptions, specPath: string): Promise<Localnet> {
   const { setupWithServer } = await import("@acala-network/chopsticks")
   const { getAuraSlotDuration } = await import("@acala-network/chopsticks-core")
   const { ApiPromise, WsProvider } = await import("@polkadot/api")

@@ -198,6 +198,21 @@ export const scoreRound = (
     filtered[i] = "copy"
     notes[i] = `copy of faster uid ${responses[c.of]!.uid}: ${c.match === "exact" ? "same text" : `cos ${c.match.toFixed(3)}`}`
   }
+  // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
+  // completion — a faster miner's call ids returned verbatim are a replayed answer (exact match only).
+  const toolCopies = detectRoundCopies(
+    responses.flatMap((r, i) =>
+      filtered[i] === null && kinds[i] === "tool" && r.toolCalls.every((t) => t.id !== undefined && t.id.length >= 4)
+        ? [{ index: i, uid: r.uid, latencyMs: r.latencyMs, hash: `ids:${r.toolCalls.map((t) => t.id).join(",")}` }]
+        : []
+    ),
+    () => -Infinity,
+    th.copyCosine
+  )
+  for (const [i, c] of toolCopies) {
+    filtered[i] = "copy"
+    notes[i] = `copy of faster uid ${responses[c.of]!.uid}: same tool-call ids`
+  }
   const valid = filtered.map((f) => f === null)
 
   // ---- 2. agreement, clustering, consensus

@@ -10,7 +10,7 @@ import { makeSyntheticSource } from "../../src/app/Synthetic.ts"
 import { assignBehaviours, parseMix } from "../../src/miners/sim/Behaviour.ts"
 import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
-import { hasUseLite, skipNote, USE_LITE_DIR } from "../support/shared.ts"
+import { hasSubtensorFixture, hasUseLite, skipNote, SUBTENSOR_FIXTURE_DIR, USE_LITE_DIR } from "../support/shared.ts"
 
 const ROOT = resolve(import.meta.dir, "../..")
 const MIX = "honest=0.5,fast-junk=0.17,copycat=0.17,offline=0.16"
@@ -136,6 +136,39 @@ d("validator demo (subprocess, real miners over HTTP, real model)", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 180_000)
+})
+
+if (!hasSubtensorFixture) skipNote("demo on the local chain", SUBTENSOR_FIXTURE_DIR)
+const dc = hasUseLite && hasSubtensorFixture ? describe : describe.skip
+
+dc("validator demo on the local subtensor (spec 293 under chopsticks)", () => {
+  test("miners come from the chain's metagraph and the weights land in a block", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "quorum-chain-"))
+    try {
+      const { stdout, stderr, code } = await runValidator({ ...demoEnv(dir, 2), DEMO_CHAIN: "auto", CHALLENGE_INTERVAL_SECONDS: "1" }, [], 240_000)
+      if (code !== 0) console.error(stderr)
+      expect(code).toBe(0)
+      const lines = stdout.trim().split("\n")
+      const summary = JSON.parse(lines[lines.length - 1]!) as {
+        rounds: number
+        weights: Array<{ uid: number; weight: number }>
+        submission: { ok: boolean; kind?: string; block?: string; miners?: number }
+      }
+      expect(summary.rounds).toBeGreaterThanOrEqual(2)
+      expect(summary.submission.ok).toBe(true)
+      expect(summary.submission.kind).toBe("set_weights")
+      expect(summary.submission.block).toMatch(/^0x[0-9a-f]{64}$/)
+      // chain uids: the validator is uid 0 and never weighted; the miners are 1..DEMO_MINERS
+      for (const w of summary.weights) expect(w.uid).toBeGreaterThan(0)
+      // the submission was journaled with its block hash before the process stopped
+      const db = new Database(join(dir, "q.db"), { readonly: true })
+      const rows = db.query("SELECT kind, status, block_hash FROM weight_submissions").all() as Array<{ kind: string; status: string; block_hash: string | null }>
+      expect(rows.some((r) => r.kind === "set" && r.status === "included" && r.block_hash === summary.submission.block)).toBe(true)
+      db.close()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 300_000)
 })
 
 describe("validator config errors (subprocess)", () => {

@@ -159,6 +159,24 @@ describe("filters", () => {
     expect(res.consensus).toEqual([1, 2, 3])
   })
 
+  test("a tool-call answer replayed with the faster miner's call ids is a copy; fresh ids are not", () => {
+    const s = scene(7)
+    const call = (id: string) => [{ id, name: "get_weather", arguments: JSON.stringify({ city: "Paris", unit: "celsius" }) }]
+    const res = score({
+      prompt: s.prompt,
+      tools: [WEATHER],
+      responses: [
+        { uid: 1, vec: s.dir, text: "", latencyMs: 600, finishReason: "tool_calls", toolCalls: call("call_a1b2c3") },
+        { uid: 2, vec: s.dir, text: "", latencyMs: 700, finishReason: "tool_calls", toolCalls: call("call_x9y8z7") },
+        { uid: 3, vec: s.dir, text: "", latencyMs: 900, finishReason: "tool_calls", toolCalls: call("call_a1b2c3") }
+      ]
+    })
+    expect(miner(res, 3).filtered).toBe("copy")
+    expect(miner(res, 3).reward).toBe(0)
+    expect(miner(res, 1).filtered).toBeNull()
+    expect(miner(res, 2).filtered).toBeNull()
+  })
+
   test("tool-call round: valid calls form the consensus, an invalid call is filtered, a text-only answer is out", () => {
     const s = scene(5)
     const call = (city: string) => [{ name: "get_weather", arguments: JSON.stringify({ city, unit: "celsius" }) }]

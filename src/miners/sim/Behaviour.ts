@@ -87,10 +87,18 @@ const pick = <A>(rng: Rng, xs: ReadonlyArray<A>): A => {
 // ---------------------------------------------------------------------------------------------
 // Shared answer board (for copycats)
 
-/** Latest answer per prompt, by the miner that gave it. Shared by all simulated miners of a run. */
+/**
+ * Latest answer per prompt, by the miner that gave it, with the time it is delivered (decision time + the
+ * miner's delay). Shared by all simulated miners of a run. A copycat can only copy what exists: it answers
+ * no earlier than the answer it copies is delivered.
+ */
 export class AnswerBoard {
-  private readonly byPrompt = new Map<string, Map<number, SimReply>>()
-  post(prompt: string, uid: number, reply: SimReply): void {
+  private readonly byPrompt = new Map<string, Map<number, { reply: SimReply; availableAt: number }>>()
+  constructor(private readonly now: () => number = Date.now) {}
+  clock(): number {
+    return this.now()
+  }
+  post(prompt: string, uid: number, reply: SimReply, delayMs = 0): void {
     const key = prompt.trim().toLowerCase()
     let m = this.byPrompt.get(key)
     if (m === undefined) {
@@ -98,14 +106,14 @@ export class AnswerBoard {
       this.byPrompt.set(key, m)
     }
     m.delete(uid)
-    m.set(uid, reply) // insertion order = recency
+    m.set(uid, { reply, availableAt: this.now() + delayMs }) // insertion order = recency
   }
   /** The most recent answer to this prompt by a miner other than `uid`. */
-  latestFrom(prompt: string, notUid: number): { readonly uid: number; readonly reply: SimReply } | undefined {
+  latestFrom(prompt: string, notUid: number): { readonly uid: number; readonly reply: SimReply; readonly availableAt: number } | undefined {
     const m = this.byPrompt.get(prompt.trim().toLowerCase())
     if (m === undefined) return undefined
-    let found: { uid: number; reply: SimReply } | undefined
-    for (const [uid, reply] of m) if (uid !== notUid) found = { uid, reply }
+    let found: { uid: number; reply: SimReply; availableAt: number } | undefined
+    for (const [uid, e] of m) if (uid !== notUid) found = { uid, ...e }
     return found
   }
 }
@@ -241,7 +249,7 @@ export const makeBehaviour = (name: BehaviourName, options: BehaviourOptions): S
     const delayMs = sampleLatency(rng, latency)
     const honest = () => {
       const reply = honestReply(corpus, rng, req, uid, n)
-      board.post(prompt, uid, reply)
+      board.post(prompt, uid, reply, delayMs)
       return reply
     }
     switch (name) {
@@ -254,7 +262,9 @@ export const makeBehaviour = (name: BehaviourName, options: BehaviourOptions): S
         const reply: SimReply = other !== undefined
           ? other.reply
           : { ...junkReply(corpus, rng, prompt), response_text: nearestEntry(corpus, prompt).decoy }
-        return { kind: "reply", reply, delayMs }
+        // it needs the copied answer first: never before that answer is delivered (+ a relay hop)
+        const wait = other === undefined ? delayMs : Math.max(delayMs, other.availableAt - board.clock() + 20)
+        return { kind: "reply", reply, delayMs: wait }
       }
       case "slow":
         return rng() < slowBodyShare
