@@ -3,19 +3,8 @@
 // carry their tools so tool calls are validated against them. Deterministic for a seed.
 import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
 import { toolSpecsOf } from "./ChallengeApi.ts"
+import { mulberry32 } from "../miners/sim/Behaviour.ts"
 import type { CorpusFile } from "../miners/sim/Corpus.ts"
-
-/** mulberry32: a tiny deterministic PRNG (seeded challenge order, reproducible demos). */
-export const mulberry32 = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 export interface SyntheticOptions {
   readonly seed: number

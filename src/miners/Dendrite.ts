@@ -17,6 +17,7 @@ import {
   signatureMessage,
   SYNAPSE_NAME
 } from "./InferenceSynapse.ts"
+import { errorMessage, type ExchangeInit, exchangeBytes, exchangeFail } from "./HttpExchange.ts"
 import { makeNonceSource, type NonceSource, uuid1 } from "./Nonce.ts"
 import { signatureHex } from "./Signer.ts"
 import {
@@ -58,89 +59,23 @@ type Exchange =
     readonly latencyMs: number | null
   }
 
-const failStatus: Record<"ConnectError" | "Timeout" | "BodyTooLarge", number> = {
-  ConnectError: 503,
-  Timeout: 408,
-  BodyTooLarge: 413
-}
-
-const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
-
 /**
- * One fetch with a deadline covering headers *and* body, a streamed read with a byte cap, and
- * latency measured from the request being sent to the last byte received.
+ * One fetch (src/miners/HttpExchange.ts: deadline over headers and body, byte cap, latency to the last
+ * byte), then the body decoded as UTF-8.
  */
 export const exchange = async (
   url: string,
-  init: { readonly method: "GET" | "POST"; readonly headers: Record<string, string>; readonly body?: string },
+  init: ExchangeInit,
   timeoutMs: number,
   maxBytes: number,
   interrupt: AbortSignal
 ): Promise<Exchange> => {
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort(new Error("timeout"))
-  }, Math.max(0, timeoutMs))
-  const onInterrupt = () => controller.abort(new Error("interrupted"))
-  interrupt.addEventListener("abort", onInterrupt, { once: true })
-  const fail = (reason: "ConnectError" | "Timeout" | "BodyTooLarge", message: string, latencyMs: number | null) =>
-    ({ kind: "fail", reason, status: failStatus[reason], message, latencyMs }) as const
-  const t0 = performance.now()
+  const x = await exchangeBytes(url, init, timeoutMs, maxBytes, interrupt)
+  if (x.kind === "fail") return x
   try {
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method: init.method,
-        headers: init.headers,
-        signal: controller.signal,
-        ...(init.body !== undefined ? { body: init.body } : {})
-      })
-    } catch (e) {
-      return timedOut
-        ? fail("Timeout", `no answer within ${timeoutMs} ms`, null)
-        : fail("ConnectError", `cannot connect: ${errorMessage(e)}`, null)
-    }
-    const declared = Number(res.headers.get("content-length") ?? NaN)
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      controller.abort(new Error("too large"))
-      return fail("BodyTooLarge", `content-length ${declared} > cap ${maxBytes}`, null)
-    }
-    const chunks: Array<Uint8Array> = []
-    let total = 0
-    if (res.body !== null) {
-      const reader = res.body.getReader()
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          total += value.byteLength
-          if (total > maxBytes) {
-            controller.abort(new Error("too large"))
-            void reader.cancel().catch(() => undefined)
-            return fail("BodyTooLarge", `reply exceeded cap of ${maxBytes} bytes`, null)
-          }
-          chunks.push(value)
-        }
-      } catch (e) {
-        return timedOut
-          ? fail("Timeout", `body not complete within ${timeoutMs} ms (${total} bytes read)`, null)
-          : fail("ConnectError", `connection lost while reading body: ${errorMessage(e)}`, null)
-      }
-    }
-    const latencyMs = performance.now() - t0
-    const bytes = Buffer.concat(chunks, total)
-    let text: string
-    try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes)
-    } catch {
-      return { kind: "fail", reason: "Unparsable", status: 422, message: "reply is not UTF-8", latencyMs }
-    }
-    return { kind: "body", status: res.status, text, latencyMs }
-  } finally {
-    clearTimeout(timer)
-    interrupt.removeEventListener("abort", onInterrupt)
+    return { kind: "body", status: x.status, text: new TextDecoder("utf-8", { fatal: true }).decode(x.bytes), latencyMs: x.latencyMs }
+  } catch {
+    return exchangeFail("Unparsable", 422, "reply is not UTF-8", x.latencyMs)
   }
 }
 

@@ -6,14 +6,14 @@
 // caller's `timeoutMs`. Latency is measured on the challenge attempt that produced the answer only:
 // from the request being sent to its last byte received (handshakes and decryption excluded).
 import { Effect } from "effect"
-import { parseReplyJson } from "../InferenceSynapse.ts"
+import { errorMessage, type ExchangeFail, exchangeBytes, exchangeFail } from "../HttpExchange.ts"
+import { parseReplyJson, requestFields } from "../InferenceSynapse.ts"
 import { signatureHex } from "../Signer.ts"
 import {
   type HotkeySigner,
   type InferenceReply,
   type InferenceRequest,
   MinerError,
-  type MinerFailure,
   type MinerTarget,
   type MinerTransport
 } from "../Transport.ts"
@@ -62,97 +62,9 @@ export interface FiberTransport extends MinerTransport {
   readonly handshakeCount: () => number
 }
 
-type Fail = {
-  readonly kind: "fail"
-  readonly reason: MinerFailure
-  readonly status: number
-  readonly message: string
-  readonly latencyMs: number | null
-}
-type Exchange =
-  | {
-    readonly kind: "body"
-    readonly status: number
-    readonly bytes: Buffer
-    readonly latencyMs: number
-  }
-  | Fail
-
-const fail = (reason: MinerFailure, status: number, message: string, latencyMs: number | null = null): Fail => ({
-  kind: "fail",
-  reason,
-  status,
-  message,
-  latencyMs
-})
-
-const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
-
-/** One HTTP request with a deadline over headers and body, a streamed byte cap, and latency to last byte. */
-const exchange = async (
-  url: string,
-  init: { readonly method: "GET" | "POST"; readonly headers: Record<string, string>; readonly body?: string },
-  timeoutMs: number,
-  maxBytes: number,
-  interrupt: AbortSignal | undefined
-): Promise<Exchange> => {
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort(new Error("timeout"))
-  }, Math.max(0, timeoutMs))
-  const onInterrupt = () => controller.abort(new Error("interrupted"))
-  interrupt?.addEventListener("abort", onInterrupt, { once: true })
-  const t0 = performance.now()
-  try {
-    let res: Response
-    try {
-      res = await fetch(url, {
-        method: init.method,
-        headers: init.headers,
-        signal: controller.signal,
-        ...(init.body !== undefined ? { body: init.body } : {})
-      })
-    } catch (e) {
-      return timedOut
-        ? fail("Timeout", 408, `no answer within ${timeoutMs} ms`)
-        : fail("ConnectError", 503, `cannot connect: ${errorMessage(e)}`)
-    }
-    const declared = Number(res.headers.get("content-length") ?? NaN)
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      controller.abort(new Error("too large"))
-      return fail("BodyTooLarge", 413, `content-length ${declared} > cap ${maxBytes}`)
-    }
-    const chunks: Array<Uint8Array> = []
-    let total = 0
-    if (res.body !== null) {
-      const reader = res.body.getReader()
-      try {
-        for (;;) {
-          const { done, value } = await reader.read()
-          if (done) break
-          total += value.byteLength
-          if (total > maxBytes) {
-            controller.abort(new Error("too large"))
-            void reader.cancel().catch(() => undefined)
-            return fail("BodyTooLarge", 413, `reply exceeded cap of ${maxBytes} bytes`)
-          }
-          chunks.push(value)
-        }
-      } catch (e) {
-        return timedOut
-          ? fail("Timeout", 408, `body not complete within ${timeoutMs} ms (${total} bytes read)`)
-          : fail("ConnectError", 503, `connection lost while reading body: ${errorMessage(e)}`)
-      }
-    }
-    const latencyMs = performance.now() - t0
-    return { kind: "body", status: res.status, bytes: Buffer.concat(chunks, total), latencyMs }
-  } finally {
-    clearTimeout(timer)
-    interrupt?.removeEventListener("abort", onInterrupt)
-  }
-}
+type Fail = ExchangeFail
+const fail = exchangeFail
+const exchange = exchangeBytes
 
 const jsonOf = (bytes: Buffer): unknown => {
   try {
@@ -174,17 +86,7 @@ const detailOf = (bytes: Buffer): string => {
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The challenge JSON a Loosh miner expects (`Challenge.model_dump(mode="json")` fields). */
-export const challengePayload = (r: InferenceRequest): Record<string, unknown> => ({
-  id: r.challengeId,
-  prompt: r.prompt,
-  messages: r.messages,
-  model: r.model,
-  max_tokens: r.max_tokens,
-  temperature: r.temperature,
-  top_p: r.top_p,
-  tools: r.tools,
-  tool_choice: r.tool_choice
-})
+export const challengePayload = (r: InferenceRequest): Record<string, unknown> => ({ id: r.challengeId, ...requestFields(r) })
 
 /** Does this failed challenge answer ask for a new handshake? 401 always; the v1.2 reference miner
  * answers 400 "Failed to decrypt challenge payload or key expired/invalid" for an unknown key. */
