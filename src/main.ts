@@ -22,6 +22,15 @@ if (isHelp(argv)) {
           process.stderr.write(`config error: ${e.message}\n(run with --help for every key and its allowed values)\n`)
           process.exitCode = 2
         })
+      ),
+      // every other typed failure: one clear line (its tag and message, which say what to do), exit 1
+      Effect.catch((e) =>
+        Effect.sync(() => {
+          const tag = typeof e === "object" && e !== null && "_tag" in e ? String(e._tag) : "Error"
+          const message = typeof e === "object" && e !== null && "message" in e ? String(e.message) : String(e)
+          process.stderr.write(`validator stopped: ${tag}: ${message}\n`)
+          process.exitCode = 1
+        })
       )
     ),
     { teardown }

@@ -127,7 +127,6 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
     const hotkey = yield* loadHotkey({ wallet: config.WALLET_NAME, hotkey: config.HOTKEY_NAME, path: config.WALLET_PATH }).pipe(
       Effect.mapError((e) => new WorldError({ stage: "wallet", message: e.message }))
     )
-    yield* Effect.logInfo("hotkey loaded", { address: hotkey.address, source: hotkey.source })
     const conn = yield* makeConnection({ endpoint }).pipe(Effect.mapError((e) => new WorldError({ stage: "connect", message: e.message })))
     const signer = signerFromPair(hotkey.pair)
     return yield* chainWorld({
