@@ -6,6 +6,7 @@ import { Effect, Schema } from "effect"
 import type { Aggregator } from "../../actors/ScoringActor.ts"
 import {
   type AggregateState,
+  type EmaState,
   emaUpdate,
   emptyEma,
   emptyTournament,
@@ -19,6 +20,9 @@ import type { StoreShape } from "../store/Store.ts"
 
 export type AggregationKind = "ema" | "tournament"
 
+/** Below this EMA of round rewards a tournament miner gets no weight (it has not earned lately). */
+const EARNED_FLOOR = 1e-3
+
 export interface AggregatorOptions {
   readonly kind: AggregationKind
   /** EMA step toward the round reward (also the tournament's rank EMA alpha). */
@@ -31,7 +35,9 @@ export interface AggregatorOptions {
 const Entry = Schema.Struct({ hotkey: Schema.String, score: Schema.NullOr(Schema.Finite) })
 const Snapshot = Schema.Struct({
   kind: Schema.Literals(["ema", "tournament"]),
-  miners: Schema.Record(Schema.String, Entry)
+  miners: Schema.Record(Schema.String, Entry),
+  /** tournament only: EMA of each miner's round rewards (who has earned lately). */
+  earned: Schema.optionalKey(Schema.Record(Schema.String, Entry))
 })
 const decodeSnapshot = Schema.decodeUnknownOption(Snapshot)
 
@@ -50,34 +56,48 @@ export interface AppAggregator extends Aggregator {
 export const makeAggregator = (options: AggregatorOptions, initial?: unknown): AppAggregator => {
   const fresh = (): AggregateState => (options.kind === "ema" ? emptyEma() : emptyTournament())
   let state: AggregateState = fresh()
+  // Tournament weights go by rank, (1/2)^rank; a miner whose recent round rewards are all 0 (offline, junk,
+  // copies) must not collect the weight of its rank, so an EMA of rewards is kept beside the ranking.
+  let earned: EmaState = emptyEma()
   if (initial !== undefined && initial !== null) {
     const decoded = decodeSnapshot(initial)
-    if (decoded._tag === "Some" && decoded.value.kind === options.kind) state = decoded.value as AggregateState
+    if (decoded._tag === "Some" && decoded.value.kind === options.kind) {
+      state = { kind: decoded.value.kind, miners: decoded.value.miners } as AggregateState
+      if (decoded.value.earned !== undefined) earned = { kind: "ema", miners: decoded.value.earned }
+    }
   }
   let hotkeys = new Map<number, string>(Object.entries(state.miners).map(([uid, e]) => [Number(uid), e.hotkey]))
   let nextGroup = 0
   return {
     kind: options.kind,
     state: () => state,
-    snapshot: () => state,
+    snapshot: () => (state.kind === "tournament" ? { ...state, earned: earned.miners } : state),
     sync: (registered) => {
       hotkeys = new Map(registered)
       state = syncRegistered(state, registered)
+      earned = syncRegistered(earned, registered)
     },
     update: (result: RoundResult) => {
       const rewards = new Map(result.miners.map((m) => [m.uid, m.reward] as const))
       for (const m of result.miners) if (!hotkeys.has(m.uid)) hotkeys.set(m.uid, m.hotkey)
-      state =
-        state.kind === "ema"
-          ? emaUpdate(state, rewards, { alpha: options.alpha, decay: options.decay, hotkeys })
-          : tournamentUpdate(
-              syncRegistered(state, hotkeys),
-              result.miners.map((m) => m.uid),
-              rewards,
-              { alpha: options.alpha }
-            )
+      if (state.kind === "ema") {
+        state = emaUpdate(state, rewards, { alpha: options.alpha, decay: options.decay, hotkeys })
+      } else {
+        state = tournamentUpdate(syncRegistered(state, hotkeys), result.miners.map((m) => m.uid), rewards, { alpha: options.alpha })
+        earned = emaUpdate(earned, rewards, { alpha: options.alpha, decay: options.decay, hotkeys })
+      }
     },
-    weights: () => [...weights(state)].map(([uid, weight]) => ({ uid, weight })).sort((a, b) => a.uid - b.uid),
+    weights: () => {
+      const w = weights(state)
+      if (state.kind === "tournament") {
+        for (const uid of [...w.keys()]) if (!((earned.miners[String(uid)]?.score ?? 0) > EARNED_FLOOR)) w.delete(uid)
+      }
+      const total = [...w.values()].reduce((a, b) => a + b, 0)
+      return [...w]
+        .filter(([, v]) => v > 0 && total > 0)
+        .map(([uid, weight]) => ({ uid, weight: weight / total }))
+        .sort((a, b) => a.uid - b.uid)
+    },
     pickGroup: (available, max) => {
       if (state.kind !== "tournament") return null
       const avail = new Set(available)

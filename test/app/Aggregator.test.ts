@@ -77,4 +77,16 @@ describe("app aggregator", () => {
     for (const u of g) expect([1, 3]).toContain(u)
     expect(makeAggregator(ema).pickGroup(uids, 4)).toBeNull()
   })
+
+  test("tournament: a ranked miner that never earned (offline, junk, copies) gets no weight; restore keeps that", () => {
+    const agg = makeAggregator(tournament)
+    agg.sync(new Map([0, 1, 2, 3].map((u) => [u, `hk${u}`])))
+    for (let i = 0; i < 4; i++) agg.update(result(`z${i}`, [[0, 0.6], [1, 0.4], [2, 0], [3, 0]]))
+    const w = new Map(agg.weights().map((x) => [x.uid, x.weight]))
+    expect([...w.keys()].sort()).toEqual([0, 1])
+    expect(w.get(0)! + w.get(1)!).toBeCloseTo(1, 12)
+    expect(w.get(0)!).toBeGreaterThan(w.get(1)!)
+    const restored = makeAggregator(tournament, JSON.parse(JSON.stringify(agg.snapshot())))
+    expect(restored.weights()).toEqual(agg.weights())
+  })
 })
