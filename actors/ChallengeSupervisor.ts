@@ -84,6 +84,8 @@ export interface ChallengeSupervisor {
   /** UIDs with a running session. */
   readonly children: Effect.Effect<ReadonlyArray<number>>
   readonly availability: Effect.Effect<ReadonlyArray<{ uid: number; availability: number }>>
+  /** Sends every miner session a GET /availability probe (non-blocking; a full mailbox skips it). */
+  readonly probeAll: (timeoutMs: number) => Effect.Effect<void>
 }
 
 /** Weighted sample without replacement (Efraimidis–Spirakis keys), deterministic for a given rng. */
@@ -133,8 +135,11 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
 
     const runRound = Effect.fn("ChallengeSupervisor.round")(function* (challenge: Challenge) {
       const all = [...(yield* Ref.get(children)).values()]
+      // sampling weight: availability from real answers; a failed /availability probe makes a miner unlikely
       const weighted = yield* Effect.forEach(all, (c) =>
-        c.session.availability.pipe(Effect.map((a) => ({ item: c, weight: 0.05 + a })))
+        Effect.all([c.session.availability, c.session.stats]).pipe(
+          Effect.map(([a, s]) => ({ item: c, weight: (0.05 + a) * (s.lastProbeOk === false ? 0.1 : 1) }))
+        )
       )
       const picked = deps.select?.(all.map((c) => c.info.uid), deps.maxMiners) ?? null
       const selected =
@@ -230,6 +235,10 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
     return {
       ref,
       children: Ref.get(children).pipe(Effect.map((m) => [...m.keys()].sort((a, b) => a - b))),
+      probeAll: (timeoutMs: number) =>
+        Ref.get(children).pipe(
+          Effect.flatMap((m) => Effect.forEach([...m.values()], (c) => c.session.ref.tryTell(new MinerSession.Probe(timeoutMs)), { discard: true }))
+        ),
       availability: Ref.get(children).pipe(
         Effect.flatMap((m) =>
           Effect.forEach([...m.values()], (c) => c.session.availability.pipe(Effect.map((availability) => ({ uid: c.info.uid, availability }))))

@@ -195,6 +195,11 @@ export const runValidator = (parts: ValidatorParts) =>
     }).pipe(Effect.catch((e) => Effect.logWarning("no challenge this tick", { message: e.message })))
     yield* Effect.forkScoped(issueOne.pipe(Effect.repeat(Schedule.spaced(`${config.CHALLENGE_INTERVAL_SECONDS * 1000} millis`))))
 
+    // Availability probes (GET /availability, signed): a miner that says it is unavailable is rarely picked.
+    yield* Effect.forkScoped(
+      supervisor.probeAll(5_000).pipe(Effect.repeat(Schedule.spaced("60 seconds")), Effect.delay("2 seconds"))
+    )
+
     // Retention: old rounds are pruned hourly.
     yield* Effect.forkScoped(
       Effect.suspend(() => store.prune(parts.now() - config.RETENTION_HOURS * 3600_000)).pipe(
