@@ -17,7 +17,7 @@ import {
   signatureMessage,
   SYNAPSE_NAME
 } from "./InferenceSynapse.ts"
-import { errorMessage, type ExchangeInit, exchangeBytes, exchangeFail } from "./HttpExchange.ts"
+import { errorMessage, minerBaseUrl, type ExchangeInit, exchangeBytes, exchangeFail } from "./HttpExchange.ts"
 import { makeNonceSource, type NonceSource, uuid1 } from "./Nonce.ts"
 import { signatureHex } from "./Signer.ts"
 import {
@@ -147,7 +147,7 @@ export const makeDendriteTransport = (options: DendriteOptions): DendriteTranspo
     else free.push(u)
   }
 
-  const base = (t: MinerTarget) => `http://${t.ip.includes(":") ? `[${t.ip}]` : t.ip}:${t.port}`
+  const base = minerBaseUrl
 
   const query = (target: MinerTarget, request: InferenceRequest, timeoutMs: number) =>
     Effect.acquireUseRelease(

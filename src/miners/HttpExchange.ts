@@ -22,6 +22,10 @@ export const exchangeFail = (reason: MinerFailure, status: number, message: stri
   latencyMs
 })
 
+/** http://ip:port of a miner's axon; IPv6 addresses in brackets. */
+export const minerBaseUrl = (t: { readonly ip: string; readonly port: number }): string =>
+  `http://${t.ip.includes(":") ? `[${t.ip}]` : t.ip}:${t.port}`
+
 export const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))
 
 export interface ExchangeInit {

@@ -6,7 +6,7 @@
 // caller's `timeoutMs`. Latency is measured on the challenge attempt that produced the answer only:
 // from the request being sent to its last byte received (handshakes and decryption excluded).
 import { Effect } from "effect"
-import { errorMessage, type ExchangeFail, exchangeBytes, exchangeFail } from "../HttpExchange.ts"
+import { errorMessage, minerBaseUrl, type ExchangeFail, exchangeBytes, exchangeFail } from "../HttpExchange.ts"
 import { parseReplyJson, requestFields } from "../InferenceSynapse.ts"
 import { signatureHex } from "../Signer.ts"
 import {
@@ -103,7 +103,7 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
   const sessions = makeSessionCache(now)
   let handshakes = 0
 
-  const base = (t: MinerTarget) => `http://${t.ip.includes(":") ? `[${t.ip}]` : t.ip}:${t.port}`
+  const base = minerBaseUrl
 
   const handshake = async (
     target: MinerTarget
