@@ -156,6 +156,12 @@ export interface DemoSim {
 export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Database) =>
   Effect.gen(function* () {
     if (config.DEMO_CHAIN === "off" || !hasSubtensorFixture()) return null
+    if (Bun.isStandaloneExecutable) {
+      // chopsticks loads its pretty-printing logger as a worker by package name, which a compiled binary
+      // cannot resolve: the local chain runs from the source install only
+      yield* Effect.logWarning("the local subtensor runs from the source install (npm run validator), not from dist/quorum; demo without a chain")
+      return null
+    }
     yield* Effect.logInfo("starting the local subtensor (spec 293 under chopsticks)", { fixture: subtensorFixtureDir() })
     const t0 = Date.now()
     const ln = yield* Effect.acquireRelease(

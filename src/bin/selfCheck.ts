@@ -5,6 +5,7 @@ import { Database } from "bun:sqlite"
 import { Effect, Exit } from "effect"
 import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../miners/sim/Corpus.ts"
+import { decryptWithEphemeralKey, encryptForRound } from "../chain/Timelock.ts"
 import type { OnnxRuntimePrep } from "./onnxruntime.ts"
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#08f"/></svg>`
@@ -37,18 +38,30 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
     }
   }).pipe(Effect.provide(Embedder.layer({ poolSize: 1 })))
   const exit = await Effect.runPromiseExit(program)
+  // the timelock wasm (weights commits) round trip: encrypt for a round, decrypt with the ephemeral key
+  const timelock = (() => {
+    try {
+      const msg = new TextEncoder().encode("quorum")
+      const key = new Uint8Array(32).fill(7)
+      const back = decryptWithEphemeralKey(encryptForRound(msg, 1000, key), key)
+      return new TextDecoder().decode(back) === "quorum"
+    } catch {
+      return false
+    }
+  })()
   const base = {
     selfCheck: true,
     onnxruntime: ctx.prep,
     corpusEntries: corpus.entries.length,
-    sqlite: sqlite === 42
+    sqlite: sqlite === 42,
+    timelock
   }
   if (Exit.isFailure(exit)) {
     process.stdout.write(JSON.stringify({ ...base, ok: false, error: String(exit.cause) }) + "\n")
     return 1
   }
   const r = exit.value
-  const ok = base.sqlite && base.corpusEntries > 0 && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
+  const ok = base.sqlite && base.timelock && base.corpusEntries > 0 && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
   process.stdout.write(JSON.stringify({ ...base, ok, ...r }) + "\n")
   return ok ? 0 : 1
 }

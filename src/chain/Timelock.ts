@@ -7,6 +7,8 @@ import * as tlock from "@ideallabs/timelock_wasm_wrapper"
 import { hexToU8a, u8aConcat } from "@polkadot/util"
 import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
+// a file import: the package's path in source runs, the embedded copy in dist/quorum
+import timelockWasm from "@ideallabs/timelock_wasm_wrapper/timelock_wasm_wrapper_bg.wasm" with { type: "file" }
 import { encodeBytes, encodeU64, encodeVecU16 } from "./CommitReveal.ts"
 
 /** drand quicknet (bls-unchained-g1-rfc9380) constants. */
@@ -24,11 +26,10 @@ export const SUBTENSOR_PULSE_DELAY = 24
 const CURVE = "bls12_381"
 
 let loaded = false
-/** Loads the wasm once (synchronously, from the installed package; nothing is downloaded). */
+/** Loads the wasm once (synchronously, from the installed package or the binary; nothing is downloaded). */
 export const ensureTimelockLoaded = (): void => {
   if (loaded) return
-  const path = Bun.resolveSync("@ideallabs/timelock_wasm_wrapper/timelock_wasm_wrapper_bg.wasm", import.meta.dir)
-  tlock.initSync({ module: readFileSync(path) })
+  tlock.initSync({ module: readFileSync(timelockWasm) })
   loaded = true
 }
 

@@ -94,7 +94,7 @@ if (!hasUseLite) skipNote("binary runs that need the embedding model", USE_LITE_
 const withModel = hasUseLite ? describe : describe.skip
 
 withModel("dist/quorum with the real model", () => {
-  test("--self-check: embedded onnxruntime, worker pool, resvg, corpus and sqlite all work", async () => {
+  test("--self-check: embedded onnxruntime, worker pool, resvg, corpus, sqlite and the timelock wasm all work", async () => {
     const r = await run([binary(), "--self-check"], emptyDir("selfcheck"), { MODEL_PATH: USE_LITE_DIR }, 60_000)
     expectOk(r)
     const s = lastJsonLine(r.stdout)
@@ -103,6 +103,7 @@ withModel("dist/quorum with the real model", () => {
     expect(s["norms"]).toEqual([1, 1])
     expect(s["pngOk"]).toBe(true)
     expect(s["sqlite"]).toBe(true)
+    expect(s["timelock"]).toBe(true)
     expect(s["corpusEntries"]).toBeGreaterThan(0)
     const ort = s["onnxruntime"] as { mode: string; libPath: string }
     expect(["extracted", "cached"]).toContain(ort.mode)
