@@ -1,17 +1,20 @@
-// bun run score <round.json> [--json] [--model DIR] [--config FILE]
+// bun run score <round.json> [--json] [--model DIR] [--config FILE] [--heatmap OUT.svg|OUT.png]
 // Scores one recorded round: decode the file, embed it with the Embedder (worker threads; with no --model the
 // real use-lite model from ../shared/models), score it with the versioned config, print a per-miner table.
 // --json prints exactly one JSON object on stdout: {"miners":[{uid,reward,axes,filtered}],"consensus":[uids]}.
+// --heatmap writes the round's similarity matrix as SVG or PNG (rasterized in the worker pool).
 // Logs and errors go to stderr; a bad file or config exits 1.
+import { writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { Effect, Logger } from "effect"
 import { formatRoundFileError, loadRoundFile } from "../src/domain/RoundFile.ts"
 import { formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder } from "../src/embeddings/Embedder.ts"
+import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { explain, scoreRound } from "../src/scoring/round.ts"
 import type { RoundResult } from "../src/scoring/types.ts"
 
-const usage = "usage: bun run score <round.json> [--json] [--model DIR] [--config FILE]"
+const usage = "usage: bun run score <round.json> [--json] [--model DIR] [--config FILE] [--heatmap OUT.svg|OUT.png]"
 
 const table = (result: RoundResult): string => {
   const axes = [...new Set(result.miners.flatMap((m) => Object.keys(m.axes)))]
@@ -32,7 +35,13 @@ const main = async (): Promise<number> => {
   try {
     parsed = parseArgs({
       allowPositionals: true,
-      options: { json: { type: "boolean", default: false }, model: { type: "string" }, config: { type: "string" }, help: { type: "boolean", default: false } }
+      options: {
+        json: { type: "boolean", default: false },
+        model: { type: "string" },
+        config: { type: "string" },
+        heatmap: { type: "string" },
+        help: { type: "boolean", default: false }
+      }
     })
   } catch (e) {
     console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`)
@@ -48,18 +57,33 @@ const main = async (): Promise<number> => {
     return 1
   }
   const file = positionals[0]!
+  const heatmapOut = values.heatmap
+  if (heatmapOut !== undefined && !/\.(svg|png)$/i.test(heatmapOut)) {
+    console.error(`--heatmap wants a .svg or .png path, got ${heatmapOut}\n${usage}`)
+    return 1
+  }
   // the inputs are checked before the model is loaded: a bad file fails fast, without a model
-  const embedRound = (round: Parameters<typeof scoreRound>[0]) =>
-    Effect.gen(function* () {
-      const embedder = yield* Embedder
-      yield* Effect.logDebug("embedding round").pipe(Effect.annotateLogs({ round: round.id, responses: round.responses.length, model: embedder.model.name }))
-      return { emb: yield* embedder.embedRound(round), model: embedder.model.name }
-    }).pipe(Effect.provide(Embedder.layer({ modelPath: values.model, poolSize: 1 })), Effect.scoped)
   const program = Effect.gen(function* () {
     const config = yield* loadScoringConfig(values.config)
     const round = yield* loadRoundFile(file)
-    const { emb, model } = yield* embedRound(round)
-    return { result: scoreRound(round, emb, config), model }
+    return yield* Effect.gen(function* () {
+      const embedder = yield* Embedder
+      yield* Effect.logDebug("embedding round").pipe(Effect.annotateLogs({ round: round.id, responses: round.responses.length, model: embedder.model.name }))
+      const emb = yield* embedder.embedRound(round)
+      const result = scoreRound(round, emb, config)
+      if (heatmapOut !== undefined) {
+        const svg = heatmapSvg({
+          similarity: emb.similarity,
+          n: round.responses.length,
+          labels: round.responses.map((r) => String(r.uid)),
+          title: `round ${round.id}`,
+          clusters: result.clusters
+        })
+        const bytes = /\.png$/i.test(heatmapOut) ? yield* embedder.renderPng(svg, 1200) : new TextEncoder().encode(svg)
+        yield* Effect.sync(() => writeFileSync(heatmapOut, bytes))
+      }
+      return { result, model: embedder.model.name }
+    }).pipe(Effect.provide(Embedder.layer({ modelPath: values.model, poolSize: 1 })), Effect.scoped)
   }).pipe(Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)])))
   const exit = await Effect.runPromiseExit(
     program.pipe(

@@ -1,7 +1,7 @@
 // `bun scripts/score.ts <round.json> --json` as a subprocess: one JSON object on stdout, the filtered miners at 0
 // with the right reason; a malformed file exits 1 with a message on stderr. Needs the real use-lite model.
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { hasUseLite, skipNote, USE_LITE_DIR } from "../support/shared.ts"
@@ -80,6 +80,20 @@ describe.skipIf(!hasUseLite)("bun run score (subprocess, real model)", () => {
     expect(r.stdout).toContain("consensus: 21")
     expect(r.stdout).toMatch(/\n\s*21\s+1\.0000/)
     expect(r.stdout).toMatch(/22\s+0\.0000.*error/)
+  }, 120_000)
+
+  test("--heatmap writes the similarity matrix as PNG (worker-rendered) or SVG with the uids as labels", () => {
+    const out = mkdtempSync(join(tmpdir(), "quorum-heatmap-"))
+    const png = run(join(FIXTURES, "chat-photosynthesis.json"), "--json", "--heatmap", join(out, "h.png"))
+    expect(png.code).toBe(0)
+    parse(png.stdout) // stdout still holds only the JSON object
+    expect([...readFileSync(join(out, "h.png")).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47])
+    const svg = run(join(FIXTURES, "chat-photosynthesis.json"), "--heatmap", join(out, "h.svg"))
+    expect(svg.code).toBe(0)
+    const text = readFileSync(join(out, "h.svg"), "utf8")
+    expect(text.startsWith("<svg")).toBe(true)
+    for (const uid of ["1", "2", "3", "4"]) expect(text).toContain(`>${uid}<`)
+    expect(run(join(FIXTURES, "chat-photosynthesis.json"), "--heatmap", join(out, "h.gif")).code).toBe(1)
   }, 120_000)
 })
 
