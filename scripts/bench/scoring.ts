@@ -17,6 +17,7 @@ import {
   rng,
   type SynthResponse
 } from "../../test/fixtures/rounds/synthetic.ts"
+import { medianMs } from "../lib/timing.ts"
 
 const N = 256
 const DIM = 384
@@ -41,19 +42,7 @@ const makeRound = () => {
   return buildRound({ prompt, promptText: "benchmark prompt", responses })
 }
 
-/** Median wall time in ms over `reps` runs after two warm-ups. */
-const timeMs = (f: () => unknown, reps: number): number => {
-  f()
-  f()
-  const ts: Array<number> = []
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now()
-    f()
-    ts.push(performance.now() - t0)
-  }
-  ts.sort((a, b) => a - b)
-  return ts[Math.floor(ts.length / 2)]!
-}
+const timeMs = (f: () => unknown, reps: number): number => medianMs(f, reps, 2)
 
 export async function run(args: ReadonlyArray<string> = process.argv.slice(2)): Promise<void> {
   const quick = args.includes("--quick")

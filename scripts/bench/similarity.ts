@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
 import { cosineMatrix, cosineMatrixNaive, normalizeRows } from "../../src/scoring/similarity.ts"
+import { medianMs } from "../lib/timing.ts"
 
 const SHAPES: ReadonlyArray<readonly [number, number]> = [[256, 384], [1024, 384], [256, 512], [1024, 512]]
 
@@ -32,18 +33,7 @@ const makeData = (n: number, dim: number, seed: number): Float32Array => {
   return x
 }
 
-/** Median wall time in ms over `reps` runs after one warm-up. */
-const timeMs = (f: () => unknown, reps: number): number => {
-  f()
-  const ts: Array<number> = []
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now()
-    f()
-    ts.push(performance.now() - t0)
-  }
-  ts.sort((a, b) => a - b)
-  return ts[Math.floor(ts.length / 2)]!
-}
+const timeMs = (f: () => unknown, reps: number): number => medianMs(f, reps, 1)
 
 const PY = `
 import sys, json, time, numpy as np
