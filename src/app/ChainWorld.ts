@@ -107,6 +107,7 @@ const chainWorld = (i: ChainWorldInput) =>
       transport: i.transport,
       miners,
       excludeHotkeys: new Set([pair.address]),
+      minerChanges: metagraph.changes,
       submitWeights: (weights) =>
         submitter.submit(new Map(weights.map((w) => [w.uid, w.weight] as const))).pipe(
           Effect.map((r) => ({ kind: r.call, blockHash: r.blockHash, uids: r.uids })),

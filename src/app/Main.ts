@@ -113,6 +113,7 @@ const run = (config: AppConfigValues) =>
       miners: world.miners,
       minersRefreshMs: config.QUORUM_MODE === "demo" ? 30_000 : 120_000,
       excludeHotkeys: world.excludeHotkeys,
+      ...(world.minerChanges === undefined ? {} : { minerChanges: world.minerChanges }),
       submitWeights: world.submitWeights,
       nextChallenge,
       ...(api === null ? {} : { onResult: api.postResults }),

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto"
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Exit, PubSub, Queue, Ref, Schedule, Schema } from "effect"
+import { Effect, Exit, PubSub, Queue, Ref, Schedule, Schema, Stream } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
 import * as WeightSetter from "../../actors/WeightSetter.ts"
@@ -31,6 +31,8 @@ export interface ValidatorParts {
   readonly minersRefreshMs: number
   /** Hotkeys never queried (this validator). */
   readonly excludeHotkeys: ReadonlySet<string>
+  /** Registration changes: each one reconciles the miner sessions at once. */
+  readonly minerChanges?: Stream.Stream<unknown>
   readonly submitWeights: WeightSetter.Deps["submit"]
   /** The next challenge (null: none available now). */
   readonly nextChallenge: (id: string) => Effect.Effect<ChallengeSupervisor.Challenge | null, { readonly message: string }>
@@ -170,6 +172,15 @@ export const runValidator = (parts: ValidatorParts) =>
     )
     yield* refreshMiners
     yield* Effect.forkScoped(refreshMiners.pipe(Effect.repeat(Schedule.spaced(`${parts.minersRefreshMs} millis`)), Effect.delay(`${parts.minersRefreshMs} millis`)))
+    if (parts.minerChanges !== undefined) {
+      yield* Effect.forkScoped(
+        parts.minerChanges.pipe(
+          Stream.tap((change) => Effect.logInfo("registration change", { change: JSON.stringify(change) })),
+          Stream.debounce("500 millis"),
+          Stream.runForEach(() => refreshMiners)
+        )
+      )
+    }
 
     // Rounds received before a restart and never evaluated are resumed (nothing received is lost).
     const unfinished = yield* store.unfinishedChallenges()

@@ -1,5 +1,5 @@
 // What the validator runs against: who the miners are, how to reach them, who we are, where weights go.
-import { Effect } from "effect"
+import { Effect, type Stream } from "effect"
 import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
 import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
 import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
@@ -11,6 +11,8 @@ export interface World {
   readonly transport: MinerTransport
   readonly miners: Effect.Effect<ReadonlyArray<MinerInfo>, { readonly message: string }>
   readonly excludeHotkeys: ReadonlySet<string>
+  /** Registration changes (metagraph events), to reconcile miner sessions at once instead of on the schedule. */
+  readonly minerChanges?: Stream.Stream<unknown>
   readonly submitWeights: (
     weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>
   ) => Effect.Effect<SubmitOutcome, SubmitFailure>

@@ -78,7 +78,7 @@ d("validator in live mode against the local subtensor", () => {
     LOG_LEVEL: "INFO"
   })
 
-  test("a registered hotkey: wallet, chain, metagraph, API up; SIGTERM stops it cleanly", async () => {
+  test("a registered hotkey: wallet, chain, metagraph, API up; a new miner gets a session; SIGTERM stops it cleanly", async () => {
     const port = freePort()
     const proc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: dir, env: env("validator", port), stdout: "pipe", stderr: "pipe" })
     let health: Record<string, unknown> | null = null
@@ -89,10 +89,32 @@ d("validator in live mode against the local subtensor", () => {
         .then((r) => (r.ok ? (r.json() as Promise<Record<string, unknown>>) : null))
         .catch(() => null)
     }
+    // a miner registers and serves its axon while the validator runs: the metagraph refresh (every tempo)
+    // publishes the change and the validator starts a session for it without waiting for its schedule
+    const minersOf = () =>
+      fetch(`http://127.0.0.1:${port}/miners`)
+        .then((r) => r.json() as Promise<Array<{ uid: number }>>)
+        .catch(() => [] as Array<{ uid: number }>)
+    const before = health === null ? [] : await minersOf()
+    const newcomer = new Keyring({ type: "sr25519", ss58Format: 42 }).addFromUri(`//LiveTestMiner/${Date.now()}`)
+    let sessions: Array<{ uid: number }> = []
+    if (health !== null) {
+      await ln.register(newcomer)
+      await ln.serveAxon(newcomer, { ip: "192.0.2.77", port: 8091 })
+      const until = Date.now() + 30_000
+      while (Date.now() < until && sessions.length <= before.length) {
+        await ln.newBlock(3)
+        await Bun.sleep(300)
+        sessions = await minersOf()
+      }
+    }
     proc.kill("SIGTERM")
     const code = await proc.exited
     const stderr = await new Response(proc.stderr).text()
-    if (health === null) console.error(stderr)
+    if (health === null || sessions.length <= before.length) console.error(stderr)
+    expect(before).toEqual([])
+    expect(sessions.length).toBe(1)
+    expect(stderr).toContain("registration change")
     expect(health).not.toBeNull()
     expect(health!["mode"]).toBe("live")
     expect(health!["hotkey"]).toBe(registered.address)
