@@ -13,8 +13,8 @@
 //     With no consensus (one valid answer, or nobody agrees) every valid answer is judged on its own
 //     (against the prompt, and the reference when there is one) and the consensus axis is skipped.
 //  3. axes (registry) → weighted score with the task type's weights, renormalized over the axes that apply.
-//  4. rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score (a lone valid
-//     answer earns 1). Rewards sum to 1 or are all 0.
+//  4. rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
+//     entity splitting one share (a lone valid answer earns 1). Rewards sum to 1 or are all 0.
 import { clamp01, textQuality, toolAgreement, validateToolCalls, visibleChars, type AnswerKind, type AxisContext, type ConsensusInfo } from "./axes.ts"
 import { averageLinkage } from "./cluster.ts"
 import { taskProfile, type ScoringConfig } from "./config.ts"
@@ -326,8 +326,11 @@ export const scoreRound = (
   const paid = filtered.flatMap((f, i) => (f === null ? [i] : []))
   if (paid.length === 1) rewards[paid[0]!] = 1
   else {
-    const sum = paid.reduce((s, i) => s + scores[i]!, 0)
-    if (sum > 0) for (const i of paid) rewards[i] = scores[i]! / sum
+    // entity shares: paid miners of one entity (shared IP or coldkey) split one miner's share, so running
+    // k hotkeys earns no more than running one
+    const share = entities(responses, filtered.map((f) => f === null), config.entityWeighting).weight
+    const sum = paid.reduce((s, i) => s + scores[i]! * share[i]!, 0)
+    if (sum > 0) for (const i of paid) rewards[i] = (scores[i]! * share[i]!) / sum
   }
 
   if (memory !== undefined) {

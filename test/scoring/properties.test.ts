@@ -196,6 +196,22 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 
+  test("more hotkeys gain nothing: putting k paid miners under one coldkey never raises their total reward", () => {
+    fc.assert(
+      fc.property(recipeArb, fc.integer({ min: 2, max: 4 }), fc.integer(), (rc, k, pick) => {
+        const { round } = build({ ...rc, honest: Math.max(rc.honest, 3) })
+        const solo = score(round)
+        const paid = shuffled(solo.miners.filter((m) => m.reward > 0).map((m) => m.uid), pick).slice(0, k)
+        if (paid.length < 2) return
+        const farm = new Set(paid)
+        const merged = score({ ...round, responses: round.responses.map((x) => (farm.has(x.uid) ? { ...x, coldkey: "ck-one-operator" } : x)) })
+        const total = (res: RoundResult) => res.miners.filter((m) => farm.has(m.uid)).reduce((a, m) => a + m.reward, 0)
+        expect(total(merged)).toBeLessThanOrEqual(total(solo) + 1e-9)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   test("faster is never worse: lowering one miner's latency never lowers its reward", () => {
     fc.assert(
       fc.property(recipeArb, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (rc, pick, factor) => {

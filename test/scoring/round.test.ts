@@ -383,6 +383,29 @@ describe("entity weighting", () => {
     expect(isIdentityIp("2001:db8::1")).toBe(true)
   })
 
+  test("paid miners of one entity split one share: three hotkeys on one coldkey earn what one honest miner earns", () => {
+    const s = scene(21)
+    const same = { latencyMs: 2000 }
+    const res = score({
+      prompt: s.prompt,
+      responses: [
+        s.honest(1, same.latencyMs),
+        s.honest(2, same.latencyMs),
+        ...[10, 11, 12].map((uid) => s.honest(uid, same.latencyMs, { coldkey: "ck-farm" }))
+      ]
+    })
+    expect(res.consensus).toEqual([1, 2, 10, 11, 12])
+    const farm = [10, 11, 12].reduce((a, uid) => a + miner(res, uid).reward, 0)
+    const honest = (miner(res, 1).reward + miner(res, 2).reward) / 2
+    // equal-quality answers: the farm's three hotkeys together get about one miner's share
+    expect(farm).toBeLessThan(honest * 1.25)
+    expect(farm).toBeGreaterThan(honest * 0.75)
+    expect(res.miners.reduce((a, m) => a + m.reward, 0)).toBeCloseTo(1, 12)
+    // without entity weighting the farm takes three shares (the reference's behaviour)
+    const plain = score({ prompt: s.prompt, responses: [s.honest(1), s.honest(2), ...[10, 11, 12].map((uid) => s.honest(uid, 2000, { coldkey: "ck-farm" }))] }, { ...config, entityWeighting: false })
+    expect([10, 11, 12].reduce((a, uid) => a + miner(plain, uid).reward, 0)).toBeGreaterThan(0.45)
+  })
+
   test("a shared coldkey also makes one entity", () => {
     expect(farm(true, "coldkey").consensus).toEqual([10, 11])
   })
