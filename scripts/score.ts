@@ -10,7 +10,6 @@ import { Effect, Logger } from "effect"
 import { formatRoundFileError, loadRoundFile } from "../src/domain/RoundFile.ts"
 import { formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder } from "../src/embeddings/Embedder.ts"
-import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { explain, scoreRound } from "../src/scoring/round.ts"
 import type { RoundResult } from "../src/scoring/types.ts"
 
@@ -72,14 +71,18 @@ const main = async (): Promise<number> => {
       const emb = yield* embedder.embedRound(round)
       const result = scoreRound(round, emb, config)
       if (heatmapOut !== undefined) {
-        const svg = heatmapSvg({
-          similarity: emb.similarity,
-          n: round.responses.length,
-          labels: round.responses.map((r) => String(r.uid)),
-          title: `round ${round.id}`,
-          clusters: result.clusters
-        })
-        const bytes = /\.png$/i.test(heatmapOut) ? yield* embedder.renderPng(svg, 1200) : new TextEncoder().encode(svg)
+        const png = /\.png$/i.test(heatmapOut)
+        const out = yield* embedder.renderHeatmap(
+          {
+            similarity: emb.similarity,
+            n: round.responses.length,
+            labels: round.responses.map((r) => String(r.uid)),
+            title: `round ${round.id}`,
+            clusters: result.clusters
+          },
+          { png, fitWidth: 1200 }
+        )
+        const bytes = png && out.png !== null ? out.png : new TextEncoder().encode(out.svg)
         yield* Effect.sync(() => writeFileSync(heatmapOut, bytes))
       }
       return { result, model: embedder.model.name }

@@ -6,6 +6,7 @@ import { Resvg } from "@resvg/resvg-js"
 import Piscina from "piscina"
 import { makeEncoder, type Encoder } from "../src/embeddings/encoder.ts"
 import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
+import { type HeatmapInput, heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
 
 /** What the pool passes as workerData. */
@@ -83,15 +84,29 @@ export const warmup = async () => {
 
 export const similarity = (task: SimilarityTask) => Piscina.move(cosineMatrix(task.data, task.n, task.dim))
 
-export const renderPng = (task: RenderPngTask) => {
-  const resvg = new Resvg(task.svg, {
+const rasterize = (svg: string, fitWidth: number | undefined): Uint8Array<ArrayBuffer> => {
+  const resvg = new Resvg(svg, {
     font: { loadSystemFonts: true },
-    ...(task.fitWidth === undefined ? {} : { fitTo: { mode: "width" as const, value: task.fitWidth } })
+    ...(fitWidth === undefined ? {} : { fitTo: { mode: "width" as const, value: fitWidth } })
   })
   const png = resvg.render().asPng()
   const out = new Uint8Array(new ArrayBuffer(png.byteLength))
   out.set(png)
-  return Piscina.move(out)
+  return out
+}
+
+export const renderPng = (task: RenderPngTask) => Piscina.move(rasterize(task.svg, task.fitWidth))
+
+/** A round's heatmap, SVG built and rasterized here (a 256-answer SVG is ~5 MB of markup). */
+export interface HeatmapTask {
+  readonly input: HeatmapInput
+  readonly png: boolean
+  readonly fitWidth?: number
+}
+
+export const heatmap = (task: HeatmapTask): { readonly svg: string; readonly png: Uint8Array<ArrayBuffer> | null } => {
+  const svg = heatmapSvg(task.input)
+  return { svg, png: task.png ? rasterize(svg, task.fitWidth) : null }
 }
 
 export default embed

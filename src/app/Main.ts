@@ -107,7 +107,7 @@ const run = (config: AppConfigValues) =>
       config,
       store,
       embedRound: embedder.embedRound,
-      renderPng: (svg) => embedder.renderPng(svg, 1200),
+      renderHeatmap: (input) => embedder.renderHeatmap(input, { png: true, fitWidth: 1200 }),
       score: scorer.score,
       transport: world.transport,
       miners: world.miners,

@@ -12,7 +12,7 @@ import * as WeightSetter from "../../actors/WeightSetter.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { safeName, serve } from "../http/Api.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
-import { heatmapSvg } from "../scoring/heatmap.ts"
+import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./Aggregator.ts"
@@ -21,8 +21,10 @@ export interface ValidatorParts {
   readonly config: AppConfigValues
   readonly store: StoreShape
   readonly embedRound: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
-  /** SVG → PNG off the main thread; heatmaps are SVG only without it. */
-  readonly renderPng?: (svg: string) => Effect.Effect<Uint8Array, { readonly message: string }>
+  /** Heatmap SVG + PNG built off the main thread; without it the SVG is built here and no PNG is written. */
+  readonly renderHeatmap?: (
+    input: HeatmapInput
+  ) => Effect.Effect<{ readonly svg: string; readonly png: Uint8Array | null }, { readonly message: string }>
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
   readonly transport: MinerTransport
   /** The registered miners with served axons (metagraph snapshot or the simulated registry). */
@@ -85,23 +87,22 @@ export const runValidator = (parts: ValidatorParts) =>
     }
     const renderHeatmap = ({ round, emb, result }: { round: RoundInput; emb: RoundEmbeddings; result: RoundResult }) =>
       Effect.gen(function* () {
-        const svg = heatmapSvg({
+        const input = {
           similarity: emb.similarity,
           n: round.responses.length,
           labels: round.responses.map((r) => String(r.uid)),
           title: `round ${round.id} · ${round.taskType}`,
           clusters: result.clusters
-        })
+        }
+        // built and rasterized in the worker pool when there is one (a 256-answer SVG is ~5 MB of markup)
+        const { svg, png } = parts.renderHeatmap !== undefined ? yield* parts.renderHeatmap(input) : { svg: heatmapSvg(input), png: null }
         const base = join(heatmapDir, safeName(round.id))
         yield* Effect.sync(() => {
           mkdirSync(heatmapDir, { recursive: true })
           writeFileSync(`${base}.svg`, svg)
+          if (png !== null) writeFileSync(`${base}.png`, png)
+          pruneDir(heatmapDir, HEATMAPS_KEPT)
         })
-        if (parts.renderPng !== undefined) {
-          const png = yield* parts.renderPng(svg)
-          yield* Effect.sync(() => writeFileSync(`${base}.png`, png))
-        }
-        yield* Effect.sync(() => pruneDir(heatmapDir, HEATMAPS_KEPT))
       }).pipe(
         Effect.catchCause((cause) => Effect.logWarning("heatmap not written", { round: round.id, cause: String(cause) }))
       )

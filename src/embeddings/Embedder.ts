@@ -6,7 +6,8 @@ import { resolve } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
 import Piscina from "piscina"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
-import type { EmbedRoundTask, EmbedTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/scoring.worker.ts"
+import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/scoring.worker.ts"
+import type { HeatmapInput } from "../scoring/heatmap.ts"
 import { ModelNotFound, resolveModel, type ModelSpec, type ResolveOptions } from "./ModelResolver.ts"
 
 export { ModelNotFound } from "./ModelResolver.ts"
@@ -64,6 +65,11 @@ export class Embedder extends Context.Service<
     /** n × n cosine matrix of normalized rows (the input is copied, the caller's array stays usable). */
     readonly similarity: (data: Float32Array, n: number, dim: number) => Effect.Effect<Vec, EmbedError>
     readonly renderPng: (svg: string, fitWidth?: number) => Effect.Effect<Uint8Array<ArrayBuffer>, EmbedError>
+    /** A similarity heatmap built (SVG) and, with `png`, rasterized in a worker; the matrix is copied. */
+    readonly renderHeatmap: (
+      input: HeatmapInput,
+      options?: { readonly png?: boolean; readonly fitWidth?: number }
+    ) => Effect.Effect<{ readonly svg: string; readonly png: Uint8Array<ArrayBuffer> | null }, EmbedError>
   }
 >()("quorum/embeddings/Embedder") {
   static readonly layer = (options: EmbedderOptions = {}): Layer.Layer<Embedder, ModelNotFound | EmbedError> =>
@@ -217,6 +223,24 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength)
   })
 
+  const renderHeatmap = Effect.fn("Embedder.renderHeatmap")(function* (
+    input: HeatmapInput,
+    options: { readonly png?: boolean; readonly fitWidth?: number } = {}
+  ) {
+    const task: HeatmapTask = {
+      input,
+      png: options.png ?? true,
+      ...(options.fitWidth === undefined ? {} : { fitWidth: options.fitWidth })
+    }
+    const out = yield* call("heatmap", input.n, "heatmap", task)
+    const r = out as { svg?: unknown; png?: unknown }
+    if (typeof r?.svg !== "string" || !(r.png === null || r.png instanceof Uint8Array)) {
+      return yield* new EmbedError({ operation: "heatmap", size: input.n, model: spec.name, message: "worker did not return a heatmap" })
+    }
+    const png = r.png === null ? null : new Uint8Array(r.png.buffer as ArrayBuffer, r.png.byteOffset, r.png.byteLength)
+    return { svg: r.svg, png }
+  })
+
   // load the model in every worker now, so a broken model fails the layer instead of the first round
   const warmup = call("warmup", 1, "warmup", {}, undefined, options.loadTimeoutMs ?? 120_000).pipe(
     Effect.flatMap((u) =>
@@ -230,5 +254,5 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   yield* Effect.forEach(Array.from({ length: poolSize }, () => warmup), (w) => w, { concurrency: poolSize, discard: true })
   yield* Effect.logDebug("embedder ready").pipe(Effect.annotateLogs({ model: spec.name, dim, poolSize, intraOpThreads }))
 
-  return Embedder.of({ model, embed, embedRound, similarity, renderPng })
+  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap })
 })
