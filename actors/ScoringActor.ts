@@ -63,12 +63,13 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         try: () => deps.score(round, emb),
         catch: (e) => fail(round, "score", String(e))
       })
-      deps.aggregator.update(result)
       const now = deps.now()
-      yield* deps.store.putEvaluation(result, now).pipe(
-        Effect.andThen(deps.store.putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)),
-        Effect.mapError((e: StoreError) => fail(round, "store", e.message))
-      )
+      // the evaluation is stored first: the aggregate only moves for rounds that are on disk
+      yield* deps.store.putEvaluation(result, now).pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
+      deps.aggregator.update(result)
+      yield* deps.store
+        .putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)
+        .pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
       yield* PubSub.publish(results, result)
       yield* Effect.logInfo("round scored", {
         round: round.id,
