@@ -8,6 +8,8 @@
 // The original (earliest, fastest) keeps its credit. Texts shorter than copyMinChars are never copies:
 // short factual answers ("Paris.") coincide honestly.
 
+import { dotRows } from "./similarity.ts"
+
 /** Lowercase, NFKC, punctuation dropped, whitespace collapsed: what "the same text" means for L1. */
 export const normalizeText = (text: string): string =>
   text
@@ -33,12 +35,6 @@ export const textHash = (s: string): string => {
 
 /** The memory key of a prompt (answers are only compared with earlier answers to the same prompt). */
 export const promptKey = (prompt: string): string => textHash(normalizeText(prompt))
-
-const dot = (a: Float32Array, b: Float32Array): number => {
-  let s = 0
-  for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!
-  return s
-}
 
 export interface MemoryEntry {
   readonly hotkey: string
@@ -102,7 +98,7 @@ export class NoveltyMemory {
       if (e.hotkey === hotkey) continue
       if (exact === null && e.hash === hash) exact = e
       if (vec !== null && e.vec.length === vec.length) {
-        const c = dot(e.vec, vec)
+        const c = dotRows(e.vec, 0, vec, 0, vec.length)
         if (c > cosine) {
           cosine = c
           nearest = e

@@ -20,6 +20,7 @@ import { averageLinkage } from "./cluster.ts"
 import { taskProfile, type ScoringConfig } from "./config.ts"
 import { detectRoundCopies, normalizeText, NoveltyMemory, promptKey, textHash, type MemoryEntry } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
+import { dotRows } from "./similarity.ts"
 import type { FilterReason, MinerResponse, MinerScore, RoundEmbeddings, RoundInput, RoundResult } from "./types.ts"
 
 export { NoveltyMemory } from "./novelty.ts"
@@ -34,12 +35,6 @@ export const makeNoveltyMemory = (config: ScoringConfig): NoveltyMemory =>
   new NoveltyMemory({ capacity: config.novelty.capacity, perPrompt: config.novelty.perPrompt })
 
 const EPS = 1e-9
-
-const dotRows = (a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number => {
-  let s = 0
-  for (let k = 0; k < dim; k++) s += a[ao + k]! * b[bo + k]!
-  return s
-}
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 

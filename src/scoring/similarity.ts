@@ -6,9 +6,10 @@
 // is filled by a blocked transpose. Rows/columns that do not fill a tile go through a scalar dot product.
 import type { Vec } from "./types.ts"
 
-const dot = (data: Float32Array, oi: number, oj: number, dim: number): number => {
+/** Dot product of the `dim` floats of `a` at `ao` and of `b` at `bo` (rows of row-major matrices). */
+export const dotRows = (a: Float32Array, ao: number, b: Float32Array, bo: number, dim: number): number => {
   let s = 0
-  for (let k = 0; k < dim; k++) s += data[oi + k]! * data[oj + k]!
+  for (let k = 0; k < dim; k++) s += a[ao + k]! * b[bo + k]!
   return s
 }
 
@@ -58,7 +59,7 @@ export const cosineMatrix = (data: Float32Array, n: number, dim: number): Vec =>
   }
   // Upper-triangle cells no tile covered: columns ≥ n4 for every row, and the last row when n is odd.
   for (let i = 0; i < n; i++) {
-    for (let j = Math.max(i, i < n2 ? n4 : i); j < n; j++) out[i * n + j] = dot(data, i * dim, j * dim, dim)
+    for (let j = Math.max(i, i < n2 ? n4 : i); j < n; j++) out[i * n + j] = dotRows(data, i * dim, data, j * dim, dim)
   }
   // Mirror the upper triangle into the lower one, in blocks so reads and writes both stay in cache.
   const B = 32
@@ -77,19 +78,14 @@ export const cosineMatrix = (data: Float32Array, n: number, dim: number): Vec =>
 /** Naive reference: the full n × n triple loop (used by tests and the benchmark baseline). */
 export const cosineMatrixNaive = (data: Float32Array, n: number, dim: number): Vec => {
   const out = new Float32Array(new ArrayBuffer(n * n * 4))
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = dot(data, i * dim, j * dim, dim)
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = dotRows(data, i * dim, data, j * dim, dim)
   return out
 }
 
 /** Cosine of one normalized vector against each of n normalized rows. */
 export const cosineToRows = (v: Float32Array, data: Float32Array, n: number, dim: number): Float32Array => {
   const out = new Float32Array(n)
-  for (let r = 0; r < n; r++) {
-    let s = 0
-    const o = r * dim
-    for (let k = 0; k < dim; k++) s += v[k]! * data[o + k]!
-    out[r] = s
-  }
+  for (let r = 0; r < n; r++) out[r] = dotRows(v, 0, data, r * dim, dim)
   return out
 }
 
