@@ -16,13 +16,13 @@ import { hasSubtensorFixture, type Localnet, startLocalnet, subtensorFixtureDir 
 import { isServing, makeMetagraph, type Neuron } from "../chain/Metagraph.ts"
 import { resolveEndpoint } from "../chain/networks.ts"
 import { loadHotkey } from "../chain/Wallet.ts"
-import { defaultConfig, makeWeightSubmitter, type WeightProcessor } from "../chain/Weights.ts"
+import { defaultConfig, makeWeightSubmitter } from "../chain/Weights.ts"
 import { makeSqliteJournal } from "../chain/WeightsJournal.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { SimMiners } from "../miners/sim/SimMiners.ts"
 import { signerFromPair } from "../miners/Signer.ts"
 import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
-import { convertWeightsAndUidsForEmit, processWeightsForNetuid } from "../scoring/weights.ts"
+import { sdkWeightProcessor } from "../scoring/weights.ts"
 import { makeTransport } from "./Transports.ts"
 import type { World } from "./World.ts"
 
@@ -30,12 +30,6 @@ export class WorldError extends Schema.TaggedError<WorldError>()("WorldError", {
   stage: Schema.String,
   message: Schema.String
 }) {}
-
-/** The Python SDK's normalization (process_weights_for_netuid + convert_weights_and_uids_for_emit). */
-export const sdkProcessor: WeightProcessor = {
-  process: (uids, weights, params) => processWeightsForNetuid(uids, weights, params),
-  emit: (uids, weights) => convertWeightsAndUidsForEmit(uids, weights)
-}
 
 const RAO_PER_TAO = 1e9
 
@@ -75,7 +69,7 @@ const chainWorld = (i: ChainWorldInput) =>
     }
     const versionKey = config.WEIGHTS_VERSION_KEY !== undefined ? BigInt(config.WEIGHTS_VERSION_KEY) : first.hyperparams.weightsVersionKey
     const submitter = makeWeightSubmitter({
-      processor: sdkProcessor,
+      processor: sdkWeightProcessor,
       api,
       signer: pair,
       journal: makeSqliteJournal(i.db),

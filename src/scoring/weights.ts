@@ -192,3 +192,6 @@ export const processWeightsForNetuid = (
 
 export const convertWeightsAndUidsForEmit = (uids: ReadonlyArray<number>, weights: ReadonlyArray<number>): U16Weights =>
   toU16({ uids, weights })
+
+/** The SDK's weight pipeline as one object: what src/chain/Weights.ts takes as its WeightProcessor. */
+export const sdkWeightProcessor = { process: processWeightsForNetuid, emit: convertWeightsAndUidsForEmit } as const

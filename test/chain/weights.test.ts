@@ -13,12 +13,11 @@ import {
   defaultConfig,
   makeWeightSubmitter,
   type SubmitResult,
-  type WeightProcessor,
   type WeightSubmitterShape
 } from "../../src/chain/Weights.ts"
 import { makeSqliteJournal, type WeightsJournalShape } from "../../src/chain/WeightsJournal.ts"
+import { sdkWeightProcessor } from "../../src/scoring/weights.ts"
 import { Database } from "bun:sqlite"
-import { existsSync } from "node:fs"
 import { join } from "node:path"
 import { hasSubtensorFixture, skipNote, SUBTENSOR_FIXTURE_DIR } from "../support/shared.ts"
 import { type Localnet, sharedLocalnet } from "./support/chain.ts"
@@ -33,33 +32,9 @@ const PULSE_1000 = {
 if (!hasSubtensorFixture) skipNote("chain weight tests", join(SUBTENSOR_FIXTURE_DIR, "subtensor-spec293-raw.json"))
 const d = hasSubtensorFixture ? describe : describe.skip
 
-// The SDK normalization from src/scoring/weights.ts (B1) when it exists; the float→u16 path is
-// only tested then.
-const scoringWeightsPath = join(import.meta.dir, "../../src/scoring/weights.ts")
-const loadProcessor = async (): Promise<WeightProcessor | undefined> => {
-  if (!existsSync(scoringWeightsPath)) return undefined
-  const m = (await import(scoringWeightsPath)) as Record<string, unknown>
-  const process = m["processWeightsForNetuid"]
-  const emit = m["convertWeightsAndUidsForEmit"]
-  if (typeof process !== "function" || typeof emit !== "function") return undefined
-  return {
-    process: (uids, weights, p) => (process as (...a: Array<unknown>) => { uids: Array<number>; weights: Array<number> })(uids, weights, p),
-    emit: (uids, weights) => (emit as (...a: Array<unknown>) => { uids: Array<number>; values: Array<number> })(uids, weights)
-  }
-}
-const noProcessor: WeightProcessor = {
-  process: () => {
-    throw new Error("float weights need src/scoring/weights.ts")
-  },
-  emit: () => {
-    throw new Error("float weights need src/scoring/weights.ts")
-  }
-}
-
 let ln: Localnet
 let db: Database
 let journal: WeightsJournalShape
-let processor: WeightProcessor | undefined
 const t0 = performance.now()
 
 const submitter = (signer: KeyringPair, versionKey = 0n): WeightSubmitterShape =>
@@ -67,7 +42,7 @@ const submitter = (signer: KeyringPair, versionKey = 0n): WeightSubmitterShape =
     api: ln.api,
     signer,
     journal,
-    processor: processor ?? noProcessor,
+    processor: sdkWeightProcessor,
     config: { ...defaultConfig(ln.netuid, versionKey), inclusionTimeout: "60 seconds", finalizationTimeout: "5 seconds" }
   })
 
@@ -129,7 +104,6 @@ d("WeightSubmitter against subtensor spec 293 (chopsticks)", () => {
     ln = await sharedLocalnet()
     db = new Database(":memory:")
     journal = makeSqliteJournal(db)
-    processor = await loadProcessor()
     console.log(`[chain] localnet ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, netuid ${ln.netuid}`)
   }, 120_000)
   afterAll(async () => {
@@ -157,10 +131,6 @@ d("WeightSubmitter against subtensor spec 293 (chopsticks)", () => {
   }, 60_000)
 
   test("float weights → SDK-normalized u16 (src/scoring/weights.ts) → chain storage", async () => {
-    if (processor === undefined) {
-      console.warn("[skip] float weights path: src/scoring/weights.ts (processWeightsForNetuid) not present")
-      return
-    }
     const v = submitter(ln.validator)
     const state = await Effect.runPromise(v.readState())
     await advanceTo(state.lastUpdate + state.weightsRateLimit + 1)
