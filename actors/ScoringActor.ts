@@ -20,6 +20,12 @@ export interface Aggregator {
   readonly snapshot: () => unknown
 }
 
+/** A round as it was scored and its result. */
+export interface Scored {
+  readonly round: RoundInput
+  readonly result: RoundResult
+}
+
 export class Evaluate {
   readonly _tag = "Evaluate"
   constructor(
@@ -40,14 +46,15 @@ export interface Deps {
 
 export interface ScoringActor {
   readonly ref: Actor.ActorRef<Msg>
-  readonly results: PubSub.PubSub<RoundResult>
+  /** Every scored round with its input (subscribers: counters, the Challenge API post-back). */
+  readonly results: PubSub.PubSub<Scored>
   /** Scores a round and waits for the result. */
   readonly evaluate: (round: RoundInput) => Effect.Effect<RoundResult, ScoringFailed | Actor.AskTimeout | Actor.MailboxClosed>
 }
 
 export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const results = yield* PubSub.bounded<RoundResult>({ capacity: 256, replay: 1 })
+    const results = yield* PubSub.bounded<Scored>({ capacity: 256, replay: 1 })
     const fail = (round: RoundInput, stage: "embed" | "score" | "store", message: string) =>
       new ScoringFailed({ roundId: round.id, stage, message })
 
@@ -70,7 +77,7 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
       yield* deps.store
         .putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)
         .pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
-      yield* PubSub.publish(results, result)
+      yield* PubSub.publish(results, { round, result })
       yield* Effect.logInfo("round scored", {
         round: round.id,
         responses: round.responses.length,

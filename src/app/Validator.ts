@@ -142,18 +142,10 @@ export const runValidator = (parts: ValidatorParts) =>
       Effect.forever(
         PubSub.take(results).pipe(
           Effect.tap(() => Ref.update(evaluated, (n) => n + 1)),
-          Effect.flatMap((result) =>
+          Effect.flatMap(({ round, result }) =>
             parts.onResult === undefined
               ? Effect.void
-              : store.responsesOf(result.roundId).pipe(
-                  Effect.flatMap((responses) => store.getChallenge(result.roundId).pipe(Effect.map((row) => ({ row, responses })))),
-                  Effect.flatMap(({ row, responses }) => {
-                    const decoded = row === null ? null : challengeFromRow(row.payload)
-                    if (decoded === null || Exit.isFailure(decoded)) return Effect.void
-                    const c = decoded.value
-                    const round: RoundInput = { id: c.id, prompt: c.request.prompt, taskType: c.taskType, reference: c.reference, tools: c.tools, responses }
-                    return parts.onResult!(round, result)
-                  }),
+              : parts.onResult(round, result).pipe(
                   Effect.catch((e) => Effect.logWarning("post-round hook failed", { round: result.roundId, message: e.message }))
                 )
           )

@@ -74,7 +74,7 @@ d("ChallengeSupervisor + MinerSessions + ScoringActor", () => {
         expect(yield* s.waitChildren(6)).toEqual([0, 1, 2, 3, 4, 5])
         const c = s.source.next("round-1")
         yield* s.supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(c))
-        const result = yield* PubSub.take(s.results)
+        const { result } = yield* PubSub.take(s.results)
         expect(result.roundId).toBe("round-1")
         expect((yield* s.store.getChallenge("round-1"))?.status).toBe("evaluated")
         const stored = yield* s.store.responsesOf("round-1")
@@ -103,7 +103,7 @@ d("ChallengeSupervisor + MinerSessions + ScoringActor", () => {
         // uid 0 re-registered by another hotkey: its session restarts and answers under the new hotkey
         yield* s.supervisor.ref.tell(new ChallengeSupervisor.Reconcile(s.miners.map((m) => (m.uid === 0 ? { ...m, hotkey: "new-hotkey" } : m))))
         yield* s.supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(s.source.next("after-replace")))
-        const after = yield* PubSub.take(s.results)
+        const { result: after } = yield* PubSub.take(s.results)
         expect(after.miners.find((m) => m.uid === 0)?.hotkey).toBe("new-hotkey")
         expect((yield* s.store.responsesOf("after-replace")).find((r) => r.uid === 0)?.hotkey).toBe("new-hotkey")
         // one miner deregistered: 2 < MIN_MINERS = 3 → the round is marked failed, nothing is scored
@@ -131,7 +131,7 @@ d("ChallengeSupervisor + MinerSessions + ScoringActor", () => {
         let picksOfOffline = 0
         for (let r = 0; r < 6; r++) {
           yield* s.supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(s.source.next(`probe-${r}`)))
-          const result = yield* PubSub.take(s.results)
+          const { result } = yield* PubSub.take(s.results)
           picksOfOffline += result.miners.filter((m) => offline.has(m.uid)).length
         }
         // 6 rounds × 4 picks among 4 online and 4 probed-offline miners: weights 1.05 vs 0.105
