@@ -135,15 +135,20 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
 
     const runRound = Effect.fn("ChallengeSupervisor.round")(function* (challenge: Challenge) {
       const all = [...(yield* Ref.get(children)).values()]
-      // sampling weight: availability from real answers; a failed /availability probe makes a miner unlikely
-      const weighted = yield* Effect.forEach(all, (c) =>
-        Effect.all([c.session.availability, c.session.stats]).pipe(
-          Effect.map(([a, s]) => ({ item: c, weight: (0.05 + a) * (s.lastProbeOk === false ? 0.1 : 1) }))
-        )
-      )
       const picked = deps.select?.(all.map((c) => c.info.uid), deps.maxMiners) ?? null
       const selected =
-        picked === null ? sampleWeighted(weighted, deps.maxMiners, deps.random) : all.filter((c) => picked.includes(c.info.uid))
+        picked !== null
+          ? all.filter((c) => picked.includes(c.info.uid))
+          : sampleWeighted(
+              // sampling weight: availability from real answers; a failed /availability probe makes a miner unlikely
+              yield* Effect.forEach(all, (c) =>
+                c.session.stats.pipe(
+                  Effect.map((s) => ({ item: c, weight: (0.05 + MinerSession.availabilityOf(s)) * (s.lastProbeOk === false ? 0.1 : 1) }))
+                )
+              ),
+              deps.maxMiners,
+              deps.random
+            )
       if (selected.length < deps.minMiners) {
         yield* deps.store.setChallengeStatus(challenge.id, "failed", deps.now())
         return yield* new RoundSkipped({
@@ -198,6 +203,15 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       responses
     })
 
+    /** Runs the round in the background, at most maxConcurrent at once; a skipped round is logged. */
+    const startRound = (challenge: Challenge) =>
+      Effect.forkIn(
+        rounds.withPermits(1)(runRound(challenge)).pipe(
+          Effect.catch((e) => Effect.logWarning("round not run", { challenge: challenge.id, reason: e._tag, message: e.message }))
+        ),
+        outer
+      )
+
     const resume = Effect.fn("ChallengeSupervisor.resume")(function* (challenge: Challenge) {
       const stored = yield* deps.store.responsesOf(challenge.id)
       if (stored.length >= deps.minMiners) {
@@ -207,12 +221,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
         return
       }
       yield* Effect.logInfo("re-running round interrupted before its answers were in", { challenge: challenge.id, stored: stored.length })
-      yield* Effect.forkIn(
-        rounds.withPermits(1)(runRound(challenge)).pipe(
-          Effect.catch((e) => Effect.logWarning("round not run", { challenge: challenge.id, reason: e._tag, message: e.message }))
-        ),
-        outer
-      )
+      yield* startRound(challenge)
     })
 
     const handle = (msg: Msg) =>
@@ -223,12 +232,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           : Effect.gen(function* () {
             // persisted before anything else; a duplicate id is refused (no double processing)
             yield* deps.store.putChallenge({ id: msg.challenge.id, source: msg.challenge.source, payload: msg.challenge, now: deps.now() })
-            yield* Effect.forkIn(
-              rounds.withPermits(1)(runRound(msg.challenge)).pipe(
-                Effect.catch((e) => Effect.logWarning("round not run", { challenge: msg.challenge.id, reason: e._tag, message: e.message }))
-              ),
-              outer
-            )
+            yield* startRound(msg.challenge)
           })
 
     const ref = yield* Actor.make<Msg, unknown, never>({ name: "supervisor", capacity: 256 }, handle)
