@@ -30,10 +30,7 @@ const Limit = Schema.Struct({
 })
 const RoundId = Schema.Struct({ id: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))) })
 
-const HeatmapParams = Schema.Struct({
-  id: Schema.String.pipe(Schema.check(Schema.isMinLength(1), Schema.isMaxLength(200))),
-  ext: Schema.Literals(["svg", "png"])
-})
+const HeatmapParams = Schema.Struct({ id: RoundId.fields.id, ext: Schema.Literals(["svg", "png"]) })
 /** File-name-safe round id (same rule as the heatmap writer). */
 export const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 120)
 
@@ -83,13 +80,12 @@ export const makeApp = (deps: ApiDeps) => {
     .get(
       "/rounds/:id/heatmap.:ext",
       async ({ params, set }) => {
-        const ext = params.ext === "png" ? "png" : params.ext === "svg" ? "svg" : null
-        const file = deps.heatmapDir === undefined || ext === null ? null : Bun.file(join(deps.heatmapDir, `${safeName(params.id)}.${ext}`))
+        const file = deps.heatmapDir === undefined ? null : Bun.file(join(deps.heatmapDir, `${safeName(params.id)}.${params.ext}`))
         if (file === null || !(await file.exists())) {
           set.status = 404
           return { error: "not found", message: `no ${params.ext} heatmap for round ${params.id}` }
         }
-        set.headers["content-type"] = ext === "png" ? "image/png" : "image/svg+xml"
+        set.headers["content-type"] = params.ext === "png" ? "image/png" : "image/svg+xml"
         return new Uint8Array(await file.arrayBuffer())
       },
       { params: Schema.toStandardSchemaV1(HeatmapParams) }

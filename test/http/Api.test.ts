@@ -1,10 +1,13 @@
 import { describe, expect, test } from "bun:test"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Effect, Exit, Scope } from "effect"
 import { serve } from "../../src/http/Api.ts"
 import type { RoundResult } from "../../src/scoring/types.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
 
-const setup = async () => {
+const setup = async (heatmapDir?: string) => {
   const store = makeStore(openDatabase(":memory:"))
   const now = Date.now()
   await Effect.runPromise(store.putChallenge({ id: "r1", source: "synthetic", payload: {}, now }))
@@ -30,7 +33,8 @@ const setup = async () => {
         info: () => ({ mode: "demo" }),
         miners: Effect.succeed([{ uid: 3, availability: 0.9 }]),
         weights: () => [{ uid: 3, weight: 1 }],
-        lastSubmission: Effect.succeed({ ok: null, error: null, attempts: 0 })
+        lastSubmission: Effect.succeed({ ok: null, error: null, attempts: 0 }),
+        ...(heatmapDir === undefined ? {} : { heatmapDir })
       },
       "127.0.0.1",
       0
@@ -69,5 +73,22 @@ describe("HTTP API", () => {
     }
     // closed with its scope
     expect(await fetch(`${api.url}/health`).then(() => "open", () => "closed")).toBe("closed")
+  })
+
+  test("heatmaps: served from the heatmap dir with their content type; unknown extension 422, missing 404", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "quorum-api-heatmaps-"))
+    writeFileSync(join(dir, "r_1.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    const api = await setup(dir)
+    try {
+      const svg = await fetch(`${api.url}/rounds/r%2F1/heatmap.svg`)
+      expect(svg.status).toBe(200)
+      expect(svg.headers.get("content-type")).toContain("image/svg+xml")
+      expect(await svg.text()).toStartWith("<svg")
+      expect((await fetch(`${api.url}/rounds/r%2F1/heatmap.png`)).status).toBe(404)
+      expect((await fetch(`${api.url}/rounds/r%2F1/heatmap.gif`)).status).toBe(422)
+    } finally {
+      await api.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
