@@ -8,7 +8,7 @@
 // //Bob//quorum-miner-i), never use them anywhere else.
 import { Effect } from "effect"
 import { parseArgs } from "node:util"
-import { type AxonAddress, startLocalnet, SubtensorFixtureMissing } from "../src/chain/Localnet.ts"
+import { type AxonAddress, LOCALNET_VALIDATOR_URI, localnetMinerUri, startLocalnet, SubtensorFixtureMissing } from "../src/chain/Localnet.ts"
 import { readMetagraph } from "../src/chain/Metagraph.ts"
 
 const usage = `usage: bun run localnet [--miners N] [--port P (0 = any)] [--tempo T] [--axon ip:port ...]
@@ -75,7 +75,7 @@ const main = async () => {
     validator: {
       uid: uidOf.get(ln.validator.address)?.uid ?? null,
       hotkey: ln.validator.address,
-      hotkeyUri: "//Alice//quorum-validator",
+      hotkeyUri: LOCALNET_VALIDATOR_URI,
       coldkey: ln.sudo.address,
       validatorPermit: uidOf.get(ln.validator.address)?.validatorPermit ?? false
     },
@@ -84,7 +84,7 @@ const main = async () => {
       return {
         uid: n?.uid ?? null,
         hotkey: m.address,
-        hotkeyUri: `//Bob//quorum-miner-${i}`,
+        hotkeyUri: localnetMinerUri(i),
         coldkey: ln.minerColdkey.address,
         axon: n !== undefined && n.axon.port > 0 ? { ip: n.axon.ip, port: n.axon.port } : null
       }

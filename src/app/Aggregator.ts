@@ -10,6 +10,7 @@ import {
   emaUpdate,
   emptyEma,
   emptyTournament,
+  normalizeWeights,
   syncRegistered,
   tournamentGroups,
   tournamentUpdate,
@@ -54,8 +55,7 @@ export interface AppAggregator extends Aggregator {
 }
 
 export const makeAggregator = (options: AggregatorOptions, initial?: unknown): AppAggregator => {
-  const fresh = (): AggregateState => (options.kind === "ema" ? emptyEma() : emptyTournament())
-  let state: AggregateState = fresh()
+  let state: AggregateState = options.kind === "ema" ? emptyEma() : emptyTournament()
   // Tournament weights go by rank, (1/2)^rank; a miner whose recent round rewards are all 0 (offline, junk,
   // copies) must not collect the weight of its rank, so an EMA of rewards is kept beside the ranking.
   let earned: EmaState = emptyEma()
@@ -88,15 +88,9 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
       }
     },
     weights: () => {
-      const w = weights(state)
-      if (state.kind === "tournament") {
-        for (const uid of [...w.keys()]) if (!((earned.miners[String(uid)]?.score ?? 0) > EARNED_FLOOR)) w.delete(uid)
-      }
-      const total = [...w.values()].reduce((a, b) => a + b, 0)
-      return [...w]
-        .filter(([, v]) => v > 0 && total > 0)
-        .map(([uid, weight]) => ({ uid, weight: weight / total }))
-        .sort((a, b) => a.uid - b.uid)
+      const hasEarned = (uid: number) => (earned.miners[String(uid)]?.score ?? 0) > EARNED_FLOOR
+      const w = state.kind === "tournament" ? normalizeWeights([...weights(state)].filter(([uid]) => hasEarned(uid))) : weights(state)
+      return [...w].map(([uid, weight]) => ({ uid, weight })).sort((a, b) => a.uid - b.uid)
     },
     pickGroup: (available, max) => {
       if (state.kind !== "tournament") return null
@@ -109,7 +103,7 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
         .filter((g) => g.length > 0)
       if (groups.length === 0) return []
       const g = groups[nextGroup % groups.length]!
-      nextGroup = (nextGroup + 1) % Math.max(1, groups.length)
+      nextGroup = (nextGroup + 1) % groups.length
       return g.slice(0, max)
     }
   }
@@ -117,13 +111,9 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
 
 /** Restores the aggregator of `options.kind` from the store (state key `aggregate:<kind>`). */
 export const loadAggregator = (store: StoreShape, options: AggregatorOptions) =>
-  store.getState(`aggregate:${options.kind}`).pipe(
-    Effect.map((initial) => {
-      const agg = makeAggregator(options, initial)
-      return { agg, restored: initial !== null && initial !== undefined && Object.keys(agg.state().miners).length > 0 }
-    }),
-    Effect.tap(({ agg, restored }) =>
-      restored ? Effect.logInfo("aggregation state restored", { kind: agg.kind, miners: Object.keys(agg.state().miners).length }) : Effect.void
-    ),
-    Effect.map(({ agg }) => agg)
-  )
+  Effect.gen(function* () {
+    const agg = makeAggregator(options, yield* store.getState(`aggregate:${options.kind}`))
+    const miners = Object.keys(agg.state().miners).length
+    if (miners > 0) yield* Effect.logInfo("aggregation state restored", { kind: agg.kind, miners })
+    return agg
+  })

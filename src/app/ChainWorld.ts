@@ -21,7 +21,7 @@ import { makeSqliteJournal } from "../chain/WeightsJournal.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { SimMiners } from "../miners/sim/SimMiners.ts"
 import { signerFromPair } from "../miners/Signer.ts"
-import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+import type { MinerTransport } from "../miners/Transport.ts"
 import { sdkWeightProcessor } from "../scoring/weights.ts"
 import { makeTransport } from "./Transports.ts"
 import type { World } from "./World.ts"
@@ -37,7 +37,6 @@ interface ChainWorldInput {
   readonly config: AppConfigValues
   readonly api: ApiPromise
   readonly pair: KeyringPair
-  readonly signer: HotkeySigner
   readonly transport: MinerTransport
   readonly db: Database
   /** Where to reach a neuron's axon (the demo maps its registered address back to 127.0.0.1). */
@@ -97,7 +96,7 @@ const chainWorld = (i: ChainWorldInput) =>
       )
     )
     const world: World = {
-      signer: i.signer,
+      signer: signerFromPair(pair),
       transport: i.transport,
       miners,
       excludeHotkeys: new Set([pair.address]),
@@ -128,7 +127,6 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
       config,
       api: conn.api,
       pair: hotkey.pair,
-      signer,
       transport: makeTransport(config.MINER_PROTOCOL, signer),
       db,
       targetOf: (n) => ({ ip: n.axon.ip, port: n.axon.port }),
@@ -142,7 +140,6 @@ const demoAxonIp = (i: number) => `192.0.2.${(i % 250) + 1}`
 
 export interface DemoSim {
   readonly pair: KeyringPair
-  readonly signer: HotkeySigner
   readonly transport: MinerTransport
   readonly sim: SimMiners
 }
@@ -170,9 +167,6 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
           Effect.tap((r) => (r._tag === "None" ? Effect.logWarning("local subtensor did not stop within 10 s") : Effect.logInfo("local subtensor stopped")))
         )
     )
-    if (ln.validator.address !== demo.pair.address) {
-      return yield* new WorldError({ stage: "localnet", message: `localnet validator ${ln.validator.address} differs from the demo hotkey ${demo.pair.address}` })
-    }
     yield* Effect.tryPromise({
       try: () => registerSimMiners(ln, demo.sim),
       catch: (e) => new WorldError({ stage: "localnet", message: `registering the simulated miners failed: ${e instanceof Error ? e.message : String(e)}` })
@@ -190,7 +184,6 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
       config: { ...config, NETUID: ln.netuid },
       api: ln.api,
       pair: demo.pair,
-      signer: demo.signer,
       transport: demo.transport,
       db,
       targetOf: (n) => {

@@ -1,16 +1,14 @@
 // The local demo world: simulated miners on 127.0.0.1 speaking the configured protocol (real HTTP servers
 // that verify signatures and nonces), the validator's dev hotkey, and, when the subtensor fixture exists,
-// the real runtime under chopsticks with the miners registered and their axons served (see Chain.ts).
+// the real runtime under chopsticks with the miners registered and their axons served (see ChainWorld.ts).
 import { Effect, Schema } from "effect"
 import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import { LOCALNET_VALIDATOR_URI } from "../chain/Localnet.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { parseMix } from "../miners/sim/Behaviour.ts"
 import { startSimMiners } from "../miners/sim/SimMiners.ts"
 import { pairFromUri, signerFromPair } from "../miners/Signer.ts"
 import { makeTransport } from "./Transports.ts"
-
-/** The demo validator's hotkey (the same derivation the localnet registers and stakes). */
-export const DEMO_VALIDATOR_URI = "//Alice//quorum-validator"
 
 /** Config values the demo changes when the operator left them at their defaults (a lively demo). */
 export const demoDefaults: Partial<Record<keyof AppConfigValues, string | number>> = {
@@ -33,7 +31,7 @@ export const withDemoDefaults = (config: AppConfigValues): AppConfigValues => {
   return out as unknown as AppConfigValues
 }
 
-export const simMinersLayer = (config: AppConfigValues, validatorSs58: string) =>
+const startDemoMiners = (config: AppConfigValues, validatorSs58: string) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: () =>
@@ -54,9 +52,10 @@ export class DemoError extends Schema.TaggedError<DemoError>()("DemoError", { me
 /** The demo's miners, transport and validator identity (chain handled by the caller). */
 export const demoWorld = (config: AppConfigValues) =>
   Effect.gen(function* () {
-    const pair = yield* Effect.promise(() => pairFromUri(DEMO_VALIDATOR_URI))
+    // the localnet registers and stakes this hotkey as its validator
+    const pair = yield* Effect.promise(() => pairFromUri(LOCALNET_VALIDATOR_URI))
     const signer = signerFromPair(pair)
-    const sim = yield* simMinersLayer(config, signer.ss58)
+    const sim = yield* startDemoMiners(config, signer.ss58)
     const miners: ReadonlyArray<MinerInfo> = sim.miners.map((m) => ({ ...m.target, coldkey: `sim-coldkey-${m.uid}` }))
     yield* Effect.logInfo("simulated miners up", {
       count: sim.miners.length,

@@ -57,7 +57,7 @@ const worldOf = (config: AppConfigValues, store: ReturnType<typeof makeStore>, d
       transport: demo.transport,
       miners: Effect.succeed(demo.miners),
       excludeHotkeys: new Set([demo.signer.ss58]),
-      submitWeights: dryRunWeights(store, () => demo.miners.length),
+      submitWeights: dryRunWeights(store, demo.miners.length),
       info: { mode: "demo", chain: "none", miners: demo.miners.length }
     }
     return world

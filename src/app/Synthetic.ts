@@ -23,49 +23,36 @@ export interface SyntheticSource {
 export const makeSyntheticSource = (corpus: CorpusFile, options: SyntheticOptions): SyntheticSource => {
   const rng = mulberry32(options.seed)
   const toolShare = corpus.toolPrompts.length === 0 ? 0 : (options.toolShare ?? 0.15)
+  const challenge = (
+    id: string,
+    prompt: string,
+    c: Pick<Challenge, "taskType" | "reference" | "tools">,
+    tools: ReadonlyArray<unknown>,
+    toolChoice: string | null
+  ): Challenge => ({
+    id,
+    source: "synthetic",
+    ...c,
+    request: {
+      challengeId: id,
+      prompt,
+      messages: [{ role: "user", content: prompt }],
+      model: null,
+      max_tokens: options.maxTokens ?? 512,
+      temperature: 0.7,
+      top_p: 0.95,
+      tools,
+      tool_choice: toolChoice
+    }
+  })
   return {
     next: (id) => {
-      const useTool = rng() < toolShare
-      if (useTool) {
+      if (rng() < toolShare) {
         const t = corpus.toolPrompts[Math.floor(rng() * corpus.toolPrompts.length)]!
-        return {
-          id,
-          source: "synthetic",
-          taskType: options.toolTaskType ?? "chat",
-          reference: null,
-          tools: toolSpecsOf(t.tools),
-          request: {
-            challengeId: id,
-            prompt: t.prompt,
-            messages: [{ role: "user", content: t.prompt }],
-            model: null,
-            max_tokens: options.maxTokens ?? 512,
-            temperature: 0.7,
-            top_p: 0.95,
-            tools: t.tools,
-            tool_choice: "auto"
-          }
-        }
+        return challenge(id, t.prompt, { taskType: options.toolTaskType ?? "chat", reference: null, tools: toolSpecsOf(t.tools) }, t.tools, "auto")
       }
       const e = corpus.entries[Math.floor(rng() * corpus.entries.length)]!
-      return {
-        id,
-        source: "synthetic",
-        taskType: options.chatTaskType ?? "chat",
-        reference: e.answers[0] ?? null,
-        tools: [],
-        request: {
-          challengeId: id,
-          prompt: e.prompt,
-          messages: [{ role: "user", content: e.prompt }],
-          model: null,
-          max_tokens: options.maxTokens ?? 512,
-          temperature: 0.7,
-          top_p: 0.95,
-          tools: [],
-          tool_choice: null
-        }
-      }
+      return challenge(id, e.prompt, { taskType: options.chatTaskType ?? "chat", reference: e.answers[0] ?? null, tools: [] }, [], null)
     }
   }
 }

@@ -6,7 +6,5 @@ import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
 
 export const makeTransport = (
   protocol: AppConfigValues["MINER_PROTOCOL"],
-  signer: HotkeySigner,
-  options: { readonly maxBodyBytes?: number } = {}
-): MinerTransport =>
-  protocol === "fiber" ? makeFiberTransport({ signer, ...options }) : makeDendriteTransport({ signer, ...options })
+  signer: HotkeySigner
+): MinerTransport => (protocol === "fiber" ? makeFiberTransport({ signer }) : makeDendriteTransport({ signer }))

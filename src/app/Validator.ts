@@ -76,8 +76,8 @@ export const runValidator = (parts: ValidatorParts) =>
     }
     const aggregator = yield* loadAggregator(store, aggOptions)
 
-    // Heatmaps: the matrix is captured when a round is scored and rendered by a background fiber
-    // (SVG is a string; PNG rasterization runs in the worker pool). A full queue drops heatmaps, never rounds.
+    // Heatmaps: the matrix is captured when a round is scored and rendered by a background fiber (SVG and
+    // PNG built in the worker pool). A full queue drops heatmaps, never rounds.
     const heatmaps = yield* Queue.dropping<{ round: RoundInput; emb: RoundEmbeddings; result: RoundResult }>(16)
     const heatmapDir = config.HEATMAP_DIR
     const score = (round: RoundInput, emb: RoundEmbeddings): RoundResult => {

@@ -25,13 +25,13 @@ export interface World {
  * them (GET /weights) — nothing claims to be on chain.
  */
 export const dryRunWeights =
-  (store: StoreShape, n: () => number) =>
+  (store: StoreShape, n: number) =>
   (weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>): Effect.Effect<SubmitOutcome, SubmitFailure> =>
     Effect.gen(function* () {
       const processed = processWeights({
         uids: weights.map((w) => w.uid),
         weights: weights.map((w) => w.weight),
-        n: Math.max(n(), ...weights.map((w) => w.uid + 1)),
+        n: Math.max(n, ...weights.map((w) => w.uid + 1)),
         minAllowedWeights: 1,
         maxWeightLimit: 1
       })

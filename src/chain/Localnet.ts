@@ -20,6 +20,10 @@ import { encodeIp } from "./Metagraph.ts"
 
 export const SUBTENSOR_SPEC_FILE = "subtensor-spec293-raw.json"
 
+/** Well-known dev derivations of the localnet's keys (never use them anywhere else). */
+export const LOCALNET_VALIDATOR_URI = "//Alice//quorum-validator"
+export const localnetMinerUri = (i: number) => `//Bob//quorum-miner-${i}`
+
 /** ../shared/fixtures/subtensor relative to the repo root, or env SUBTENSOR_FIXTURE_DIR. */
 export const subtensorFixtureDir = (): string => {
   const env = process.env["SUBTENSOR_FIXTURE_DIR"]
@@ -192,8 +196,8 @@ async function setup(
   const kr = new Keyring({ type: "sr25519", ss58Format: 42 })
   const sudo = kr.addFromUri("//Alice")
   const bob = kr.addFromUri("//Bob")
-  const validator = kr.addFromUri("//Alice//quorum-validator")
-  const miners = Array.from({ length: opts.miners }, (_, i) => kr.addFromUri(`//Bob//quorum-miner-${i}`))
+  const validator = kr.addFromUri(LOCALNET_VALIDATOR_URI)
+  const miners = Array.from({ length: opts.miners }, (_, i) => kr.addFromUri(localnetMinerUri(i)))
 
   const head = async () => (await api.rpc.chain.getHeader()).number.toNumber()
   const newBlock = async (count = 1) => {

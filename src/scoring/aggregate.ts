@@ -187,23 +187,25 @@ export const tournamentUpdate = (
 // ---------------------------------------------------------------------------------------------
 // Weights
 
-const normalize = (raw: ReadonlyArray<readonly [number, number]>): Map<number, number> => {
+/** uid → weight pairs scaled to sum 1; non-positive weights dropped; empty when nothing is positive. */
+export const normalizeWeights = (raw: Iterable<readonly [number, number]>): Map<number, number> => {
+  const pairs = [...raw]
   let total = 0
-  for (const [, w] of raw) total += w
+  for (const [, w] of pairs) total += w
   const out = new Map<number, number>()
   if (!(total > 0) || !Number.isFinite(total)) return out
-  for (const [uid, w] of raw) if (w > 0) out.set(uid, w / total)
+  for (const [uid, w] of pairs) if (w > 0) out.set(uid, w / total)
   return out
 }
 
 /** EMA weights: scores normalized to sum 1 (empty when all are 0). */
 export const emaWeights = (state: EmaState): Map<number, number> =>
-  normalize(entries(state.miners).map(([uid, e]) => [uid, finiteNonNeg(e.score ?? 0)] as const))
+  normalizeWeights(entries(state.miners).map(([uid, e]) => [uid, finiteNonNeg(e.score ?? 0)] as const))
 
 /** Tournament weights: the i-th ranked miner gets (1/2)^i, normalized; unranked miners get nothing. */
 export const tournamentWeights = (state: TournamentState): Map<number, number> => {
   const ranked = tournamentRanking(state).filter((uid) => state.miners[String(uid)]?.score != null)
-  return normalize(ranked.map((uid, i) => [uid, Math.pow(0.5, i)] as const))
+  return normalizeWeights(ranked.map((uid, i) => [uid, Math.pow(0.5, i)] as const))
 }
 
 /** Weights of either aggregator: uid → weight, summing to 1, or empty. */
