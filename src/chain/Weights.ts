@@ -26,6 +26,7 @@ import {
 } from "./ChainErrors.ts"
 import { commitHash, type EpochParams, randomSalt, revealState, revealWindow } from "./CommitReveal.ts"
 import { computeRevealRound, encodePayloadV3, encodePayloadV4, encryptForRound } from "./Timelock.ts"
+import { readHyperparams } from "./Hyperparams.ts"
 import { checkWeights, type WeightCallKind, type WeightRuleState } from "./weightRules.ts"
 import {
   type JournalError,
@@ -158,7 +159,6 @@ export interface WeightSubmitterShape {
 
 const Num = Schema.Union([Schema.Number, Schema.NumberFromString])
 const decodeNum = Schema.decodeUnknownSync(Num)
-const decodeBool = Schema.decodeUnknownSync(Schema.Boolean)
 const decodeNumArray = Schema.decodeUnknownSync(Schema.Array(Num))
 const decodeBoolArray = Schema.decodeUnknownSync(Schema.Array(Schema.Boolean))
 const decodeOptNum = Schema.decodeUnknownSync(Schema.NullOr(Num))
@@ -214,14 +214,16 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
   const netuid = config.netuid
   const hotkey = signer.address
 
-  const rpc = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, ChainCallError> =>
-    Effect.tryPromise({ try: f, catch: (cause) => new ChainCallError({ operation, cause }) }).pipe(
+  const timed = <A, E>(operation: string, eff: Effect.Effect<A, E>): Effect.Effect<A, E | ChainCallError> =>
+    eff.pipe(
       Effect.timeoutOrElse({
         duration: config.rpcTimeout,
         orElse: () =>
           Effect.fail(new ChainCallError({ operation, cause: new Error(`timed out after ${Duration.format(Duration.fromInputUnsafe(config.rpcTimeout))}`) }))
       })
     )
+  const rpc = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, ChainCallError> =>
+    timed(operation, Effect.tryPromise({ try: f, catch: (cause) => new ChainCallError({ operation, cause }) }))
 
   const readJson = (section: string, name: string, ...args: Array<unknown>) =>
     rpc(`query ${section}.${name}`, async () => {
@@ -233,22 +235,18 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
   const readState = Effect.fn("WeightSubmitter.readState")(function*() {
     const header = yield* rpc("chain.getHeader", () => api.rpc.chain.getHeader())
     const block = header.number.toNumber()
-    const [uidJ, nJ, tempoJ, rateJ, vkJ, minJ, maxJ, crJ, rpJ, acJ, permitsJ, lastJ, drandJ, crvJ] = yield* Effect.all(
+    // the subnet's weight hyperparameters come from the one reader the metagraph uses too
+    const [hp, uidJ, nJ, permitsJ, lastJ, drandJ] = yield* Effect.all(
       [
+        timed(
+          "read hyperparameters",
+          readHyperparams(api, netuid).pipe(Effect.mapError((cause) => new ChainCallError({ operation: "read hyperparameters", cause })))
+        ),
         readJson("subtensorModule", "uids", netuid, hotkey),
         readJson("subtensorModule", "subnetworkN", netuid),
-        readJson("subtensorModule", "tempo", netuid),
-        readJson("subtensorModule", "weightsSetRateLimit", netuid),
-        readJson("subtensorModule", "weightsVersionKey", netuid),
-        readJson("subtensorModule", "minAllowedWeights", netuid),
-        readJson("subtensorModule", "maxWeightsLimit", netuid),
-        readJson("subtensorModule", "commitRevealWeightsEnabled", netuid),
-        readJson("subtensorModule", "revealPeriodEpochs", netuid),
-        readJson("subtensorModule", "activityCutoff", netuid),
         readJson("subtensorModule", "validatorPermit", netuid),
         readJson("subtensorModule", "lastUpdate", netuid),
-        readJson("drand", "lastStoredRound"),
-        readJson("subtensorModule", "commitRevealWeightsVersion")
+        readJson("drand", "lastStoredRound")
       ],
       { concurrency: "unbounded" }
     )
@@ -264,16 +262,16 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
           hotkeyUid,
           validatorPermit: hotkeyUid === null ? false : permits[hotkeyUid] ?? false,
           lastUpdate: hotkeyUid === null ? 0 : lastUpdates[hotkeyUid] ?? 0,
-          weightsRateLimit: decodeNum(rateJ ?? 0),
-          weightsVersionKey: BigInt(decodeNum(vkJ ?? 0)),
-          minAllowedWeights: decodeNum(minJ ?? 0),
-          maxWeightsLimit: decodeNum(maxJ ?? 65535),
-          commitRevealEnabled: decodeBool(crJ ?? false),
-          tempo: decodeNum(tempoJ ?? 0),
-          revealPeriodEpochs: decodeNum(rpJ ?? 1),
-          activityCutoff: decodeNum(acJ ?? 0),
+          weightsRateLimit: hp.weightsRateLimit,
+          weightsVersionKey: hp.weightsVersionKey,
+          minAllowedWeights: hp.minAllowedWeights,
+          maxWeightsLimit: hp.maxWeightsLimit,
+          commitRevealEnabled: hp.commitRevealEnabled,
+          tempo: hp.tempo,
+          revealPeriodEpochs: hp.revealPeriodEpochs,
+          activityCutoff: hp.activityCutoff,
           lastStoredDrandRound: drandJ === undefined || drandJ === null ? null : decodeNum(drandJ),
-          commitRevealVersion: crvJ === undefined || crvJ === null ? null : decodeNum(crvJ),
+          commitRevealVersion: hp.commitRevealVersion,
           calls: {
             setWeights: hasCall(api, "setWeights"),
             commitWeights: hasCall(api, "commitWeights"),
