@@ -7,18 +7,10 @@ import { join } from "node:path"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
 import { cosineMatrix, cosineMatrixNaive, normalizeRows } from "../../src/scoring/similarity.ts"
 import { medianMs } from "../lib/timing.ts"
+import { mulberry32 as rng } from "../../src/domain/random.ts"
 
 const SHAPES: ReadonlyArray<readonly [number, number]> = [[256, 384], [1024, 384], [256, 512], [1024, 512]]
 
-const rng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** n unit rows around 8 random centres, so the similarity matrix has real structure for clustering. */
 const makeData = (n: number, dim: number, seed: number): Float32Array => {

@@ -3,7 +3,7 @@
 // carry their tools so tool calls are validated against them. Deterministic for a seed.
 import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
 import { toolSpecsOf } from "./ChallengeApi.ts"
-import { mulberry32 } from "../miners/sim/Behaviour.ts"
+import { mulberry32 } from "../domain/random.ts"
 import type { CorpusFile } from "../miners/sim/Corpus.ts"
 
 export interface SyntheticOptions {

@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test"
 import { resolve } from "node:path"
 import { Effect } from "effect"
+import { mulberry32 } from "../../src/domain/random.ts"
 import { makeDendriteTransport } from "../../src/miners/Dendrite.ts"
 import { devSigner } from "../../src/miners/Signer.ts"
 import {
@@ -9,7 +10,6 @@ import {
   assignBehaviours,
   BEHAVIOURS,
   makeBehaviour,
-  mulberry32,
   parseMix,
   sampleLatency
 } from "../../src/miners/sim/Behaviour.ts"

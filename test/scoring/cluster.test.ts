@@ -2,18 +2,8 @@ import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
 import { averageLinkage, clusterSizes } from "../../src/scoring/cluster.ts"
 import { hasPythonOracle, skipNote } from "../support/shared.ts"
+import { mulberry32 as rng } from "../../src/domain/random.ts"
 
-// Deterministic PRNG (mulberry32) so cases are reproducible from a seed.
-const rng = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** n unit vectors around `centers` random centres (spread `noise`), and their cosine matrix. */
 const clusteredSimilarity = (seed: number, n: number, dim: number, centers: number, noise: number) => {

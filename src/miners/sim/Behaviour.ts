@@ -4,6 +4,7 @@
 import type { ToolCallWire, Usage } from "../Transport.ts"
 import { type CorpusFile, loadCorpus, matchToolPrompt, nearestEntry, words } from "./Corpus.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
+import { mulberry32, type Rng } from "../../domain/random.ts"
 
 export const BEHAVIOURS = ["honest", "fast-junk", "copycat", "slow", "flaky", "malformed", "offline"] as const
 export type BehaviourName = (typeof BEHAVIOURS)[number]
@@ -44,20 +45,6 @@ export interface BehaviourOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
-
-export type Rng = () => number
-
-/** mulberry32: small, fast, good enough for simulations. */
-export const mulberry32 = (seed: number): Rng => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** FNV-1a over a string, for deriving per-request seeds. */
 export const hashString = (s: string): number => {
