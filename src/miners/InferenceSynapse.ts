@@ -43,7 +43,19 @@ export const pyFloat = (x: number): string => (Number.isInteger(x) ? x.toFixed(1
 // ---------------------------------------------------------------------------------------------
 // Wire schemas
 
-const Nullish = <S extends Schema.Top>(s: S) => Schema.optional(Schema.NullOr(s))
+/** An optional field that may also be null (pydantic's `X | None = None`). */
+export const Nullish = <S extends Schema.Top>(s: S) => Schema.optional(Schema.NullOr(s))
+
+/** The inference request fields after the prompt, as both wire forms (synapse, Fiber challenge) carry them. */
+export const RequestWireFields = {
+  messages: Nullish(Schema.Array(ChatMessage)),
+  model: Nullish(Schema.String),
+  max_tokens: Nullish(Schema.Number),
+  temperature: Nullish(Schema.Number),
+  top_p: Nullish(Schema.Number),
+  tools: Nullish(Schema.Array(Schema.Unknown)),
+  tool_choice: Nullish(Schema.Unknown)
+}
 
 export const TerminalInfo = Schema.Struct({
   status_code: Nullish(Schema.Number),
@@ -69,13 +81,7 @@ export const InferenceSynapseRequest = Schema.Struct({
   axon: Nullish(TerminalInfo),
   computed_body_hash: Nullish(Schema.String),
   prompt: Schema.String,
-  messages: Nullish(Schema.Array(ChatMessage)),
-  model: Nullish(Schema.String),
-  max_tokens: Nullish(Schema.Number),
-  temperature: Nullish(Schema.Number),
-  top_p: Nullish(Schema.Number),
-  tools: Nullish(Schema.Array(Schema.Unknown)),
-  tool_choice: Nullish(Schema.Unknown)
+  ...RequestWireFields
 })
 export type InferenceSynapseRequest = typeof InferenceSynapseRequest.Type
 

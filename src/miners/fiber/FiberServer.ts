@@ -6,7 +6,7 @@ import type { KeyringPair } from "@polkadot/keyring/types"
 import { Exit, Schema } from "effect"
 import { verifyHotkeySignature } from "../Signer.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "../sim/SimAction.ts"
-import { ChatMessage } from "../Transport.ts"
+import { Nullish, RequestWireFields } from "../InferenceSynapse.ts"
 import { decrypt, encrypt } from "./Fernet.ts"
 import {
   AVAILABILITY_PATH,
@@ -63,19 +63,12 @@ export interface FiberMiner {
   readonly forgetSessions: () => void
 }
 
-const Nullish = <S extends Schema.Top>(s: S) => Schema.optional(Schema.NullOr(s))
 
 /** The challenge JSON as a Loosh miner accepts it (everything but `id` optional). */
 export const ChallengeWire = Schema.Struct({
   id: Nullish(Schema.String),
   prompt: Nullish(Schema.String),
-  messages: Nullish(Schema.Array(ChatMessage)),
-  model: Nullish(Schema.String),
-  max_tokens: Nullish(Schema.Number),
-  temperature: Nullish(Schema.Number),
-  top_p: Nullish(Schema.Number),
-  tools: Nullish(Schema.Array(Schema.Unknown)),
-  tool_choice: Nullish(Schema.Unknown)
+  ...RequestWireFields
 })
 const decodeChallenge = Schema.decodeUnknownExit(ChallengeWire)
 const decodeKeyExchange = Schema.decodeUnknownExit(KeyExchangeRequest)
