@@ -89,7 +89,8 @@ const chainWorld = (i: ChainWorldInput) =>
     const miners = metagraph.snapshot.pipe(
       Effect.map((s) =>
         s.neurons.flatMap((n): Array<MinerInfo> => {
-          if (n.hotkey === pair.address || isValidator(n) || !isServing(n.axon)) return []
+          // our own hotkey is dropped by excludeHotkeys (supervisor and aggregator)
+          if (isValidator(n) || !isServing(n.axon)) return []
           const t = i.targetOf(n)
           return t === null ? [] : [{ uid: n.uid, hotkey: n.hotkey, coldkey: n.coldkey, ip: t.ip, port: t.port }]
         })
