@@ -10,6 +10,7 @@ import { loadCorpus } from "../miners/sim/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
 import * as ChallengeApi from "./ChallengeApi.ts"
 import { demoWorld, withDemoDefaults } from "./Demo.ts"
+import { makeAlerter } from "./Alerts.ts"
 import { withLogging } from "./Logging.ts"
 import { makeScorer } from "./Scorer.ts"
 import { makeSyntheticSource } from "./Synthetic.ts"
@@ -74,6 +75,7 @@ const run = (config: AppConfigValues) =>
     const startedAt = Date.now()
     const { db, store } = yield* openStore(config.DB_PATH)
     const scorer = yield* makeScorer(config)
+    const modelAlert = makeAlerter({ url: config.ALERT_WEBHOOK_URL, cooldownMs: 0 })
     const embedder = Context.get(
       yield* Layer.build(
         Embedder.layer({
@@ -83,7 +85,7 @@ const run = (config: AppConfigValues) =>
           poolSize: config.EMBED_POOL_SIZE,
           intraOpThreads: config.EMBED_INTRA_OP_THREADS
         })
-      ),
+      ).pipe(Effect.tapError((e) => modelAlert.alert("model_missing", `embedding model not loaded: ${e.message}`))),
       Embedder
     )
     yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source })
@@ -120,10 +122,13 @@ const run = (config: AppConfigValues) =>
       info: { ...world.info, model: embedder.model.name, scoring: scorer.version },
       now: Date.now,
       random: Math.random,
-      maxChallenges: config.DEMO_ROUNDS
+      maxChallenges: config.DEMO_ROUNDS,
+      ...(world.chain === undefined ? {} : { chain: world.chain }),
+      model: { name: embedder.model.name, utilisation: embedder.utilisation }
     })
 
-    if (config.DEMO_ROUNDS === 0) return yield* Effect.never
+    // runs until stopped; the watchdog ends it with a non-zero exit when the validator stalls
+    if (config.DEMO_ROUNDS === 0) return yield* v.watchdog
     // bounded run: wait for the rounds (each has the miner deadline + scoring), then set weights once
     const perRound = config.CHALLENGE_INTERVAL_SECONDS + config.CHALLENGE_TIMEOUT_SECONDS + config.EVALUATION_TIMEOUT_SECONDS
     const done = yield* v.awaitEvaluated(config.DEMO_ROUNDS).pipe(Effect.timeoutOption(Duration.seconds(perRound * config.DEMO_ROUNDS + 30)))

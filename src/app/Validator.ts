@@ -15,7 +15,11 @@ import type { MinerTransport } from "../miners/Transport.ts"
 import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
+import type { ChainProbe } from "../chain/ChainProbe.ts"
+import type { Metrics } from "../metrics/Metrics.ts"
 import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./Aggregator.ts"
+import { instrumentParts, startOperator } from "./Operator.ts"
+import type { WatchdogTripped } from "./Watchdog.ts"
 
 export interface ValidatorParts {
   readonly config: AppConfigValues
@@ -45,6 +49,10 @@ export interface ValidatorParts {
   readonly random: () => number
   /** Stop issuing challenges after this many (0 = unbounded). */
   readonly maxChallenges: number
+  /** Chain status and validator weights for the console (absent without a chain). */
+  readonly chain?: ChainProbe
+  /** The embedding model (metrics: model loaded, worker-pool utilisation). */
+  readonly model?: { readonly name: string; readonly utilisation?: () => number }
 }
 
 export interface RunningValidator {
@@ -59,6 +67,11 @@ export interface RunningValidator {
   readonly issued: Effect.Effect<number>
   /** Waits until `n` rounds were evaluated since start. */
   readonly awaitEvaluated: (n: number) => Effect.Effect<void>
+  /** Fails when the watchdog gives up on a stalled validator (the program then exits non-zero). */
+  readonly watchdog: Effect.Effect<never, WatchdogTripped>
+  readonly metrics: Metrics
+  /** The Challenge API push listener, when FIBER_PORT is set. */
+  readonly fiberUrl: string | null
 }
 
 const HEATMAPS_KEPT = 200
@@ -67,7 +80,18 @@ const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(Challeng
 
 export const runValidator = (parts: ValidatorParts) =>
   Effect.gen(function* () {
-    const { config, store } = parts
+    const { config } = parts
+    // the actors get instrumented parts (Prometheus metrics without touching them)
+    const ops = instrumentParts({
+      store: parts.store,
+      transport: parts.transport,
+      embedRound: parts.embedRound,
+      score: parts.score,
+      submitWeights: parts.submitWeights,
+      now: parts.now,
+      ...(parts.model === undefined ? {} : { model: parts.model })
+    })
+    const store = ops.store
     const aggOptions: AggregatorOptions = {
       kind: config.AGGREGATION,
       alpha: config.EMA_ALPHA,
@@ -81,7 +105,7 @@ export const runValidator = (parts: ValidatorParts) =>
     const heatmaps = yield* Queue.dropping<{ round: RoundInput; emb: RoundEmbeddings; result: RoundResult }>(16)
     const heatmapDir = config.HEATMAP_DIR
     const score = (round: RoundInput, emb: RoundEmbeddings): RoundResult => {
-      const result = parts.score(round, emb)
+      const result = ops.score(round, emb)
       if (round.responses.length >= 2) Queue.offerUnsafe(heatmaps, { round, emb, result })
       return result
     }
@@ -109,7 +133,7 @@ export const runValidator = (parts: ValidatorParts) =>
     yield* Effect.forkScoped(Effect.forever(Queue.take(heatmaps).pipe(Effect.flatMap(renderHeatmap))))
 
     const scoring = yield* ScoringActor.make({
-      embed: parts.embedRound,
+      embed: ops.embedRound,
       score,
       store,
       aggregator,
@@ -117,7 +141,7 @@ export const runValidator = (parts: ValidatorParts) =>
       evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
     })
     const supervisor = yield* ChallengeSupervisor.make({
-      transport: parts.transport,
+      transport: ops.transport,
       store,
       scoring,
       minMiners: config.MIN_MINERS,
@@ -131,7 +155,7 @@ export const runValidator = (parts: ValidatorParts) =>
     })
     const weights = yield* WeightSetter.make({
       aggregator,
-      submit: parts.submitWeights,
+      submit: ops.submitWeights,
       intervalMs: config.WEIGHTS_INTERVAL_SECONDS * 1000
     })
 
@@ -153,10 +177,35 @@ export const runValidator = (parts: ValidatorParts) =>
       )
     )
 
+    const known = yield* Ref.make<ReadonlyArray<ChallengeSupervisor.MinerInfo>>([])
+    const operatorResults = yield* PubSub.subscribe(scoring.results)
+    const operator = yield* startOperator({
+      config,
+      parts: ops,
+      chain: parts.chain ?? null,
+      supervisor,
+      mailboxes: async () => ({
+        supervisor: await Effect.runPromise(supervisor.ref.size),
+        scoring: await Effect.runPromise(scoring.ref.size),
+        weights: await Effect.runPromise(weights.ref.size)
+      }),
+      results: PubSub.take(operatorResults),
+      weights: aggregator.weights,
+      aggregate: () => new Map(Object.entries(aggregator.state().miners).map(([uid, e]) => [Number(uid), e.score] as const)),
+      identities: Ref.get(known),
+      setNow: weights.setNow,
+      lastSubmission: weights.last,
+      heatmapDir: config.HEATMAP_DIR,
+      name: String(parts.info["hotkey"] ?? parts.info["mode"] ?? "validator"),
+      startedAt: parts.now(),
+      now: parts.now
+    })
+
     // Miners: read now (before resuming rounds), then on a schedule; the aggregator follows registrations.
     const refreshMiners = parts.miners.pipe(
       Effect.flatMap((miners) =>
         Effect.gen(function* () {
+          yield* Ref.set(known, miners)
           aggregator.sync(new Map(miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m.hotkey])))
           yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
         })
@@ -192,6 +241,7 @@ export const runValidator = (parts: ValidatorParts) =>
     const issued = yield* Ref.make(0)
     const issueOne = Effect.gen(function* () {
       if (parts.maxChallenges > 0 && (yield* Ref.get(issued)) >= parts.maxChallenges) return
+      if (!(yield* operator.running)) return // paused by the operator (POST /set_running)
       const challenge = yield* parts.nextChallenge(randomUUID())
       if (challenge === null) return
       yield* Ref.update(issued, (n) => n + 1)
@@ -222,7 +272,9 @@ export const runValidator = (parts: ValidatorParts) =>
         miners: supervisor.availability,
         weights: aggregator.weights,
         lastSubmission: weights.last,
-        heatmapDir
+        heatmapDir,
+        console: operator.routes,
+        minerView: operator.minerView
       },
       config.API_HOST,
       config.API_PORT
@@ -235,6 +287,9 @@ export const runValidator = (parts: ValidatorParts) =>
       scoring,
       weights,
       aggregator,
+      watchdog: operator.watchdog,
+      metrics: ops.metrics,
+      fiberUrl: operator.fiberUrl,
       evaluated: Ref.get(evaluated),
       issued: Ref.get(issued),
       awaitEvaluated: (n: number) =>

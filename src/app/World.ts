@@ -2,6 +2,7 @@
 import { Effect, type Stream } from "effect"
 import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
 import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
+import type { ChainProbe } from "../chain/ChainProbe.ts"
 import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
 import type { StoreShape } from "../store/Store.ts"
@@ -17,6 +18,8 @@ export interface World {
     weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>
   ) => Effect.Effect<SubmitOutcome, SubmitFailure>
   readonly info: Record<string, unknown>
+  /** Chain status and validator weights for the operator console (absent without a chain). */
+  readonly chain?: ChainProbe
 }
 
 /**

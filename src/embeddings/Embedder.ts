@@ -58,6 +58,8 @@ export class Embedder extends Context.Service<
   Embedder,
   {
     readonly model: ModelInfo
+    /** Fraction of the worker pool's capacity in use (piscina `utilization`, 0..1). */
+    readonly utilisation: () => number
     /** texts → n × dim, rows L2-normalized; empty texts give zero rows; long texts are windowed. */
     readonly embed: (texts: ReadonlyArray<string>) => Effect.Effect<{ readonly dim: number; readonly data: Vec }, EmbedError>
     /** prompt + responses + reference in one worker task, with the responses' cosine matrix. */
@@ -254,5 +256,5 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   yield* Effect.forEach(Array.from({ length: poolSize }, () => warmup), (w) => w, { concurrency: poolSize, discard: true })
   yield* Effect.logDebug("embedder ready").pipe(Effect.annotateLogs({ model: spec.name, dim, poolSize, intraOpThreads }))
 
-  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap })
+  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, utilisation: () => pool.utilization })
 })
