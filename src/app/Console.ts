@@ -104,6 +104,12 @@ export const makeConsole = (o: ConsoleOptions) =>
       stakes: Ref.get(stakes),
       history: Ref.get(history),
       recordWeights,
+      /** A weights sample after a scored round, at most one per 5 s (the chart's points). */
+      sampleWeights: Effect.gen(function* () {
+        const h = yield* Ref.get(history)
+        const last = h[h.length - 1]
+        if (last === undefined || o.now() - last.at >= 5_000) yield* recordWeights(o.weights())
+      }),
       lastRoundAt: Ref.get(lastRoundAt),
       roundScored: Ref.set(lastRoundAt, o.now()),
       blockMovedAt: Ref.get(blockMovedAt),

@@ -149,6 +149,7 @@ export const startOperator = (i: ConsoleInput): Effect.Effect<
             Effect.gen(function* () {
               recordScored(metrics, round, result)
               yield* console.roundScored
+              yield* console.sampleWeights
               const failing = round.responses.length > 0 && round.responses.every((r) => r.error !== undefined)
               if (failing) yield* alert("all_miners_failing", `every one of ${round.responses.length} miners failed in round ${round.id}`)
               else yield* alerter.resolve("all_miners_failing")

@@ -166,7 +166,7 @@ async function drawRounds(list) {
   $("rounds").innerHTML = details.filter(Boolean).map((d) => {
     const byUid = new Map(d.responses.map((r) => [r.uid, r]));
     const answers = d.result.miners.slice(0, 4).map((m) => { const r = byUid.get(m.uid); return '<div class="answer">uid ' + m.uid + ": " + esc(r ? (r.text || (r.error ? "[" + r.error + "]" : "")) : "") + "</div>"; }).join("");
-    return '<div class="round"><div><b>' + esc(d.result.taskType) + "</b> · " + esc(short(d.result.roundId)) + " · consensus " + d.result.consensus.length + "/" + d.result.miners.length + " · " + ago(d.created_at) + "</div>" +
+    return '<div class="round"><div><b>' + esc(d.result.taskType) + "</b> · " + esc(short(d.result.roundId)) + " · consensus " + d.result.consensus.length + "/" + d.result.miners.length + " · " + ago(d.received_at) + "</div>" +
       '<div class="prompt">' + esc(d.prompt ?? "") + "</div>" + answers + rewardBars(d.result) + "</div>";
   }).join("");
 }
