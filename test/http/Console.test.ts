@@ -118,6 +118,14 @@ describe("operator console routes", () => {
     expect(p.exitCode).toBe(0)
   })
 
+  test("the Grafana dashboard in deploy/ queries only metrics the validator exports", async () => {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    const dash = (await Bun.file(new URL("../../deploy/grafana-dashboard.json", import.meta.url)).json()) as { panels: Array<{ targets: Array<{ expr: string }> }> }
+    const names = new Set(dash.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/quorum_[a-z_]+/g) ?? [])))
+    expect(names.size).toBeGreaterThan(10)
+    for (const n of names) expect(text).toContain(n)
+  })
+
   test("/ and /dashboard serve the page; /miners has rank, stake, trust, entity and ISO timestamps", async () => {
     for (const path of ["/", "/dashboard"]) {
       const res = await fetch(`${url}${path}`)
