@@ -100,7 +100,9 @@ export const instrumentEmbed =
             m.embeddings.inc(texts)
             if (s > 0) m.embeddingsPerSecond.set(texts / s)
           })
-        )
+        ),
+        // a round whose embedding fails is not scored (the scoring actor logs it)
+        Effect.tapError(() => Effect.sync(() => m.rounds.inc({ outcome: "failed" })))
       )
     })
 
