@@ -196,7 +196,10 @@ export const startOperator = (i: ConsoleInput): Effect.Effect<
         now: i.now,
         startedAt: i.startedAt,
         blockMovedAt: i.chain === null ? null : console.blockMovedAt,
-        lastRoundAt: console.lastRoundAt,
+        // paused by the operator: no rounds is expected, not a stall
+        lastRoundAt: Effect.gen(function* () {
+          return (yield* console.running) ? yield* console.lastRoundAt : i.now()
+        }),
         submittingSince: parts.submittingSince,
         reconnect: console.reconnect.pipe(Effect.andThen(console.pollChainNow)),
         alerter,
