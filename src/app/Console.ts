@@ -87,7 +87,8 @@ export const makeConsole = (o: ConsoleOptions) =>
 
     const start: Effect.Effect<void, never, Scope.Scope> = Effect.gen(function* () {
       o.metrics.chainConnected.set(0)
-      yield* Effect.forkScoped(recordWeights(o.weights()).pipe(Effect.repeat(Schedule.spaced("30 seconds"))))
+      // suspended: the weights are read at each tick, not once when the loop is built
+      yield* Effect.forkScoped(Effect.suspend(() => recordWeights(o.weights())).pipe(Effect.repeat(Schedule.spaced("30 seconds"))))
       const probe = o.chain
       if (probe === null) return
       yield* Effect.forkScoped(pollChain(probe).pipe(Effect.repeat(Schedule.spaced(`${o.chainPollMs} millis`))))
