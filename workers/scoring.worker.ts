@@ -4,7 +4,7 @@
 import { workerData } from "node:worker_threads"
 import { Resvg } from "@resvg/resvg-js"
 import Piscina from "piscina"
-import { makeEncoder, type Encoder } from "../src/embeddings/encoder.ts"
+import { makeEncoder, type Encoder } from "./encoder.ts"
 import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
 import { type HeatmapInput, heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"

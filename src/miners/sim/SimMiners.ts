@@ -4,7 +4,7 @@ import type { KeyringPair } from "@polkadot/keyring/types"
 import { generateKeyPairSync } from "node:crypto"
 import { pairFromUri } from "../Signer.ts"
 import type { MinerTarget } from "../Transport.ts"
-import { startFiberMiner } from "../fiber/FiberServer.ts"
+import { startFiberMiner } from "./FiberServer.ts"
 import { startAxon } from "./AxonServer.ts"
 import {
   AnswerBoard,
@@ -14,7 +14,7 @@ import {
   makeSimBrains,
   type Mix
 } from "./Behaviour.ts"
-import type { CorpusFile } from "./Corpus.ts"
+import type { CorpusFile } from "../../challenges/Corpus.ts"
 
 export interface SimMinersOptions {
   readonly count: number

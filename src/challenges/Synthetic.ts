@@ -4,7 +4,7 @@
 import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
 import { toolSpecsOf } from "./ChallengeApi.ts"
 import { mulberry32 } from "../domain/random.ts"
-import type { CorpusFile } from "../miners/sim/Corpus.ts"
+import type { CorpusFile } from "./Corpus.ts"
 
 export interface SyntheticOptions {
   readonly seed: number

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto"
 import { Keyring } from "@polkadot/keyring"
 import { cryptoWaitReady, signatureVerify } from "@polkadot/util-crypto"
 import { Effect, Exit, Redacted } from "effect"
-import * as ChallengeApi from "../../src/app/ChallengeApi.ts"
+import * as ChallengeApi from "../../src/challenges/ChallengeApi.ts"
 import type { HotkeySigner } from "../../src/miners/Transport.ts"
 
 await cryptoWaitReady()
