@@ -3,36 +3,14 @@
 // anything else, selects miners, fans the query out, persists every answer as it arrives, and hands the
 // finished round to the ScoringActor.
 import { Cause, Effect, Exit, Ref, Schema, Scope, Semaphore } from "effect"
-import { InferenceRequest, type MinerTarget, type MinerTransport } from "../src/miners/Transport.ts"
-import type { MinerResponse, RoundInput, ToolSpec } from "../src/scoring/types.ts"
+import type { Challenge } from "../src/domain/Challenge.ts"
+import type { MinerInfo } from "../src/domain/Miner.ts"
+import type { MinerTransport } from "../src/miners/Transport.ts"
+import type { MinerResponse, RoundInput } from "../src/scoring/types.ts"
 import type { StoreShape } from "../src/store/Store.ts"
 import * as Actor from "./internal/Actor.ts"
 import * as MinerSession from "./MinerSession.ts"
 import { Evaluate, type ScoringActor } from "./ScoringActor.ts"
-
-/** A miner as the metagraph describes it. */
-export interface MinerInfo extends MinerTarget {
-  readonly coldkey: string
-}
-
-export interface Challenge {
-  readonly id: string
-  readonly source: "synthetic" | "api"
-  readonly taskType: string
-  readonly request: InferenceRequest
-  readonly reference: string | null
-  readonly tools: ReadonlyArray<ToolSpec>
-}
-
-/** The stored form of a challenge (decoded when a round is resumed after a restart). */
-export const ChallengeSchema = Schema.Struct({
-  id: Schema.String,
-  source: Schema.Literals(["synthetic", "api"]),
-  taskType: Schema.String,
-  request: InferenceRequest,
-  reference: Schema.NullOr(Schema.String),
-  tools: Schema.Array(Schema.Struct({ name: Schema.String, parameters: Schema.optionalKey(Schema.Unknown) }))
-})
 
 export class NewChallenge {
   readonly _tag = "NewChallenge"

@@ -2,7 +2,9 @@
 // its availability from REAL answers (answered / asked over a sliding window), not from /availability pings.
 import { Deferred, Effect, FiberSet, Ref, Semaphore } from "effect"
 import type { Scope } from "effect"
-import type { InferenceReply, InferenceRequest, MinerError, MinerTarget, MinerTransport } from "../src/miners/Transport.ts"
+import type { MinerError, MinerTransport } from "../src/miners/Transport.ts"
+import type { InferenceReply, InferenceRequest } from "../src/domain/Inference.ts"
+import type { MinerTarget } from "../src/domain/Miner.ts"
 import * as Actor from "./internal/Actor.ts"
 
 /** Ask the miner one inference request; the reply slot receives the answer or the typed MinerError. */

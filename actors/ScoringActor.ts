@@ -4,6 +4,7 @@ import { Deferred, Effect, PubSub, Schema } from "effect"
 import type { Scope } from "effect"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../src/scoring/types.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
+import type { Aggregator } from "../src/domain/Aggregator.ts"
 import * as Actor from "./internal/Actor.ts"
 
 export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringFailed", {
@@ -11,14 +12,6 @@ export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringF
   stage: Schema.Literals(["embed", "score", "store"]),
   message: Schema.String
 }) {}
-
-/** Round rewards → long-run miner weights (EMA or group tournament); state is plain data. */
-export interface Aggregator {
-  readonly kind: string
-  readonly update: (result: RoundResult) => void
-  readonly weights: () => ReadonlyArray<{ readonly uid: number; readonly weight: number }>
-  readonly snapshot: () => unknown
-}
 
 /** A round as it was scored and its result. */
 export interface Scored {

@@ -4,18 +4,8 @@
 import { Deferred, Effect, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
 import * as Actor from "./internal/Actor.ts"
-import type { Aggregator } from "./ScoringActor.ts"
-
-export interface SubmitOutcome {
-  readonly kind: string
-  readonly blockHash: string | null
-  readonly uids: ReadonlyArray<number>
-}
-
-export interface SubmitFailure {
-  readonly _tag: string
-  readonly message: string
-}
+import type { Aggregator } from "../src/domain/Aggregator.ts"
+import type { SubmitFailure, SubmitOutcome } from "../src/domain/Weights.ts"
 
 export class Tick {
   readonly _tag = "Tick"

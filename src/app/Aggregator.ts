@@ -3,7 +3,7 @@
 // the store at start (schema-checked: a corrupt or foreign snapshot starts fresh with a warning instead of
 // crashing) and chooses which miners a tournament round asks (the next group of adjacent ranks).
 import { Effect, Schema } from "effect"
-import type { Aggregator } from "../../actors/ScoringActor.ts"
+import type { Aggregator } from "../domain/Aggregator.ts"
 import {
   type AggregateState,
   type EmaState,

@@ -3,7 +3,7 @@
 // actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
 // prints a one-line JSON summary on stdout.
 import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import type { Challenge } from "../domain/Challenge.ts"
 import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"

@@ -10,6 +10,8 @@ import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
 import * as WeightSetter from "../../actors/WeightSetter.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
+import { type Challenge, ChallengeSchema } from "../domain/Challenge.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
 import { safeName, serve } from "../http/Api.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
@@ -28,7 +30,7 @@ export interface ValidatorParts {
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
   readonly transport: MinerTransport
   /** The registered miners with served axons (metagraph snapshot or the simulated registry). */
-  readonly miners: Effect.Effect<ReadonlyArray<ChallengeSupervisor.MinerInfo>, { readonly message: string }>
+  readonly miners: Effect.Effect<ReadonlyArray<MinerInfo>, { readonly message: string }>
   /** How often `miners` is read again (ms). */
   readonly minersRefreshMs: number
   /** Hotkeys never queried (this validator). */
@@ -37,7 +39,7 @@ export interface ValidatorParts {
   readonly minerChanges?: Stream.Stream<unknown>
   readonly submitWeights: WeightSetter.Deps["submit"]
   /** The next challenge (null: none available now). */
-  readonly nextChallenge: (id: string) => Effect.Effect<ChallengeSupervisor.Challenge | null, { readonly message: string }>
+  readonly nextChallenge: (id: string) => Effect.Effect<Challenge | null, { readonly message: string }>
   /** Called after each evaluated round (e.g. posting results to the Challenge API); failures are logged. */
   readonly onResult?: (round: RoundInput, result: RoundResult) => Effect.Effect<void, { readonly message: string }>
   readonly info: Record<string, unknown>
@@ -63,7 +65,7 @@ export interface RunningValidator {
 
 const HEATMAPS_KEPT = 200
 
-const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(ChallengeSupervisor.ChallengeSchema))
+const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(ChallengeSchema))
 
 export const runValidator = (parts: ValidatorParts) =>
   Effect.gen(function* () {

@@ -19,7 +19,8 @@ import { type AxonHandle, startAxon } from "../../src/miners/sim/AxonServer.ts"
 import { makeBehaviour } from "../../src/miners/sim/Behaviour.ts"
 import { loadCorpus, overlap } from "../../src/challenges/Corpus.ts"
 import { startSimMiners, type SimMiners } from "../../src/miners/sim/SimMiners.ts"
-import type { HotkeySigner, InferenceRequest, MinerTarget } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const corpus = loadCorpus()
 const req = (prompt: string, extra: Partial<InferenceRequest> = {}): InferenceRequest => ({

@@ -10,7 +10,9 @@ import { HEADER_KEY_UUID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEAD
 import { minerKey } from "../../src/miners/fiber/SessionCache.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "../../src/miners/sim/SimAction.ts"
 import { pairFromUri, signerFromPair } from "../../src/miners/Signer.ts"
-import type { HotkeySigner, InferenceRequest, MinerError, MinerTarget } from "../../src/miners/Transport.ts"
+import type { MinerError } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 let validatorPair: KeyringPair
 let validator: HotkeySigner

@@ -3,7 +3,7 @@
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { generateKeyPairSync } from "node:crypto"
 import { pairFromUri } from "../Signer.ts"
-import type { MinerTarget } from "../Transport.ts"
+import type { MinerTarget } from "../../domain/Miner.ts"
 import { startFiberMiner } from "./FiberServer.ts"
 import { startAxon } from "./AxonServer.ts"
 import {
