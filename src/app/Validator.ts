@@ -17,7 +17,7 @@ import type { MinerTransport } from "../miners/Transport.ts"
 import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
-import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./Aggregator.ts"
+import { type AggregatorOptions, type AppAggregator, loadAggregator } from "../../actors/internal/aggregation.ts"
 
 export interface ValidatorParts {
   readonly config: AppConfigValues
