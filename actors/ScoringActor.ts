@@ -1,10 +1,10 @@
 // Singleton: receives finished rounds, embeds them in the worker pool, scores them with the pure engine,
-// persists the evaluation and the aggregation state, and publishes the result.
-import { Deferred, Effect, PubSub, Schema } from "effect"
+// persists the evaluation, moves the aggregate (the AggregateActor persists it before acknowledging) and
+// publishes the result.
+import { Clock, Deferred, Effect, PubSub, Schema } from "effect"
 import type { Scope } from "effect"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../src/scoring/types.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
-import type { Aggregator } from "../src/domain/Aggregator.ts"
 import * as Actor from "./internal/Actor.ts"
 
 export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringFailed", {
@@ -17,6 +17,8 @@ export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringF
 export interface Scored {
   readonly round: RoundInput
   readonly result: RoundResult
+  /** The embeddings it was scored on (the heatmap writer draws their similarity matrix). */
+  readonly embeddings: RoundEmbeddings
 }
 
 export class Evaluate {
@@ -32,8 +34,8 @@ export interface Deps {
   readonly embed: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
   readonly store: StoreShape
-  readonly aggregator: Aggregator
-  readonly now: () => number
+  /** Moves the long-run aggregate with a stored result (AggregateActor.update: acknowledged once persisted). */
+  readonly aggregate: (result: RoundResult) => Effect.Effect<void, { readonly message: string }>
   readonly evaluationTimeoutMs: number
 }
 
@@ -63,14 +65,11 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         try: () => deps.score(round, emb),
         catch: (e) => fail(round, "score", String(e))
       })
-      const now = deps.now()
+      const now = yield* Clock.currentTimeMillis
       // the evaluation is stored first: the aggregate only moves for rounds that are on disk
       yield* deps.store.putEvaluation(result, now).pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
-      deps.aggregator.update(result)
-      yield* deps.store
-        .putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)
-        .pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
-      yield* PubSub.publish(results, { round, result })
+      yield* deps.aggregate(result).pipe(Effect.mapError((e) => fail(round, "store", e.message)))
+      yield* PubSub.publish(results, { round, result, embeddings: emb })
       yield* Effect.logInfo("round scored", {
         round: round.id,
         responses: round.responses.length,

@@ -4,8 +4,7 @@
 import { Deferred, Effect, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
 import * as Actor from "./internal/Actor.ts"
-import type { Aggregator } from "../src/domain/Aggregator.ts"
-import type { SubmitFailure, SubmitOutcome } from "../src/domain/Weights.ts"
+import type { MinerWeight, SubmitFailure, SubmitOutcome } from "../src/domain/Weights.ts"
 
 export class Tick {
   readonly _tag = "Tick"
@@ -17,9 +16,10 @@ export class SetNow {
 export type Msg = Tick | SetNow
 
 export interface Deps {
-  readonly aggregator: Aggregator
+  /** The aggregated miner weights now (AggregateActor.weights). */
+  readonly weights: Effect.Effect<ReadonlyArray<MinerWeight>, SubmitFailure>
   /** Submits uid → weight (floats); the chain layer normalizes to u16 and applies its own pre-checks. */
-  readonly submit: (weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>) => Effect.Effect<SubmitOutcome, SubmitFailure>
+  readonly submit: (weights: ReadonlyArray<MinerWeight>) => Effect.Effect<SubmitOutcome, SubmitFailure>
   readonly intervalMs: number
 }
 
@@ -33,7 +33,7 @@ export const make = (deps: Deps): Effect.Effect<WeightSetter, never, Scope.Scope
   Effect.gen(function* () {
     const last = yield* Ref.make<{ ok: SubmitOutcome | null; error: SubmitFailure | null; attempts: number }>({ ok: null, error: null, attempts: 0 })
     const once = Effect.gen(function* () {
-      const weights = deps.aggregator.weights().filter((w) => w.weight > 0)
+      const weights = (yield* deps.weights).filter((w) => w.weight > 0)
       if (weights.length === 0) {
         yield* Effect.logInfo("no miner has earned yet; weights not set")
         return null

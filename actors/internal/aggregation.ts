@@ -1,5 +1,5 @@
-// The long-run aggregator behind the ScoringActor and the WeightSetter: keeps the pure aggregation state
-// (src/scoring/aggregate.ts, EMA with decay or the seed-004 group tournament) in memory, restores it from
+// The AggregateActor's state: the pure aggregation state (src/scoring/aggregate.ts, EMA with decay or the
+// seed-004 group tournament) in memory, restores it from
 // the store at start (schema-checked: a corrupt or foreign snapshot starts fresh with a warning instead of
 // crashing) and chooses which miners a tournament round asks (the next group of adjacent ranks).
 import { Effect, Schema } from "effect"
