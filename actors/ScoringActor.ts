@@ -21,6 +21,9 @@ export interface Scored {
   readonly embeddings: RoundEmbeddings
 }
 
+/** evaluate waits for the embedding deadline twice (queued behind one round, then its own) plus this. */
+const ASK_MARGIN_MS = 5_000
+
 export class Evaluate {
   readonly _tag = "Evaluate"
   constructor(
@@ -90,6 +93,6 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
       ref,
       results,
       evaluate: (round: RoundInput) =>
-        Actor.ask(ref, (reply: Deferred.Deferred<RoundResult, ScoringFailed>) => new Evaluate(round, reply), deps.evaluationTimeoutMs * 2 + 5_000)
+        Actor.ask(ref, (reply: Deferred.Deferred<RoundResult, ScoringFailed>) => new Evaluate(round, reply), deps.evaluationTimeoutMs * 2 + ASK_MARGIN_MS)
     }
   })

@@ -6,6 +6,9 @@ import type { Scope } from "effect"
 import * as Actor from "./internal/Actor.ts"
 import type { MinerWeight, SubmitFailure, SubmitOutcome } from "../src/domain/Weights.ts"
 
+/** How long setNow waits: a submission may wait for inclusion (and finalization) on chain. */
+export const SET_NOW_TIMEOUT_MS = 120_000
+
 export class Tick {
   readonly _tag = "Tick"
 }
@@ -59,6 +62,6 @@ export const make = (deps: Deps): Effect.Effect<WeightSetter, never, Scope.Scope
     return {
       ref,
       last: Ref.get(last),
-      setNow: Actor.ask(ref, (reply: Deferred.Deferred<SubmitOutcome | null, SubmitFailure>) => new SetNow(reply), 120_000)
+      setNow: Actor.ask(ref, (reply: Deferred.Deferred<SubmitOutcome | null, SubmitFailure>) => new SetNow(reply), SET_NOW_TIMEOUT_MS)
     }
   })

@@ -115,6 +115,9 @@ const chainWorld = (i: ChainWorldInput) =>
     return world
   })
 
+/** Seconds per block: mainnet/testnet produce one every 12 s; the chopsticks localnet is driven at 2 s. */
+export const BLOCK_TIME_SECONDS = { live: 12, localnet: 2 } as const
+
 /** Live: the configured network, the operator's btcli hotkey. */
 export const chainForLive = (config: AppConfigValues, db: Database) =>
   Effect.gen(function* () {
@@ -133,7 +136,7 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
       transport: makeTransport(config.MINER_PROTOCOL, signer),
       db,
       targetOf: (n) => ({ ip: n.axon.ip, port: n.axon.port }),
-      blockTimeSeconds: 12,
+      blockTimeSeconds: BLOCK_TIME_SECONDS.live,
       info: { mode: "live", network, endpoint }
     })
   })
@@ -193,7 +196,7 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
         const port = local.get(`${n.axon.ip}:${n.axon.port}`)
         return port === undefined ? null : { ip: "127.0.0.1", port }
       },
-      blockTimeSeconds: 2,
+      blockTimeSeconds: BLOCK_TIME_SECONDS.localnet,
       info: { mode: "demo", chain: "local", endpoint: ln.endpoint }
     })
   })
