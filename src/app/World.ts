@@ -1,8 +1,9 @@
 // What the validator runs against: who the miners are, how to reach them, who we are, where weights go.
 import { Effect, type Stream } from "effect"
-import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
-import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
-import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
+import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
+import type { MinerTransport } from "../miners/Transport.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
 import type { StoreShape } from "../store/Store.ts"
 

@@ -7,20 +7,10 @@ import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import fc from "fast-check"
 import { Effect, Exit, PubSub } from "effect"
 import { join } from "node:path"
-import {
-  type Axon,
-  decodeIp,
-  decodeNeuronsLite,
-  diffNeurons,
-  makeMetagraph,
-  Metagraph,
-  type MetagraphChange,
-  MetagraphError,
-  type Neuron,
-  parseIp,
-  readMetagraph,
-  toMinerTargets
-} from "../../src/chain/Metagraph.ts"
+import { makeMetagraph, Metagraph } from "../../src/chain/Metagraph.ts"
+import { decodeIp, parseIp } from "../../src/chain/ipCodec.ts"
+import { decodeNeuronsLite, MetagraphError, readMetagraph } from "../../src/chain/MetagraphRead.ts"
+import { type Axon, diffNeurons, type MetagraphChange, type Neuron, toMinerTargets } from "../../src/chain/Neurons.ts"
 import { hasSubtensorFixture, skipNote, SUBTENSOR_FIXTURE_DIR } from "../support/shared.ts"
 import { itLive } from "../support/effect.ts"
 import { type Localnet, startLocalnet } from "./support/chain.ts"

@@ -17,9 +17,10 @@ import { makeNonceSource, uuid1, wallClockNs } from "../../src/miners/Nonce.ts"
 import { devSigner, pairFromUri, signatureHex, signerFromPair } from "../../src/miners/Signer.ts"
 import { type AxonHandle, startAxon } from "../../src/miners/sim/AxonServer.ts"
 import { makeBehaviour } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus, overlap } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus, overlap } from "../../src/challenges/Corpus.ts"
 import { startSimMiners, type SimMiners } from "../../src/miners/sim/SimMiners.ts"
-import type { HotkeySigner, InferenceRequest, MinerTarget } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const corpus = loadCorpus()
 const req = (prompt: string, extra: Partial<InferenceRequest> = {}): InferenceRequest => ({

@@ -15,7 +15,7 @@ import {
   verifyKeyExchange
 } from "../../src/miners/fiber/Handshake.ts"
 import { devSigner } from "../../src/miners/Signer.ts"
-import type { HotkeySigner } from "../../src/miners/Transport.ts"
+import type { HotkeySigner } from "../../src/domain/Miner.ts"
 
 const hasPython = (() => {
   try {
