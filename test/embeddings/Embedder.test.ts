@@ -95,7 +95,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
       }),
       { numRuns: 15, seed: 42 }
     )
-  })
+  }, 60_000) // 15 real-model embed calls: over 5 s on a loaded 2-core machine
 
   test("guitar paraphrase ≈ 0.7534; paraphrases beat unrelated answers", async () => {
     const texts = [
