@@ -29,10 +29,14 @@ export const dryRunWeights =
   (store: StoreShape, n: number) =>
   (weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>): Effect.Effect<SubmitOutcome, SubmitFailure> =>
     Effect.gen(function* () {
+      // Full-length over uids 0..n−1, as the chain path and SDK validators call it.
+      const size = Math.max(n, ...weights.map((w) => w.uid + 1))
+      const full = new Array<number>(size).fill(0)
+      for (const w of weights) if (Number.isInteger(w.uid) && w.uid >= 0) full[w.uid] = w.weight
       const processed = processWeights({
-        uids: weights.map((w) => w.uid),
-        weights: weights.map((w) => w.weight),
-        n: Math.max(n, ...weights.map((w) => w.uid + 1)),
+        uids: full.map((_, uid) => uid),
+        weights: full,
+        n: size,
         minAllowedWeights: 1,
         maxWeightLimit: 1
       })

@@ -68,12 +68,12 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
   const { readState, sendAndWatch } = makeChainCalls(deps)
 
   const prepare = (weights: ReadonlyMap<number, number>, state: ChainWeightState): EmitVector => {
-    const uids: Array<number> = []
-    const ws: Array<number> = []
-    for (const [uid, w] of [...weights.entries()].sort((a, b) => a[0] - b[0])) {
+    // One weight per uid 0..n−1, as SDK validators call it (metagraph.uids): its min_allowed fill is by position.
+    const uids = Array.from({ length: state.subnetN }, (_, i) => i)
+    const ws = new Array<number>(state.subnetN).fill(0)
+    for (const [uid, w] of weights) {
       if (!Number.isInteger(uid) || uid < 0 || uid >= state.subnetN) continue // not on the subnet (any more)
-      uids.push(uid)
-      ws.push(Number.isFinite(w) && w > 0 ? w : 0)
+      ws[uid] = Number.isFinite(w) && w > 0 ? w : 0
     }
     const processed = processor.process(uids, ws, {
       n: state.subnetN,

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit } from "effect"
 import * as fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { makeDendriteTransport } from "../../src/miners/Dendrite.ts"
 import {
@@ -47,7 +48,7 @@ describe("InferenceSynapse hashing", () => {
 
 describe("Nonce", () => {
   test("strictly increasing per key even when the clock stalls or goes backwards (property)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.bigInt({ min: 0n, max: 10n ** 18n }), { minLength: 1, maxLength: 200 }), (times) => {
         let i = 0
         const src = makeNonceSource(() => times[i++ % times.length] ?? 0n)

@@ -1,6 +1,7 @@
 // Property tests of scoreRound on synthetic embeddings (no model): invariants the reference validator breaks.
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
 import { NoveltyMemory, scoreRound } from "../../src/scoring/round.ts"
 import type { RoundResult } from "../../src/scoring/types.ts"
@@ -106,7 +107,7 @@ const shuffled = <A>(xs: ReadonlyArray<A>, seed: number): Array<A> => {
 
 describe("scoreRound properties (synthetic embeddings)", () => {
   test("permutation invariance: same per-uid rewards, filters and consensus whatever the response order", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.integer(), (rc, perm) => {
         const { round } = build(rc)
         const a = score(round)
@@ -125,7 +126,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("rewards are in [0,1] and sum to 1 or are all 0; filtered answers earn exactly 0; best = argmax", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const res = score(build(rc).round)
         const sum = res.miners.reduce((s, m) => s + m.reward, 0)
@@ -147,7 +148,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("errors and empty answers never earn (filtered error / empty)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const { round, roles } = build({ ...rc, errors: Math.max(1, rc.errors), empty: Math.max(1, rc.empty) })
         for (const m of score(round).miners) {
@@ -163,7 +164,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("an instant off-topic answer never beats a slower honest in-consensus answer", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const { round, roles } = build({ ...rc, honest: Math.max(2, rc.honest), junk: Math.max(1, rc.junk) })
         const res = score(round)
@@ -181,7 +182,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("a copy of a faster miner's answer gains nothing (copier 0, original + copier ≤ original alone)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const built = build({ ...rc, honest: Math.max(1, rc.honest), copies: 1 })
         const [copier, original] = [...built.copyOf][0]!
@@ -197,7 +198,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("more hotkeys gain nothing: putting k paid miners under one coldkey never raises their total reward", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.integer({ min: 2, max: 4 }), fc.integer(), (rc, k, pick) => {
         const { round } = build({ ...rc, honest: Math.max(rc.honest, 3) })
         const solo = score(round)
@@ -213,7 +214,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("faster is never worse: lowering one miner's latency never lowers its reward", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (rc, pick, factor) => {
         const { round } = build(rc)
         const timed = round.responses.filter((x) => x.latencyMs !== null)
@@ -233,7 +234,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
 
   test("one valid answer alone earns 1 iff it is relevant (cos to prompt ≥ relevanceFloor, or it uses the prompt's words)", () => {
     const floor = config.calibration["default"]!.relevanceFloor
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         fc.double({ min: -1, max: 1, noNaN: true }).filter((c) => Math.abs(c - floor) > 1e-4),
@@ -255,7 +256,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("novelty memory: another hotkey replaying an earlier answer is a copy; the original hotkey may repeat itself", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
         const memory = new NoveltyMemory()
