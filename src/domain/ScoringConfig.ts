@@ -60,6 +60,7 @@ const Calibration = Schema.Struct({
   accuracyFloor: Cosine,
   accuracyFull: Cosine,
   offTopicCosine: Cosine,
+  aloneRelevanceFloor: Cosine,
   wordSaladCosine: Cosine
 })
 
@@ -73,6 +74,7 @@ export const ScoringConfigSchema = Schema.Struct({
     copyShare: Unit,
     copyMinShingles: Count,
     commonEntities: Count,
+    commonMaxNovelShare: Unit,
     echoContainment: Unit,
     jumbleWordShare: Unit
   }),
@@ -85,7 +87,8 @@ export const ScoringConfigSchema = Schema.Struct({
     referenceWeight: Weight,
     incompleteShare: Unit,
     offTopicCoverage: Unit,
-    wordSaladPairShare: Unit
+    wordSaladPairShare: Unit,
+    wordSaladMinMedian: Unit
   }),
   novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count })
 })
@@ -121,6 +124,7 @@ const upgradeV1 = (v1: typeof ScoringConfigV1Schema.Type): ScoringConfig => {
     accuracyFloor: t.accuracyFloor,
     accuracyFull: t.accuracyFull,
     offTopicCosine: d.calibration["default"]!.offTopicCosine,
+    aloneRelevanceFloor: t.relevanceFloor,
     wordSaladCosine: d.calibration["default"]!.wordSaladCosine
   }
   return {

@@ -35,6 +35,8 @@ export interface Calibration {
   readonly accuracyFull: number
   /** Mean cosine to the other entities' answers below which an answer with little content support is off topic. */
   readonly offTopicCosine: number
+  /** An answer with no peer (and no reference) below this cos(prompt) is off topic. */
+  readonly aloneRelevanceFloor: number
   /** Mean cosine below which an answer whose word pairs nobody shares is word salad. */
   readonly wordSaladCosine: number
 }
@@ -56,8 +58,10 @@ export interface LexicalConfig {
   readonly copyShare: number
   /** … and at least this many of them (shorter answers coincide honestly and are never copies). */
   readonly copyMinShingles: number
-  /** Content held by this many other entities is common ground, not a copy. */
+  /** Near-duplicates from this many other entities make an answer common ground, not a copy … */
   readonly commonEntities: number
+  /** … when at most this share of its word sequences is its own (not the prompt's). */
+  readonly commonMaxNovelShare: number
   /** Echo: share of the prompt's shingles reproduced and of the answer's taken from the prompt. */
   readonly echoContainment: number
   /** Jumble: share of the answer's words from the prompt and of the prompt's words used. */
@@ -73,6 +77,8 @@ export interface ContentConfig extends SupportConfig {
   /** Word salad: the share of its word pairs others hold is below this share of the round's median (and its mean
    *  cosine to the others is below the calibration's wordSaladCosine). */
   readonly wordSaladPairShare: number
+  /** … in rounds whose median answer shares at least this share of its pairs (paraphrases share few). */
+  readonly wordSaladMinMedian: number
 }
 
 export interface SpeedConfig {

@@ -215,12 +215,15 @@ export interface CopyFinding {
 /**
  * In-round copies: a candidate whose text equals, or whose novel shingles are held by, a faster candidate of
  * another uid copies the fastest such answer — unless its content is common ground: `commonEntities` or more
- * other entities (faster or slower) wrote near-duplicates of it (each holding the other). Order-independent.
+ * other entities (faster or slower) wrote near-duplicates of it (each holding the other), and most of its word
+ * sequences come from the prompt (a corrected or quoted text). An answer of its own making is never common
+ * ground: two copiers of one answer do not make it everyone's. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
   c: Containment,
-  commonEntities: number
+  commonEntities: number,
+  commonMaxNovelShare: number
 ): Map<number, CopyFinding> => {
   const lat = (x: CopyCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
   const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || a.uid - b.uid)
@@ -228,6 +231,7 @@ export const detectRoundCopies = (
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     const holderEntities = new Set<number>()
+    const common = x.novel.length <= commonMaxNovelShare * x.all.length
     let original: { readonly of: CopyCandidate; readonly match: "exact" | number } | null = null
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
@@ -236,7 +240,7 @@ export const detectRoundCopies = (
       if (!exact && !holds(o.all, x.novel, c)) continue
       // common ground needs near-duplicates: a longer answer that merely contains this one (its first
       // sentence, say) is where it was taken from, not a sign that everyone writes it
-      if (exact || holds(x.all, o.novel, c)) holderEntities.add(o.entity)
+      if (common && (exact || holds(x.all, o.novel, c))) holderEntities.add(o.entity)
       if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
     if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })

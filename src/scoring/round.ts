@@ -87,13 +87,16 @@ const markCopies = (
       if (f.novelPrint.length < c.minShingles) continue
       const earlier = memory.holders(pk, r.hotkey, f.hash, f.novelPrint, c)
       if (earlier.length === 0) continue
-      const inRound = new Set<number>()
+      // common ground: other hotkeys (earlier or now) wrote near-duplicates of it
+      const common = new Set(earlier.filter((e) => e.hash === f.hash || holds(f.allPrint, e.shingles, c)).map((e) => e.hotkey))
       for (let j = 0; j < n; j++) {
-        if (j !== i && text(j) && identity[j] !== identity[i] && (facts[j]!.hash === f.hash || holds(facts[j]!.allPrint, f.novelPrint, c))) {
-          inRound.add(identity[j]!)
+        const g = facts[j]!
+        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || (holds(g.allPrint, f.novelPrint, c) && holds(f.allPrint, g.novelPrint, c)))) {
+          common.add(responses[j]!.hotkey)
         }
       }
-      if (new Set(earlier.map((e) => e.hotkey)).size + inRound.size < lex.commonEntities) {
+      common.delete(r.hotkey)
+      if (common.size < lex.commonEntities || f.novelPrint.length > lex.commonMaxNovelShare * f.allPrint.length) {
         const e = earlier[0]!
         ;[filtered[i], notes[i]] = ["copy", `copy of an earlier answer: uid ${e.uid} (${e.hotkey}) in round ${e.roundId}`]
       }
@@ -105,7 +108,8 @@ const markCopies = (
       text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint }] : []
     ),
     c,
-    lex.commonEntities
+    lex.commonEntities,
+    lex.commonMaxNovelShare
   )
   for (const [i, found] of roundCopies) {
     filtered[i] = "copy"
@@ -228,6 +232,7 @@ export const scoreRound = (
     } else if (
       support.pairs[i]! >= MIN_PAIRS &&
       medianPairSupport !== null &&
+      medianPairSupport >= cc.wordSaladMinMedian &&
       support.pairSupport[i]! < cc.wordSaladPairShare * medianPairSupport &&
       agree < calibration.wordSaladCosine
     ) {
@@ -244,9 +249,8 @@ export const scoreRound = (
   if (textCount === 1 && input.reference === null) {
     for (let i = 0; i < n; i++) {
       if (!textValid[i] || filtered[i] !== null) continue
-      const sharesPrompt = [...facts[i]!.lexical!.units.keys()].some((u) => prompt.units.has(u))
-      if (promptCos[i]! < calibration.relevanceFloor && !sharesPrompt) {
-        ;[filtered[i], notes[i]] = ["off_topic", `no peer to compare, cos(prompt) ${promptCos[i]!.toFixed(3)} < ${calibration.relevanceFloor} and no word of the prompt`]
+      if (promptCos[i]! < calibration.aloneRelevanceFloor) {
+        ;[filtered[i], notes[i]] = ["off_topic", `no peer to compare and cos(prompt) ${promptCos[i]!.toFixed(3)} < ${calibration.aloneRelevanceFloor}`]
       }
     }
   }

@@ -40,7 +40,8 @@ export const USE_LITE_CALIBRATION: Calibration = {
   accuracyFloor: 0.3,
   accuracyFull: 0.9,
   offTopicCosine: 0.45,
-  wordSaladCosine: 0.6
+  aloneRelevanceFloor: 0.25,
+  wordSaladCosine: 0.55
 }
 
 /**
@@ -59,17 +60,18 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   },
   thresholds: { minConsensusEntities: 2, qualityFloor: 0.35, minAnswerChars: 1 },
   calibration: { default: USE_LITE_CALIBRATION, "use-lite": USE_LITE_CALIBRATION },
-  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, echoContainment: 0.9, jumbleWordShare: 0.95 },
+  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, commonMaxNovelShare: 0.5, echoContainment: 0.9, jumbleWordShare: 0.95 },
   content: {
     pyramidShare: 0.3,
-    pyramidMinEntities: 2,
+    pyramidMinEntities: 1,
     promptUnitWeight: 0.2,
     lengthBudget: 1.5,
     lengthDecay: 1,
     referenceWeight: 3,
     incompleteShare: 0.1,
     offTopicCoverage: 0.5,
-    wordSaladPairShare: 0.25
+    wordSaladPairShare: 0.25,
+    wordSaladMinMedian: 0.15
   },
   speed: {
     tiers: [

@@ -156,12 +156,14 @@ describe("filters", () => {
     const v = around(s.dir, 0.1, s.r)
     const short = score({ prompt: s.prompt, responses: [1, 2, 3].map((uid) => ({ uid, vec: v, text: "Paris.", latencyMs: 500 * uid })) })
     for (const m of short.miners) expect(m.filtered).toBeNull()
-    const corrected = onTopic(rng(99), 1)
-    const common = score({ prompt: s.prompt, responses: [1, 2, 3, 4].map((uid) => ({ uid, vec: v, text: corrected, latencyMs: 500 * uid })) })
+    // a corrected text: most of its word sequences are the prompt's, so near-duplicates from 2+ others are common ground
+    const passage = onTopic(rng(99), 1)
+    const promptText = `Correct the spelling in this text: ${passage.replace("glucose", "glucsoe").replace("oxygen", "oxigen")}`
+    const common = score({ prompt: s.prompt, promptText, responses: [1, 2, 3, 4].map((uid) => ({ uid, vec: v, text: passage, latencyMs: 500 * uid })) })
     for (const m of common.miners) expect(m.filtered).toBeNull()
-    // with only one other holder it is a copy again
-    const pair = score({ prompt: s.prompt, responses: [...[1, 2].map((uid) => ({ uid, vec: v, text: corrected, latencyMs: 500 * uid })), s.honest(3), s.honest(4)] })
-    expect(miner(pair, 2).filtered).toBe("copy")
+    // an answer of its own making is never common ground: copiers of one answer are copies, however many
+    const own = score({ prompt: s.prompt, responses: [1, 2, 3, 4].map((uid) => ({ uid, vec: v, text: passage, latencyMs: 500 * uid })) })
+    expect(own.miners.filter((m) => m.filtered === "copy").map((m) => m.uid)).toEqual([2, 3, 4])
   })
 
   test("one text sent to different prompts is a constant answer once the memory has seen it", () => {
