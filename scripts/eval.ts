@@ -122,6 +122,8 @@ interface Timing {
   /** The same for the round's 16 (or K) honest answers alone. */
   readonly round16Ms: number
   readonly round16Answers: number
+  /** CPU time of the process (all threads) over the whole round's embedding + scoring, ms: less load-dependent. */
+  readonly roundCpuMs: number
   /** 1-minute load average at the end and the machine's cores: times measured on a shared machine. */
   readonly loadAverage: number
   readonly cores: number
@@ -141,7 +143,7 @@ const run = (a: Args) =>
     if (cache !== null) yield* prefetch(embedder, cache, built.map((b) => b.input))
     // with the cache, a sample of rounds is also embedded fresh to measure the time per round
     const sampleEvery = cache === null ? 1 : Math.max(1, Math.floor(rounds / Math.max(1, a.timeSamples)))
-    const times = { n: 0, embed: 0, score: 0, full: 0, small: 0, answers: 0, smallAnswers: 0 }
+    const times = { n: 0, cpu: 0, embed: 0, score: 0, full: 0, small: 0, answers: 0, smallAnswers: 0 }
     const started = performance.now()
     let last: EvalRound | null = null
     for (let r = 0; r < rounds; r++) {
@@ -151,11 +153,13 @@ const run = (a: Args) =>
       let emb: RoundEmbeddings
       if (timed) {
         // fresh embeddings (the worker pool, as the validator does) for the time per round
+        const c0 = process.cpuUsage()
         const t0 = performance.now()
         emb = yield* embedder.embedRound(round.input)
         const t1 = performance.now()
         scoreRound(round.input, emb, config, makeNoveltyMemory(config))
         const t2 = performance.now()
+        const c1 = process.cpuUsage(c0)
         const honest = round.input.responses.filter((_, k) => round.miners[k]!.kind === "honest").slice(0, 16)
         const small: RoundInput = { ...round.input, responses: honest }
         const t3 = performance.now()
@@ -166,6 +170,7 @@ const run = (a: Args) =>
         times.embed += t1 - t0
         times.score += t2 - t1
         times.full += t2 - t0
+        times.cpu += (c1.user + c1.system) / 1000
         times.small += t4 - t3
         times.answers += round.input.responses.length
         times.smallAnswers += honest.length
@@ -188,6 +193,7 @@ const run = (a: Args) =>
       roundScoreMs: times.n === 0 ? 0 : times.score / times.n,
       round16Ms: times.n === 0 ? 0 : times.small / times.n,
       round16Answers: times.n === 0 ? 0 : times.smallAnswers / times.n,
+      roundCpuMs: times.n === 0 ? 0 : times.cpu / times.n,
       loadAverage: loadavg()[0]!,
       cores: availableParallelism()
     }
@@ -240,7 +246,7 @@ const summary = (r: Report & { options: { rounds: number; reference: string | nu
     ...r.variants.map((v) => `  ${v.model.padEnd(28)} ${String(v.ratio).padStart(6)}× ${v.against === "standard" ? v.family : "the honest mean (standard model not in the data)"}`),
     `time per round (fresh embeddings + scoring, ${r.timing.samples} sampled rounds): ${r.timing.roundMs.toFixed(0)} ms for ${r.timing.answersPerRound.toFixed(0)} answers ` +
       `(embed ${r.timing.roundEmbedMs.toFixed(0)}, score ${r.timing.roundScoreMs.toFixed(1)}); ${r.timing.round16Ms.toFixed(0)} ms for a ${r.timing.round16Answers.toFixed(0)}-answer round` +
-      ` (load average ${r.timing.loadAverage.toFixed(1)} on ${r.timing.cores} cores)`,
+      `; CPU ${r.timing.roundCpuMs.toFixed(0)} ms per whole round (load average ${r.timing.loadAverage.toFixed(1)} on ${r.timing.cores} cores)`,
     "zeroed honest models (most first): " +
       Object.entries(r.honest.perModel)
         .filter(([, v]) => v.zeros > 0)
