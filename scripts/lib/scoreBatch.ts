@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Logger, Schema } from "effect"
-import { ChallengeSchema } from "../../actors/ChallengeSupervisor.ts"
+import { ChallengeSchema } from "../../src/domain/Challenge.ts"
 import { formatRoundFileError, loadRoundFile } from "../../src/domain/RoundFile.ts"
 import { formatScoringConfigError, loadScoringConfig } from "../../src/domain/ScoringConfig.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
