@@ -7,7 +7,8 @@ import { readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import type { Scored } from "../../actors/ScoringActor.ts"
-import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
+import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
+import type { Challenge } from "../domain/Challenge.ts"
 import type { ChainProbe } from "../chain/ChainProbe.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { ConsoleRouteDeps } from "../http/Console.ts"
@@ -211,7 +212,7 @@ export const startOperator = (i: ConsoleInput): Effect.Effect<
     )
 
     // the Challenge API push: persisted (and deduplicated by the store) before the 201, then run
-    const accept = (challenge: ChallengeSupervisor.Challenge): Effect.Effect<Accepted> =>
+    const accept = (challenge: Challenge): Effect.Effect<Accepted> =>
       Effect.gen(function* () {
         if (!(yield* console.running)) return { _tag: "Paused" } as const
         const stored = yield* parts.store.putChallenge({ id: challenge.id, source: "api", payload: challenge, now: i.now() }).pipe(

@@ -4,7 +4,7 @@
 // miners), the last weights that landed are submitted again, so the validator never drops out of consensus
 // for want of new rounds. With fresh scores it asks the weight setter for a normal submission instead.
 import { Effect, Schedule } from "effect"
-import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
+import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
 import type { ChainStatus } from "../chain/ChainProbe.ts"
 import type { StoreShape } from "../store/Store.ts"
 

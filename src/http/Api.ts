@@ -22,7 +22,7 @@ export interface ApiDeps {
   readonly now: () => number
   readonly info: () => Record<string, unknown>
   readonly miners: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly availability: number }>>
-  readonly weights: () => ReadonlyArray<{ readonly uid: number; readonly weight: number }>
+  readonly weights: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly weight: number }>>
   readonly lastSubmission: Effect.Effect<unknown>
   /** Where heatmaps are written (<dir>/<round id>.svg|.png); the heatmap routes 404 without it. */
   readonly heatmapDir?: string
@@ -91,8 +91,13 @@ export const makeApp = (deps: ApiDeps) => {
     }, { detail: { summary: "Counts and 24 h per-miner totals", tags: ["read"] } })
     .get("/miners", async () => {
       const since = deps.now() - DAY_MS
-      const [sessions, totals, view] = await Promise.all([run(deps.miners), run(deps.store.minerTotals(since)), run(deps.minerView ?? Effect.succeed(noView))])
-      return minerRows({ ...view, sessions, totals, weights: deps.weights(), filterReasons: filterReasonsSince(deps.store.db, since) })
+      const [sessions, totals, view, weights] = await Promise.all([
+        run(deps.miners),
+        run(deps.store.minerTotals(since)),
+        run(deps.minerView ?? Effect.succeed(noView)),
+        run(deps.weights)
+      ])
+      return minerRows({ ...view, sessions, totals, weights, filterReasons: filterReasonsSince(deps.store.db, since) })
     }, { detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, last answer, filter reasons", tags: ["read"] } })
     .get(
       "/rounds",
@@ -127,7 +132,7 @@ export const makeApp = (deps: ApiDeps) => {
       },
       { params: std(HeatmapParams), detail: { summary: "A round's cosine-similarity heatmap (SVG or PNG)", tags: ["read"] } }
     )
-    .get("/weights", async () => ({ weights: deps.weights(), last_submission: await run(deps.lastSubmission) }), {
+    .get("/weights", async () => ({ weights: await run(deps.weights), last_submission: await run(deps.lastSubmission) }), {
       detail: { summary: "Current weights and the last submission", tags: ["read"] }
     })
   return deps.console === undefined ? app : app.use(consoleRoutes(deps.console))

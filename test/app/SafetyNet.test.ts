@@ -2,8 +2,8 @@
 // fresh scores are missing) and the exact restore of the aggregate after a restart.
 import { describe, expect, test } from "bun:test"
 import { Effect, Fiber } from "effect"
-import type { SubmitOutcome } from "../../actors/WeightSetter.ts"
-import { loadAggregator, makeAggregator } from "../../src/app/Aggregator.ts"
+import type { SubmitOutcome } from "../../src/domain/Weights.ts"
+import { loadAggregator, makeAggregator } from "../../actors/internal/aggregation.ts"
 import { instrumentParts } from "../../src/app/Operator.ts"
 import { decide, LAST_GOOD_KEY, readLastGood, runSafetyNet } from "../../src/app/WeightsSafetyNet.ts"
 import type { ChainStatus } from "../../src/chain/ChainProbe.ts"

@@ -48,7 +48,7 @@ beforeAll(async () => {
         now: Date.now,
         info: () => ({ mode: "demo" }),
         miners: Effect.succeed([{ uid: 3, availability: 0.9 }, { uid: 4, availability: 0.1 }]),
-        weights: () => [{ uid: 3, weight: 1 }],
+        weights: Effect.succeed([{ uid: 3, weight: 1 }]),
         lastSubmission: Effect.succeed({ ok: null, error: null, attempts: 0 }),
         minerView: Effect.succeed({
           identities: [{ uid: 3, hotkey: "hk3", coldkey: "ck3", ip: "10.0.0.3" }],

@@ -6,7 +6,7 @@ import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { cryptoWaitReady } from "@polkadot/util-crypto"
 import { Effect, Exit, Scope } from "effect"
-import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import type { Challenge } from "../../src/domain/Challenge.ts"
 import { type Accepted, serveFiberPush } from "../../src/http/FiberPush.ts"
 import { pushClient } from "../support/pushClient.ts"
 
