@@ -6,6 +6,7 @@ import { Resvg } from "@resvg/resvg-js"
 import Piscina from "piscina"
 import { makeEncoder, type Encoder } from "../src/embeddings/encoder.ts"
 import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
+import { makeOnnxCosine, type OnnxCosine } from "../src/embeddings/onnxCosine.ts"
 import { type HeatmapInput, heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
 
@@ -13,6 +14,7 @@ import { cosineMatrix } from "../src/scoring/similarity.ts"
 export interface ScoringWorkerData {
   readonly spec: ModelSpec | null
   readonly intraOpThreads: number
+  readonly device?: "auto" | "cpu" | "cuda"
   readonly maxBatch?: number
   readonly tokenBudget?: number
 }
@@ -43,7 +45,7 @@ const getEncoder = (): Promise<Encoder> => {
   if (encoder === null) {
     encoder = makeEncoder(
       config.spec,
-      { intraOpThreads: config.intraOpThreads },
+      { intraOpThreads: config.intraOpThreads, device: config.device ?? "cpu" },
       {
         ...(config.maxBatch === undefined ? {} : { maxBatch: config.maxBatch }),
         ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget })
@@ -75,14 +77,21 @@ export const embedRound = async (task: EmbedRoundTask) => {
   return Piscina.move(out)
 }
 
-/** Loads the model now (warm-up); returns the dimension the session produces. */
+/** Loads the model now (warm-up): the dimension the session produces and its execution provider. */
 export const warmup = async () => {
   const enc = await getEncoder()
   const v = await enc.embed(["warm up"])
-  return v.length
+  return { dim: v.length, provider: enc.provider, note: enc.providerNote }
 }
 
-export const similarity = (task: SimilarityTask) => Piscina.move(cosineMatrix(task.data, task.n, task.dim))
+// onnxruntime's GEMM for the cosine matrix; the JS kernel when the session cannot be created
+let gemm: Promise<OnnxCosine | null> | null = null
+const getGemm = (): Promise<OnnxCosine | null> => (gemm ??= makeOnnxCosine(1).catch(() => null))
+
+export const similarity = async (task: SimilarityTask) => {
+  const g = await getGemm()
+  return Piscina.move(g === null ? cosineMatrix(task.data, task.n, task.dim) : await g.matrix(task.data, task.n, task.dim))
+}
 
 const rasterize = (svg: string, fitWidth: number | undefined): Uint8Array<ArrayBuffer> => {
   const resvg = new Resvg(svg, {
