@@ -1,6 +1,6 @@
 // Load-test instrumentation (LOAD_PROBE_FILE): wraps the validator's injected parts — miner transport, store,
 // embedRound, score — with timers and writes JSON lines that `bun run loadtest` turns into its report:
-//   {k:"req",   c, uid, t, ms, lat, err}       one miner request: start (ms since the probe started), wall
+//   {k:"req",   c, uid, t, at, ms, lat, err}   one miner request: start (ms since the probe started; `at` epoch ms), wall
 //                                              time around the transport call, the reply's latency, error tag
 //   {k:"put",   c, uid, ms}                    storing one answer
 //   {k:"round", c, t, ...}                     round events: created, running, embedMs, scoreMs, evalMs, done
@@ -71,9 +71,10 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Sco
       ...t,
       query: (target, request, timeoutMs) => {
         const start = since()
+        const at = Date.now()
         return t.query(target, request, timeoutMs).pipe(
-          Effect.tapError((e) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, ms: since() - start, err: e.reason }))),
-          Effect.tap((r) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, ms: since() - start, lat: r.latencyMs })))
+          Effect.tapError((e) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, err: e.reason }))),
+          Effect.tap((r) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, lat: r.latencyMs })))
         )
       }
     })

@@ -104,7 +104,7 @@ const run = (config: AppConfigValues) =>
     yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source })
     const world = yield* worldOf(config, store, db)
 
-    const synthetic = makeSyntheticSource(loadCorpus(), { seed: config.DEMO_SEED })
+    const synthetic = makeSyntheticSource(loadCorpus(config.DEMO_CORPUS_FILE), { seed: config.DEMO_SEED })
     const api =
       config.CHALLENGE_API_URL === undefined
         ? null

@@ -96,6 +96,7 @@ export const ConfigKeys = {
   DEMO_CHAIN: spec(Schema.Literals(["auto", "off"]), "auto", "auto | off", "demo: run the local subtensor (chopsticks) when its fixture exists"),
   DEMO_MINERS: spec(intBetween(1, 256), "8", "an integer 1..256", "simulated miners in demo mode"),
   DEMO_MINERS_FILE: spec(NonEmpty, undefined, "a file path", "demo: query the miners listed in this file (run by another process, e.g. bun run loadtest) instead of starting them"),
+  DEMO_CORPUS_FILE: spec(NonEmpty, undefined, "a file path", "demo: synthetic challenges from this corpus file (data/corpus.json's format) instead of the shipped one"),
   LOAD_PROBE_FILE: spec(NonEmpty, undefined, "a file path", "write stage timings, RSS and event-loop lag as JSON lines here (bun run loadtest reads them)"),
   DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits")
 } as const satisfies Record<string, KeySpec>
