@@ -1,6 +1,7 @@
 // bun run loadtest [--miners 256] [--duration 10m] [--protocol fiber|dendrite] [--mix honest=70,junk=10,copycat=10,slow=5,flaky=5]
 //                  [--rate 60] (challenges/min) [--out DIR] [--chain off|local] [--timeout 12] (s) [--warmup 60s]
-//                  [--goal-rate N] (default: --rate) [--model DIR] [--seed S]
+//                  [--goal-rate N] (default: --rate) [--drain 60s] (most wait after the window) [--model DIR] [--seed S]
+//                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
 // miners that are real HTTP servers in a separate process (scripts/loadtest/miners.ts, answers and latencies
 // from alpacaeval-dev). Shows a progress bar, then writes DIR/report.json and PNG plots and exits 1 when a
@@ -27,13 +28,15 @@ const { values } = parseArgs({
     timeout: { type: "string", default: "12" },
     warmup: { type: "string" },
     "goal-rate": { type: "string" },
+    drain: { type: "string", default: "60s" },
     model: { type: "string" },
     seed: { type: "string", default: "1" },
+    reanalyze: { type: "boolean", default: false },
     help: { type: "boolean", default: false }
   },
   strict: true
 })
-const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 3).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
+const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 4).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
 const die = (msg: string): never => {
   console.error(`loadtest: ${msg}\n${usage}`)
   process.exit(2)
@@ -67,146 +70,14 @@ const out = resolve(values.out ?? join(ROOT, ".quorum", `loadtest-${new Date().t
 mkdirSync(join(out, "heatmaps"), { recursive: true })
 const file = (name: string) => join(out, name)
 
-// --- the miner process ---------------------------------------------------------------------------
-const minerProc = Bun.spawn(
-  [process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl")],
-  { cwd: ROOT, stdout: "pipe", stderr: Bun.file(file("miners.log")) }
-)
-let validatorProc: ReturnType<typeof Bun.spawn> | null = null
-const stopAll = async () => {
-  for (const p of [validatorProc, minerProc]) {
-    if (p === null || p.exitCode !== null) continue
-    p.kill("SIGTERM")
-    const done = await Promise.race([p.exited.then(() => true), Bun.sleep(30_000).then(() => false)])
-    if (!done) p.kill("SIGKILL")
-  }
-}
-process.on("SIGINT", () => void stopAll().then(() => process.exit(130)))
-
-const readLine = async (stream: ReadableStream<Uint8Array>, ms: number): Promise<string | null> => {
-  const reader = stream.getReader()
-  let buf = ""
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    const r = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)])
-    if (r === null || r.done === true) break
-    buf += new TextDecoder().decode(r.value)
-    const nl = buf.indexOf("\n")
-    if (nl >= 0) {
-      reader.releaseLock()
-      return buf.slice(0, nl)
-    }
-  }
-  return null
-}
-const ready = await readLine(minerProc.stdout, 180_000)
-if (ready === null || !ready.includes('"ready":true')) {
-  await stopAll()
-  die(`the miner process did not start (see ${file("miners.log")})`)
+const probe: Array<ProbeLine> = []
+const env: Record<string, string> = { MAX_CONCURRENT_CHALLENGES: String(Math.max(15, Math.ceil((rate / 60) * timeoutS * 1.5))) }
+if (values.reanalyze) {
+  for (const l of readFileSync(file("probe.jsonl"), "utf8").split("\n")) if (l !== "") probe.push(JSON.parse(l) as ProbeLine)
+} else {
+  await runLoad()
 }
 const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { miners: Array<{ uid: number; behaviour: string }>; latency: { meanMs: number; sdMs: number } }
-console.error(`loadtest: ${miners} ${values.protocol} miners up (answer latency ${Math.round(minerList.latency.meanMs)} ± ${Math.round(minerList.latency.sdMs)} ms); starting the validator`)
-
-// --- the validator process -----------------------------------------------------------------------
-// it asks the alpacaeval instructions the miners answer (with the first model's answer as reference)
-writeFileSync(file("corpus.json"), JSON.stringify(loadAlpaca().corpus))
-const env: Record<string, string> = {
-  ...(process.env as Record<string, string>),
-  QUORUM_MODE: "demo",
-  DEMO_MINERS_FILE: file("miners.json"),
-  DEMO_CORPUS_FILE: file("corpus.json"),
-  DEMO_MINERS: String(miners),
-  DEMO_CHAIN: values.chain === "local" ? "auto" : "off",
-  MINER_PROTOCOL: values.protocol,
-  MAX_MINERS: String(miners),
-  MIN_MINERS: String(Math.min(3, miners)),
-  CHALLENGE_INTERVAL_SECONDS: String(60 / rate),
-  CHALLENGE_TIMEOUT_SECONDS: String(timeoutS),
-  MAX_CONCURRENT_CHALLENGES: String(Math.max(15, Math.ceil((rate / 60) * timeoutS * 1.5))),
-  WEIGHTS_INTERVAL_SECONDS: "60",
-  DB_PATH: file("validator.db"),
-  HEATMAP_DIR: file("heatmaps"),
-  LOAD_PROBE_FILE: file("probe.jsonl"),
-  API_PORT: "0",
-  LOG_FORMAT: "json",
-  LOG_LEVEL: "INFO",
-  DEMO_ROUNDS: "0",
-  DOTENV_PATH: file("none.env"),
-  ...(values.model === undefined ? {} : { MODEL_PATH: values.model })
-}
-validatorProc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
-
-// --- follow the probe, draw progress -------------------------------------------------------------
-const probe: Array<ProbeLine> = []
-let offset = 0
-let partial = ""
-const follow = async () => {
-  const f = Bun.file(file("probe.jsonl"))
-  if (!(await f.exists()) || f.size <= offset) return
-  const text = partial + (await f.slice(offset, f.size).text())
-  offset = f.size
-  const lines = text.split("\n")
-  partial = lines.pop() ?? ""
-  for (const l of lines) if (l !== "") probe.push(JSON.parse(l) as ProbeLine)
-}
-const tty = process.stderr.isTTY === true
-let firstRoundAt: number | null = null
-let lastPrinted = 0
-const progress = (elapsed: number, phase: string) => {
-  const created = probe.filter((l) => l.k === "round" && l.ev === "created").length
-  const stored = probe.filter((l) => l.k === "round" && l.ev === "stored").length
-  const sample = [...probe].reverse().find((l) => l.k === "sample")
-  const frac = Math.min(1, elapsed / duration)
-  const bar = "█".repeat(Math.round(frac * 30)).padEnd(30, "░")
-  const line = `[${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${(elapsed / 1000).toFixed(0)}s/${duration / 1000}s ${phase} | rounds ${created} scored ${stored} | ` +
-    `${((stored / Math.max(1, elapsed)) * 60_000).toFixed(1)}/min | rss ${sample?.k === "sample" ? Math.round(sample.rss / 1e6) : "-"} MB | lag p99 ${sample?.k === "sample" ? sample.lagP99.toFixed(1) : "-"} ms`
-  if (tty) process.stderr.write(`\r${line}`)
-  else if (Date.now() - lastPrinted > 15_000) {
-    console.error(line)
-    lastPrinted = Date.now()
-  }
-}
-const startedAt = Date.now()
-// after the window: wait for the rounds created in it to be scored (at most timeout + 60 s; a backlog beyond that
-// is what the report's challenges/min and limit show)
-const drainMs = timeoutS * 1000 + 60_000
-const pendingRounds = () => {
-  const end = (probe.find((x) => x.k === "round")?.t ?? 0) + duration
-  const created = new Set(probe.flatMap((l) => (l.k === "round" && l.ev === "created" && l.t <= end ? [l.c] : [])))
-  for (const l of probe) if (l.k === "round" && l.ev === "stored") created.delete(l.c)
-  return created.size
-}
-let failure: string | null = null
-for (;;) {
-  await Bun.sleep(1000)
-  await follow()
-  if (validatorProc.exitCode !== null) {
-    failure = `the validator exited with code ${validatorProc.exitCode} (see ${file("validator.err.log")} and validator.log)`
-    break
-  }
-  if (minerProc.exitCode !== null) {
-    failure = `the miner process exited with code ${minerProc.exitCode} (see ${file("miners.log")})`
-    break
-  }
-  if (firstRoundAt === null) {
-    if (probe.some((l) => l.k === "round" && l.ev === "created")) firstRoundAt = Date.now()
-    else if (Date.now() - startedAt > 300_000) {
-      failure = "the validator issued no challenge within 5 minutes"
-      break
-    }
-    continue
-  }
-  const elapsed = Date.now() - firstRoundAt
-  progress(elapsed, elapsed < duration ? "running" : "draining")
-  if (elapsed >= duration + drainMs || (elapsed >= duration + timeoutS * 1000 && pendingRounds() === 0)) break
-}
-if (tty) process.stderr.write("\n")
-await stopAll()
-await follow()
-if (failure !== null) {
-  console.error(`LOAD TEST FAILED: ${failure}`)
-  process.exit(1)
-}
 
 // --- report --------------------------------------------------------------------------------------
 const served: Array<Served> = readFileSync(file("served.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Served)
@@ -262,4 +133,148 @@ function renderPlots(r: Report) {
   ], "seconds"))
   const behaviours = Object.keys(r.reward_share_by_behaviour).sort()
   png("reward_share.png", barChart("Reward share by behaviour", "share", behaviours, [{ name: "share", values: behaviours.map((b) => r.reward_share_by_behaviour[b]!) }]))
+}
+
+async function runLoad() {
+// --- the miner process ---------------------------------------------------------------------------
+const minerProc = Bun.spawn(
+  [process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl")],
+  { cwd: ROOT, stdout: "pipe", stderr: Bun.file(file("miners.log")) }
+)
+let validatorProc: ReturnType<typeof Bun.spawn> | null = null
+const stopAll = async () => {
+  for (const p of [validatorProc, minerProc]) {
+    if (p === null || p.exitCode !== null) continue
+    p.kill("SIGTERM")
+    const done = await Promise.race([p.exited.then(() => true), Bun.sleep(30_000).then(() => false)])
+    if (!done) p.kill("SIGKILL")
+  }
+}
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)))
+
+const readLine = async (stream: ReadableStream<Uint8Array>, ms: number): Promise<string | null> => {
+  const reader = stream.getReader()
+  let buf = ""
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    const r = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)])
+    if (r === null || r.done === true) break
+    buf += new TextDecoder().decode(r.value)
+    const nl = buf.indexOf("\n")
+    if (nl >= 0) {
+      reader.releaseLock()
+      return buf.slice(0, nl)
+    }
+  }
+  return null
+}
+const ready = await readLine(minerProc.stdout, 180_000)
+if (ready === null || !ready.includes('"ready":true')) {
+  await stopAll()
+  die(`the miner process did not start (see ${file("miners.log")})`)
+}
+const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { latency: { meanMs: number; sdMs: number } }
+console.error(`loadtest: ${miners} ${values.protocol} miners up (answer latency ${Math.round(minerList.latency.meanMs)} ± ${Math.round(minerList.latency.sdMs)} ms); starting the validator`)
+
+// --- the validator process -----------------------------------------------------------------------
+// it asks the alpacaeval instructions the miners answer (with the first model's answer as reference)
+writeFileSync(file("corpus.json"), JSON.stringify(loadAlpaca().corpus))
+Object.assign(env, {
+  ...(process.env as Record<string, string>),
+  QUORUM_MODE: "demo",
+  DEMO_MINERS_FILE: file("miners.json"),
+  DEMO_CORPUS_FILE: file("corpus.json"),
+  DEMO_MINERS: String(miners),
+  DEMO_CHAIN: values.chain === "local" ? "auto" : "off",
+  MINER_PROTOCOL: values.protocol,
+  MAX_MINERS: String(miners),
+  MIN_MINERS: String(Math.min(3, miners)),
+  CHALLENGE_INTERVAL_SECONDS: String(60 / rate),
+  CHALLENGE_TIMEOUT_SECONDS: String(timeoutS),
+  MAX_CONCURRENT_CHALLENGES: String(Math.max(15, Math.ceil((rate / 60) * timeoutS * 1.5))),
+  WEIGHTS_INTERVAL_SECONDS: "60",
+  DB_PATH: file("validator.db"),
+  HEATMAP_DIR: file("heatmaps"),
+  LOAD_PROBE_FILE: file("probe.jsonl"),
+  API_PORT: "0",
+  LOG_FORMAT: "json",
+  LOG_LEVEL: "INFO",
+  DEMO_ROUNDS: "0",
+  DOTENV_PATH: file("none.env"),
+  ...(values.model === undefined ? {} : { MODEL_PATH: values.model })
+})
+validatorProc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
+
+// --- follow the probe, draw progress -------------------------------------------------------------
+let offset = 0
+let partial = ""
+const follow = async () => {
+  const f = Bun.file(file("probe.jsonl"))
+  if (!(await f.exists()) || f.size <= offset) return
+  const text = partial + (await f.slice(offset, f.size).text())
+  offset = f.size
+  const lines = text.split("\n")
+  partial = lines.pop() ?? ""
+  for (const l of lines) if (l !== "") probe.push(JSON.parse(l) as ProbeLine)
+}
+const tty = process.stderr.isTTY === true
+let firstRoundAt: number | null = null
+let lastPrinted = 0
+const progress = (elapsed: number, phase: string) => {
+  const created = probe.filter((l) => l.k === "round" && l.ev === "created").length
+  const stored = probe.filter((l) => l.k === "round" && l.ev === "stored").length
+  const sample = [...probe].reverse().find((l) => l.k === "sample")
+  const frac = Math.min(1, elapsed / duration)
+  const bar = "█".repeat(Math.round(frac * 30)).padEnd(30, "░")
+  const line = `[${bar}] ${(frac * 100).toFixed(0).padStart(3)}% ${(elapsed / 1000).toFixed(0)}s/${duration / 1000}s ${phase} | rounds ${created} scored ${stored} | ` +
+    `${((stored / Math.max(1, elapsed)) * 60_000).toFixed(1)}/min | rss ${sample?.k === "sample" ? Math.round(sample.rss / 1e6) : "-"} MB | lag p99 ${sample?.k === "sample" ? sample.lagP99.toFixed(1) : "-"} ms`
+  if (tty) process.stderr.write(`\r${line}`)
+  else if (Date.now() - lastPrinted > 15_000) {
+    console.error(line)
+    lastPrinted = Date.now()
+  }
+}
+const startedAt = Date.now()
+// after the window: wait for the rounds created in it to be scored (at most timeout + --drain; a backlog beyond
+// that is what the report's challenges/min and limit show)
+const drainMs = timeoutS * 1000 + durationMs(values.drain, "drain")
+const pendingRounds = () => {
+  const end = (probe.find((x) => x.k === "round")?.t ?? 0) + duration
+  const created = new Set(probe.flatMap((l) => (l.k === "round" && l.ev === "created" && l.t <= end ? [l.c] : [])))
+  for (const l of probe) if (l.k === "round" && l.ev === "stored") created.delete(l.c)
+  return created.size
+}
+let failure: string | null = null
+for (;;) {
+  // exitCode is only updated once Bun reaps the child: wait on `exited` too
+  await Promise.race([Bun.sleep(1000), validatorProc.exited, minerProc.exited])
+  await follow()
+  if (validatorProc.exitCode !== null) {
+    failure = `the validator exited with code ${validatorProc.exitCode} (see ${file("validator.err.log")} and validator.log)`
+    break
+  }
+  if (minerProc.exitCode !== null) {
+    failure = `the miner process exited with code ${minerProc.exitCode} (see ${file("miners.log")})`
+    break
+  }
+  if (firstRoundAt === null) {
+    if (probe.some((l) => l.k === "round" && l.ev === "created")) firstRoundAt = Date.now()
+    else if (Date.now() - startedAt > 300_000) {
+      failure = "the validator issued no challenge within 5 minutes"
+      break
+    }
+    continue
+  }
+  const elapsed = Date.now() - firstRoundAt
+  progress(elapsed, elapsed < duration ? "running" : "draining")
+  if (elapsed >= duration + drainMs || (elapsed >= duration + timeoutS * 1000 && pendingRounds() === 0)) break
+}
+if (tty) process.stderr.write("\n")
+await stopAll()
+await follow()
+if (failure !== null) {
+  console.error(`LOAD TEST FAILED: ${failure}`)
+  process.exit(1)
+}
+
 }

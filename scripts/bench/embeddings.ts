@@ -63,9 +63,9 @@ const benchModel = async (name: string, rounds: ReadonlyArray<RoundInput>) => {
   const bareSorted = await bareMs(sorted)
   const machine = chooseParallelism(availableParallelism())
   const runs: Array<[string, EmbedderOptions]> = [
-    ["pipeline 1 worker, no cache", { poolSize: 1, intraOpThreads: 1, cacheSize: 0 }],
-    ["pipeline 1 worker, cache", { poolSize: 1, intraOpThreads: 1 }],
-    ["pipeline 2 workers, cache", { poolSize: 2, intraOpThreads: 1 }],
+    ["pipeline 1 worker, round dedup, no LRU cache", { poolSize: 1, intraOpThreads: 1, cacheSize: 0 }],
+    ["pipeline 1 worker, dedup + LRU cache", { poolSize: 1, intraOpThreads: 1 }],
+    ["pipeline 2 workers, dedup + LRU cache", { poolSize: 2, intraOpThreads: 1 }],
     [`pipeline machine default (${machine.poolSize}×${machine.intraOpThreads})`, {}]
   ]
   const results: Array<[string, number, string]> = []

@@ -110,7 +110,14 @@ export const analyze = (input: ReportInput) => {
     lost++
     if (lostSamples.length < 20) lostSamples.push({ c, uid, delay: Math.round(delay), why })
   }
-  for (const q of okReqs) if (finished.has(q.c) && !storedOk.has(`${q.c}|${q.uid}`)) lose(q.c, q.uid, q.lat!, "received, not stored")
+  // a reply the transport returned after the session's own (wall-clock) deadline is stored as a timeout row:
+  // the validator was late (timed_out_in_validator), nothing was lost; no row at all is a loss
+  const storedAny = new Set(input.stored.map((s) => `${s.c}|${s.uid}`))
+  for (const q of okReqs) {
+    if (!finished.has(q.c) || storedOk.has(`${q.c}|${q.uid}`)) continue
+    if (storedAny.has(`${q.c}|${q.uid}`)) continue
+    lose(q.c, q.uid, q.lat!, "received, no stored row")
+  }
   for (const s of served) {
     if (s.c === null || !finished.has(s.c) || (s.kind !== "reply" && s.kind !== "slow-body") || s.delay === null) continue
     if (s.delay > input.timeoutMs - IN_TIME_MARGIN_MS) {
@@ -120,7 +127,7 @@ export const analyze = (input: ReportInput) => {
     answered++
     const q = reqBy.get(`${s.c}|${s.uid}`)
     if (q === undefined) lose(s.c, s.uid, s.delay, "answered in time, no record in the validator")
-    else if (q.lat === undefined) timedOutInValidator++
+    else if (!storedOk.has(`${s.c}|${s.uid}`) && storedAny.has(`${s.c}|${s.uid}`)) timedOutInValidator++
   }
 
   // deadlines: answers due at running + timeout, then embedding; the rest (score, store, mailbox wait) ≤ slack
@@ -190,7 +197,7 @@ export const analyze = (input: ReportInput) => {
     limit,
     capacity_rounds_per_minute: capacity,
     window_minutes: Math.round(windowMinutes * 100) / 100,
-    rounds: { created: rounds.size, in_window: inWindow.length, evaluated_in_window: evaluated.length, over_deadline: overDeadline.slice(0, 20), over_deadline_count: overDeadline.length },
+    rounds: { created: rounds.size, evaluated: finished.size, in_window: inWindow.length, evaluated_in_window: evaluated.length, over_deadline: overDeadline.slice(0, 20), over_deadline_count: overDeadline.length },
     answers: { answered_in_time: answered, answered_after_timeout: late, timed_out_in_validator: timedOutInValidator, in_time_margin_ms: IN_TIME_MARGIN_MS, lost, lost_samples: lostSamples, requests: reqs.length, errors: reqs.length - okReqs.length, answer_chars: answerChars },
     stages_ms: stages,
     rss: { start_mb: Math.round(rssStart / 1e5) / 10, end_mb: Math.round(rssEnd / 1e5) / 10, growth_pct: Math.round(rssGrowth * 1000) / 10 },

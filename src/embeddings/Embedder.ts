@@ -62,6 +62,8 @@ export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): stri
 const WORKER_FILE = workerFile()
 /** Fewest texts per length bucket when one call is spread over several workers. */
 const MIN_BUCKET = 16
+/** Most texts per worker task. */
+const MAX_TASK = 64
 
 export interface EmbedderStats {
   readonly poolSize: number
@@ -135,7 +137,12 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
           workerData
         })
     ),
-    (p) => Effect.promise(() => p.destroy())
+    // let running tasks finish first (terminating a thread inside onnxruntime aborts the process), then stop
+    (p) =>
+      Effect.promise(() => p.close()).pipe(
+        Effect.timeoutOption("30 seconds"),
+        Effect.andThen(Effect.promise(() => p.destroy()))
+      )
   )
 
   /** One pool task with abort-on-interrupt, a timeout, and failures as EmbedError. */
@@ -148,8 +155,11 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     limitMs: number = timeoutMs
   ) =>
     Effect.tryPromise({
-      try: (signal) =>
-        (transferList === undefined ? pool.run(task, { name, signal }) : pool.run(task, { name, signal, transferList: transferList as unknown as TransferList })) as Promise<unknown>,
+      // No abort signal: Piscina aborts a running task by terminating its worker thread, and terminating a
+      // thread inside an onnxruntime call aborts the whole process (found by `bun run loadtest`). A call past
+      // its timeout fails here; its worker finishes the task and the result is dropped.
+      try: () =>
+        (transferList === undefined ? pool.run(task, { name }) : pool.run(task, { name, transferList: transferList as unknown as TransferList })) as Promise<unknown>,
       catch: (cause) =>
         new EmbedError({
           operation,
@@ -191,7 +201,10 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   const embedTexts = (texts: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const plan = planEmbed(texts, cache)
-      const buckets = lengthBuckets(plan.todo, poolSize, MIN_BUCKET)
+      // length buckets (one per worker), each cut into tasks of at most MAX_TASK texts so no task runs long
+      const buckets = lengthBuckets(plan.todo, poolSize, MIN_BUCKET).flatMap((b) =>
+        Array.from({ length: Math.ceil(b.length / MAX_TASK) }, (_, k) => b.slice(k * MAX_TASK, (k + 1) * MAX_TASK))
+      )
       const results = yield* Effect.forEach(buckets, embedChunk, { concurrency: Math.max(1, buckets.length) })
       const rows = new Map(plan.known)
       buckets.forEach((bucket, k) => {
@@ -285,7 +298,8 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   if (remote === null) {
     const warm = yield* Effect.forEach(Array.from({ length: poolSize }, () => warmup), (w) => w, { concurrency: poolSize })
     const note = warm.find((w) => w.note !== null)?.note
-    if (note !== undefined && note !== null) yield* Effect.logWarning(note)
+    // asked for CUDA explicitly: a warning; auto: an info line saying why it runs on CPU
+    if (note !== undefined && note !== null) yield* options.device === "cuda" ? Effect.logWarning(note) : Effect.logInfo(note)
     yield* Effect.logDebug("embedding workers ready").pipe(
       Effect.annotateLogs({ model: modelName, dim, provider: warm[0]?.provider ?? "cpu", poolSize, intraOpThreads })
     )

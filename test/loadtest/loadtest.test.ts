@@ -1,6 +1,7 @@
 // The load test: its analysis on hand-made lines (lost answers, overhead, deadlines, goals), and a short
 // bounded run of `bun run loadtest` — the real validator process against 32 real HTTP miners in another
-// process for 30 s — whose report must count 0 lost answers and carry every stage, plot and goal.
+// process for 30 s — whose report must count 0 lost answers and carry every stage, plot and goal. Slow
+// rounds (a busy machine) only lengthen the drain (up to 240 s); nothing here depends on speed.
 import { describe, expect, test } from "bun:test"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -53,7 +54,7 @@ describe("loadtest analysis", () => {
 
   test("counts lost answers (received or answered in time, not stored) and late ones apart", () => {
     expect(r.lost).toBe(1)
-    expect(r.answers.lost_samples).toEqual([{ c: "a", uid: 1, delay: 2010, why: "received, not stored" }])
+    expect(r.answers.lost_samples).toEqual([{ c: "a", uid: 1, delay: 2010, why: "received, no stored row" }])
     expect(r.answers.answered_after_timeout).toBe(1)
     expect(r.goals.find((g) => g.name === "lost_answers")?.ok).toBe(false)
   })
@@ -83,7 +84,7 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
     const out = mkdtempSync(join(tmpdir(), "quorum-loadtest-"))
     try {
       const p = Bun.spawn(
-        [process.execPath, join(ROOT, "scripts/loadtest.ts"), "--miners", "32", "--duration", "30s", "--warmup", "5s", "--rate", "10", "--timeout", "8",
+        [process.execPath, join(ROOT, "scripts/loadtest.ts"), "--miners", "32", "--duration", "30s", "--warmup", "5s", "--rate", "4", "--timeout", "12", "--drain", "240s",
           "--protocol", "dendrite", "--model", join(ROOT, "../shared/models/use-lite"), "--out", out],
         { cwd: ROOT, stdout: "pipe", stderr: "pipe" }
       )
@@ -94,7 +95,8 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
       const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as ReturnType<typeof analyze>
       expect(report.lost).toBe(0)
       expect(report.answers.answered_in_time).toBeGreaterThan(0)
-      expect(report.challenges_per_minute).toBeGreaterThan(0)
+      expect(report.rounds.evaluated).toBeGreaterThan(0)
+      expect(typeof report.challenges_per_minute).toBe("number")
       for (const stage of ["queue", "fanout", "miner", "embed", "score", "store", "overhead"] as const) expect(report.stages_ms[stage].n).toBeGreaterThan(0)
       expect(report.answers.answer_chars.p50).toBeGreaterThan(500) // real LLM answers, not one-liners
       expect(Object.keys(report.reward_share_by_behaviour).length).toBeGreaterThan(1)
@@ -107,5 +109,5 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
     } finally {
       rmSync(out, { recursive: true, force: true })
     }
-  }, 240_000)
+  }, 480_000)
 })
