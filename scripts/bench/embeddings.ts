@@ -10,7 +10,7 @@
 import { availableParallelism } from "node:os"
 import { Effect, ManagedRuntime } from "effect"
 import { Embedder, type EmbedderOptions } from "../../src/embeddings/Embedder.ts"
-import { makeEncoder } from "../../src/embeddings/encoder.ts"
+import { makeEncoder } from "../../workers/encoder.ts"
 import { DEFAULT_SHARED_MODELS_DIR, readModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { chooseParallelism } from "../../src/embeddings/pipeline.ts"
 import { ALPACA_DIR, hasAlpaca, loadAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"

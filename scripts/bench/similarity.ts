@@ -1,11 +1,11 @@
 // `bun run bench similarity`: the blocked cosine kernel against the naive triple loop and against numpy's
 // BLAS `X @ X.T` (single-threaded, timed inside python on the same data), and onnxruntime's GEMM (the
-// kernel the scoring worker uses, src/embeddings/onnxCosine.ts, one thread), plus averageLinkage timings.
+// kernel the scoring worker uses, workers/onnxCosine.ts, one thread), plus averageLinkage timings.
 // Flags: --quick (fewer repetitions), --no-python (skip the numpy comparison).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { makeOnnxCosine } from "../../src/embeddings/onnxCosine.ts"
+import { makeOnnxCosine } from "../../workers/onnxCosine.ts"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
 import { cosineMatrix, cosineMatrixNaive, normalizeRows } from "../../src/scoring/similarity.ts"
 import { asyncMedianMs, medianMs } from "../lib/timing.ts"

@@ -4,7 +4,7 @@
 import type { RoundInput } from "../../src/scoring/types.ts"
 import { composeAnswer, varyWords } from "../../src/miners/sim/Behaviour.ts"
 import { mulberry32 } from "../../src/domain/random.ts"
-import type { CorpusFile } from "../../src/miners/sim/Corpus.ts"
+import type { CorpusFile } from "../../src/challenges/Corpus.ts"
 
 const JUNK = ["I don't know.", "ok", "As an AI language model I cannot answer that.", "Sure!"]
 

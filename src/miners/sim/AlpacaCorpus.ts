@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { Schema } from "effect"
 import type { LatencySpec } from "./Behaviour.ts"
-import type { CorpusFile } from "./Corpus.ts"
+import type { CorpusFile } from "../../challenges/Corpus.ts"
 
 export const ALPACA_DIR = resolve(import.meta.dir, "../../../../shared/data/alpacaeval-dev")
 export const hasAlpaca = (dir: string = ALPACA_DIR) => existsSync(join(dir, "prompts.json"))
