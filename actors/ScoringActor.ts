@@ -71,11 +71,10 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         catch: (e) => fail(round, "score", String(e))
       })
       const now = deps.now()
-      // the evaluation is stored first: the aggregate only moves for rounds that are on disk
-      yield* deps.store.putEvaluation(result, now).pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
+      // the evaluation and the aggregate it moves are one transaction: a crash leaves both or neither on disk
       deps.aggregator.update(result)
       yield* deps.store
-        .putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)
+        .putEvaluation(result, now, { key: `aggregate:${deps.aggregator.kind}`, snapshot: deps.aggregator.snapshot() })
         .pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
       yield* PubSub.publish(results, { round, result })
       yield* Effect.logInfo("round scored", {

@@ -4,7 +4,7 @@
 // prints a one-line JSON summary on stdout.
 import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
-import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
+import { type AppConfigValues, configHelp, dbSynchronous, loadConfig } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../miners/sim/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
@@ -30,11 +30,11 @@ Modes: QUORUM_MODE=demo (default: simulated miners on 127.0.0.1, local subtensor
 Keys:
 ${configHelp()}`
 
-const openStore = (path: string) =>
+const openStore = (path: string, synchronous: ReturnType<typeof dbSynchronous>) =>
   Effect.acquireRelease(
     Effect.try({
       try: () => {
-        const db = openDatabase(path)
+        const db = openDatabase(path, { synchronous })
         return { db, store: makeStore(db) }
       },
       catch: (e) => new StartupError({ stage: "store", message: `cannot open DB_PATH=${path}: ${String(e)}; check the path is writable` })
@@ -72,7 +72,7 @@ export const program = (argv: ReadonlyArray<string>) =>
 const run = (config: AppConfigValues) =>
   Effect.gen(function* () {
     const startedAt = Date.now()
-    const { db, store } = yield* openStore(config.DB_PATH)
+    const { db, store } = yield* openStore(config.DB_PATH, dbSynchronous(config))
     const scorer = yield* makeScorer(config)
     const embedder = Context.get(
       yield* Layer.build(

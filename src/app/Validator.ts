@@ -16,6 +16,7 @@ import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./Aggregator.ts"
+import { drainRounds } from "./Shutdown.ts"
 
 export interface ValidatorParts {
   readonly config: AppConfigValues
@@ -190,7 +191,9 @@ export const runValidator = (parts: ValidatorParts) =>
 
     // Challenges: one per interval (the first at once), bounded by maxChallenges when set.
     const issued = yield* Ref.make(0)
+    const draining = yield* Ref.make(false)
     const issueOne = Effect.gen(function* () {
+      if (yield* Ref.get(draining)) return
       if (parts.maxChallenges > 0 && (yield* Ref.get(issued)) >= parts.maxChallenges) return
       const challenge = yield* parts.nextChallenge(randomUUID())
       if (challenge === null) return
@@ -226,6 +229,11 @@ export const runValidator = (parts: ValidatorParts) =>
       },
       config.API_HOST,
       config.API_PORT
+    )
+    // Registered last, so it runs first when the scope closes (before the actors and fibers above stop):
+    // running rounds finish within the grace period, the rest are closed; none is left `running`.
+    yield* Effect.addFinalizer(() =>
+      drainRounds({ store, draining, graceMs: (config.SHUTDOWN_GRACE_SECONDS ?? 15) * 1000, now: parts.now })
     )
     yield* Effect.logInfo("validator running", { api: api.url, aggregation: aggregator.kind, protocol: parts.transport.protocol })
 

@@ -171,10 +171,12 @@ const toRecord = (r: Row): SubmissionRecord =>
     finishedAtMs: r.finished_at_ms
   })
 
-/** The journal over an open bun:sqlite database (creates the table; caller owns the handle). */
+/**
+ * The journal over an open bun:sqlite database (creates the table; caller owns the handle and its
+ * durability pragmas: the store's DB_SYNCHRONOUS applies to a shared handle).
+ */
 export const makeSqliteJournal = (db: Database, now: () => number = Date.now): WeightsJournalShape => {
   db.run("PRAGMA journal_mode = WAL")
-  db.run("PRAGMA synchronous = NORMAL")
   db.run(SCHEMA)
   const insert = db.query(
     `INSERT INTO weight_submissions (kind, netuid, hotkey, block, version_key, uids, vals, salt, commit_hash,
@@ -262,7 +264,11 @@ export class WeightsJournal extends Context.Service<WeightsJournal, WeightsJourn
       Effect.gen(function*() {
         const db = yield* Effect.acquireRelease(
           Effect.try({
-            try: () => new Database(path, { create: true, strict: false }),
+            try: () => {
+              const db = new Database(path, { create: true, strict: false })
+              db.run("PRAGMA synchronous = FULL") // its own file: a landed submission must survive power loss
+              return db
+            },
             catch: (cause) => new JournalError({ operation: `open ${path}`, cause })
           }),
           (db) => Effect.sync(() => db.close())

@@ -55,6 +55,13 @@ export const ConfigKeys = {
   ),
   WEIGHTS_VERSION_KEY: spec(intBetween(0, Number.MAX_SAFE_INTEGER), undefined, "an integer ≥ 0", "version key sent with weights (default: the subnet's WeightsVersionKey)"),
   DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL)"),
+  DB_SYNCHRONOUS: spec(
+    Schema.Literals(["auto", "FULL", "NORMAL", "EXTRA", "OFF"]),
+    "auto",
+    "auto | FULL | NORMAL | EXTRA | OFF",
+    "SQLite synchronous under WAL; auto: FULL in live mode (no commit lost on power loss), NORMAL in demo"
+  ),
+  SHUTDOWN_GRACE_SECONDS: spec(numBetween(0, 600), "15", "seconds 0..600", "on SIGTERM/SIGINT: how long running rounds may finish before they are closed"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
   API_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "HTTP API bind address"),
@@ -263,6 +270,10 @@ const crossCheck = (v: Decoded): ConfigError | null => {
   }
   return null
 }
+
+/** The SQLite synchronous level the config asks for (auto: FULL live, NORMAL demo). */
+export const dbSynchronous = (c: Pick<AppConfigValues, "DB_SYNCHRONOUS" | "QUORUM_MODE">): "FULL" | "NORMAL" | "EXTRA" | "OFF" =>
+  c.DB_SYNCHRONOUS !== "auto" ? c.DB_SYNCHRONOUS : c.QUORUM_MODE === "live" ? "FULL" : "NORMAL"
 
 /** The project root (where package.json is), from this file's location. */
 export const PROJECT_ROOT = resolve(import.meta.dir, "..", "..")
