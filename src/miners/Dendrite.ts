@@ -14,6 +14,7 @@ import {
   DENDRITE_VERSION,
   EMPTY_BODY_HASH,
   inferenceBodyHash,
+  requestFields,
   signatureMessage,
   SYNAPSE_NAME
 } from "./InferenceSynapse.ts"
@@ -154,7 +155,7 @@ export const makeDendriteTransport = (options: DendriteOptions): DendriteTranspo
       Effect.sync(() => acquireLane(target.hotkey)),
       (uuid) =>
         Effect.promise((signal) => guarded(() => {
-          const hash = inferenceBodyHash(request)
+          const hash = inferenceBodyHash(requestFields(request))
           // nonce taken as late as possible: right before the request is signed and sent
           const nonce = nonces.next(signer.ss58, uuid)
           const signature = signatureHex(
