@@ -27,6 +27,7 @@ import {
 import { commitHash, type EpochParams, randomSalt, revealState, revealWindow } from "./CommitReveal.ts"
 import { computeRevealRound, encodePayloadV3, encodePayloadV4, encryptForRound } from "./Timelock.ts"
 import { readHyperparams } from "./Hyperparams.ts"
+import { makeOutcomeReconciler, type OutcomeUnknown, type Resolution } from "./OutcomeReconciler.ts"
 import { checkWeights, type WeightCallKind, type WeightRuleState } from "./weightRules.ts"
 import {
   type JournalError,
@@ -129,7 +130,11 @@ export interface SubmitOptions {
   readonly revealRound?: number
 }
 
-export type SubmitError = WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped | JournalError
+export type SubmitError = WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped | JournalError | OutcomeUnknown
+
+/** Errors after which the extrinsic is known NOT to be on chain (anything else: outcome unknown). */
+const outcomeKnownFailed = (error: WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped): boolean =>
+  error._tag === "WeightsRejected" || (error._tag === "TransactionDropped" && error.status !== "FinalityTimeout")
 
 export interface WeightSubmitterShape {
   /** Reads the subnet's weight hyperparameters and this hotkey's neuron state. */
@@ -150,6 +155,8 @@ export interface WeightSubmitterShape {
     vector: EmitVector,
     options?: SubmitOptions & { readonly versionKey?: bigint }
   ) => Effect.Effect<SubmitResult, SubmitError>
+  /** Resolves journal rows with an unknown outcome from chain state (never re-sends them). */
+  readonly reconcile: () => Effect.Effect<ReadonlyArray<Resolution>, ChainCallError | JournalError>
   /** Reveals every journaled hash commit whose window is open; marks expired ones. */
   readonly revealPending: () => Effect.Effect<ReadonlyArray<RevealResult>, ChainCallError | JournalError>
 }
@@ -224,6 +231,8 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     )
   const rpc = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, ChainCallError> =>
     timed(operation, Effect.tryPromise({ try: f, catch: (cause) => new ChainCallError({ operation, cause }) }))
+
+  const reconciler = makeOutcomeReconciler({ api, journal, netuid, hotkey, rpc })
 
   const readJson = (section: string, name: string, ...args: Array<unknown>) =>
     rpc(`query ${section}.${name}`, async () => {
@@ -362,7 +371,9 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
         journal.finish(
           id,
           new SubmissionOutcome({
-            status: "failed",
+            // a refusal is a known failure; a lost connection or a timeout after sending is not: the
+            // extrinsic may be in a block (OutcomeReconciler.ts decides from chain state)
+            status: outcomeKnownFailed(error) ? "failed" : "unknown",
             blockHash: null,
             blockNumber: null,
             txHash: "txHash" in error && typeof error.txHash === "string" ? error.txHash : null,
@@ -431,14 +442,16 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     const versionKey = options.versionKey ?? config.versionKey
     const mode = resolveMode(options.mode ?? config.mode, state)
     yield* Effect.annotateCurrentSpan({ netuid, mode, n: vector.uids.length })
+    const call: WeightCall = mode === "set"
+      ? "set_weights"
+      : mode === "hash"
+      ? "commit_weights"
+      : state.calls.commitTimelockedWeights
+      ? "commit_timelocked_weights"
+      : "commit_crv3_weights"
+    // never send again while an earlier submission may still be on chain
+    yield* reconciler.ensureResolved(call)
     if (options.bypassPrecheck !== true) {
-      const call: WeightCall = mode === "set"
-        ? "set_weights"
-        : mode === "hash"
-        ? "commit_weights"
-        : state.calls.commitTimelockedWeights
-        ? "commit_timelocked_weights"
-        : "commit_crv3_weights"
       const rejected = precheck(mode === "set" ? "set" : "commit", vector, state, versionKey, call)
       if (rejected !== undefined) return yield* Effect.fail(rejected)
     }
@@ -493,7 +506,6 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
       try: () => encryptForRound(payload, round),
       catch: (cause) => new ChainCallError({ operation: "timelock encrypt", cause })
     })
-    const call: WeightCall = v4 ? "commit_timelocked_weights" : "commit_crv3_weights"
     const id = yield* begin("commit_timelock", state, vector, versionKey, { revealRound: round })
     const tx = v4
       ? txFn(api, "commitTimelockedWeights")(netuid, u8aToHex(ct), round, state.commitRevealVersion ?? 4)
@@ -555,6 +567,7 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     })
 
   const revealPending = Effect.fn("WeightSubmitter.revealPending")(function*() {
+    yield* reconciler.reconcile() // an unknown commit that landed becomes revealable
     const pending = yield* journal.pendingReveals(netuid, hotkey)
     if (pending.length === 0) return []
     const state = yield* readState()
@@ -569,6 +582,7 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     precheck,
     submit,
     submitVector,
+    reconcile: reconciler.reconcile,
     revealPending
   }
 }
