@@ -11,6 +11,7 @@ import * as ScoringActor from "../../actors/ScoringActor.ts"
 import * as WeightSetter from "../../actors/WeightSetter.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { safeName, serve } from "../http/Api.ts"
+import { DEFAULT_REPLY_CAPS, type ReplyCaps, withReplyCaps } from "../miners/ReplyCaps.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
@@ -118,7 +119,7 @@ export const runValidator = (parts: ValidatorParts) =>
       evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
     })
     const supervisor = yield* ChallengeSupervisor.make({
-      transport: parts.transport,
+      transport: withReplyCaps(parts.transport, replyCapsOf(config)),
       store,
       scoring,
       minMiners: config.MIN_MINERS,
@@ -252,6 +253,17 @@ export const runValidator = (parts: ValidatorParts) =>
         )
     } satisfies RunningValidator
   })
+
+/** The per-field reply caps from the config (defaults where a hand-built config lacks them). */
+const replyCapsOf = (c: Partial<AppConfigValues>): ReplyCaps => ({
+  ...DEFAULT_REPLY_CAPS,
+  maxTextChars: c.REPLY_MAX_TEXT_CHARS ?? DEFAULT_REPLY_CAPS.maxTextChars,
+  maxFinishReasonChars: c.REPLY_MAX_FINISH_REASON_CHARS ?? DEFAULT_REPLY_CAPS.maxFinishReasonChars,
+  maxToolCalls: c.REPLY_MAX_TOOL_CALLS ?? DEFAULT_REPLY_CAPS.maxToolCalls,
+  maxToolNameChars: c.REPLY_MAX_TOOL_NAME_CHARS ?? DEFAULT_REPLY_CAPS.maxToolNameChars,
+  maxToolArgumentsChars: c.REPLY_MAX_TOOL_ARGS_CHARS ?? DEFAULT_REPLY_CAPS.maxToolArgumentsChars,
+  maxTokens: c.REPLY_MAX_TOKENS ?? DEFAULT_REPLY_CAPS.maxTokens
+})
 
 /** Keeps the newest `keep` heatmap pairs in `dir`. */
 const pruneDir = (dir: string, keep: number) => {

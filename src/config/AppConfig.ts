@@ -61,6 +61,12 @@ export const ConfigKeys = {
     "auto | FULL | NORMAL | EXTRA | OFF",
     "SQLite synchronous under WAL; auto: FULL in live mode (no commit lost on power loss), NORMAL in demo"
   ),
+  REPLY_MAX_TEXT_CHARS: spec(intBetween(1, 16_000_000), "200000", "an integer 1..16000000", "miner reply cap: response_text characters (over it: ReplyRejected stored instead)"),
+  REPLY_MAX_FINISH_REASON_CHARS: spec(intBetween(1, 4096), "64", "an integer 1..4096", "miner reply cap: finish_reason characters"),
+  REPLY_MAX_TOOL_CALLS: spec(intBetween(0, 1024), "16", "an integer 0..1024", "miner reply cap: number of tool calls"),
+  REPLY_MAX_TOOL_NAME_CHARS: spec(intBetween(1, 4096), "128", "an integer 1..4096", "miner reply cap: tool call name (and id) characters"),
+  REPLY_MAX_TOOL_ARGS_CHARS: spec(intBetween(1, 4_000_000), "32768", "an integer 1..4000000", "miner reply cap: tool call arguments characters"),
+  REPLY_MAX_TOKENS: spec(intBetween(1, Number.MAX_SAFE_INTEGER), "10000000", "an integer ≥ 1", "miner reply sanity: each usage token count must be an integer 0..this"),
   SHUTDOWN_GRACE_SECONDS: spec(numBetween(0, 600), "15", "seconds 0..600", "on SIGTERM/SIGINT: how long running rounds may finish before they are closed"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),

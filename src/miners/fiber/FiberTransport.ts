@@ -208,7 +208,8 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
         finishReason: r.finish_reason ?? null,
         usage: r.usage ?? null,
         latencyMs: x.latencyMs,
-        status: x.status
+        status: x.status,
+        contentType: x.contentType
       }
     }
   }
