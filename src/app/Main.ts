@@ -96,6 +96,7 @@ const run = (config: AppConfigValues) =>
         : ChallengeApi.make({
             baseUrl: config.CHALLENGE_API_URL,
             apiKey: config.CHALLENGE_API_KEY,
+            apiHotkey: config.CHALLENGE_API_HOTKEY,
             signer: world.signer,
             timeoutMs: 30_000,
             now: Date.now

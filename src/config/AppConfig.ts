@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import { insecureUrlProblem } from "../app/ChallengeApiAuth.ts"
 
 const intBetween = (minimum: number, maximum: number) =>
   Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum, maximum })))
@@ -70,6 +71,7 @@ export const ConfigKeys = {
   SHUTDOWN_GRACE_SECONDS: spec(numBetween(0, 600), "15", "seconds 0..600", "on SIGTERM/SIGINT: how long running rounds may finish before they are closed"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
+  CHALLENGE_API_HOTKEY: spec(NonEmpty, undefined, "an ss58 address", "the Challenge API's hotkey: when set, every API answer must be signed by it"),
   API_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "HTTP API bind address"),
   API_PORT: spec(intBetween(0, 65535), "8000", "a port 0..65535", "HTTP API port (0 = any free port)"),
   LOG_LEVEL: spec(
@@ -265,6 +267,16 @@ export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigVal
   })
 
 const crossCheck = (v: Decoded): ConfigError | null => {
+  const insecure = v.CHALLENGE_API_URL === undefined ? undefined : insecureUrlProblem(v.CHALLENGE_API_URL)
+  if (insecure !== undefined) {
+    return new ConfigError({
+      key: "CHALLENGE_API_URL",
+      value: v.CHALLENGE_API_URL ?? "",
+      source: "",
+      allowed: "an https:// URL (http:// only for 127.0.0.1 / localhost / ::1)",
+      message: `Invalid config CHALLENGE_API_URL=${JSON.stringify(v.CHALLENGE_API_URL)}: ${insecure}.`
+    })
+  }
   if (v.MIN_MINERS > v.MAX_MINERS) {
     return new ConfigError({
       key: "MIN_MINERS",
