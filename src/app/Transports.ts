@@ -6,5 +6,9 @@ import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
 
 export const makeTransport = (
   protocol: AppConfigValues["MINER_PROTOCOL"],
-  signer: HotkeySigner
-): MinerTransport => (protocol === "fiber" ? makeFiberTransport({ signer }) : makeDendriteTransport({ signer }))
+  signer: HotkeySigner,
+  options: { readonly requireAuthenticatedFiber?: boolean } = {}
+): MinerTransport =>
+  protocol === "fiber"
+    ? makeFiberTransport({ signer, requireAuthenticated: options.requireAuthenticatedFiber === true })
+    : makeDendriteTransport({ signer })

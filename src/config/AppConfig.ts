@@ -82,6 +82,12 @@ export const ConfigKeys = {
   ),
   LOG_FORMAT: spec(Schema.Literals(["logfmt", "json", "pretty"]), "logfmt", "logfmt | json | pretty", "log line format"),
   MINER_PROTOCOL: spec(Schema.Literals(["dendrite", "fiber"]), "fiber", "dendrite | fiber", "how miners are queried"),
+  FIBER_REQUIRE_AUTH: spec(
+    Schema.Literals(["true", "false"]),
+    "false",
+    "true | false",
+    "Fiber: refuse miners without the authenticated key exchange (miner key signed by its hotkey); false: plain Loosh miners are used, logged as unauthenticated"
+  ),
   MODEL_PATH: spec(NonEmpty, undefined, "a model directory", "explicit embedding model dir (model.onnx + tokenizer.json + config)"),
   MODEL_REPO: spec(NonEmpty, "sentence-transformers/all-MiniLM-L6-v2", "a hub repo id", "model downloaded when none is found locally"),
   MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
