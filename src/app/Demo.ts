@@ -2,7 +2,7 @@
 // that verify signatures and nonces), the validator's dev hotkey, and, when the subtensor fixture exists,
 // the real runtime under chopsticks with the miners registered and their axons served (see ChainWorld.ts).
 import { Effect, Schema } from "effect"
-import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
 import { LOCALNET_VALIDATOR_URI } from "../chain/Localnet.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { parseMix } from "../miners/sim/Behaviour.ts"

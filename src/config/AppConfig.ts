@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
-import { insecureUrlProblem } from "../app/ChallengeApiAuth.ts"
+import { insecureUrlProblem } from "../challenges/ChallengeApiAuth.ts"
 
 const intBetween = (minimum: number, maximum: number) =>
   Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum, maximum })))

@@ -3,15 +3,9 @@
 import { createHash } from "node:crypto"
 import { pyStr, pyStrFloat } from "./pyStr.ts"
 import { Effect, Exit, Schema } from "effect"
-import {
-  ChatMessage,
-  type InferenceReply,
-  type InferenceRequest,
-  type MinerTarget,
-  MinerError,
-  ToolCallWire,
-  Usage
-} from "./Transport.ts"
+import { MinerError } from "./Transport.ts"
+import { ChatMessage, type InferenceReply, type InferenceRequest, ToolCallWire, Usage } from "../domain/Inference.ts"
+import { type MinerTarget } from "../domain/Miner.ts"
 
 export const SYNAPSE_NAME = "InferenceSynapse"
 /**

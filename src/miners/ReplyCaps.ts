@@ -4,7 +4,9 @@
 // content type becomes a typed MinerError (ReplyRejected, 422): the error is stored, not the payload.
 // Defaults are far above what a real LLM answer reaches (a 32k-token answer is ~130k characters).
 import { Effect } from "effect"
-import { type InferenceReply, MinerError, type MinerTarget, type MinerTransport } from "./Transport.ts"
+import type { InferenceReply } from "../domain/Inference.ts"
+import type { MinerTarget } from "../domain/Miner.ts"
+import { MinerError, type MinerTransport } from "./Transport.ts"
 
 export interface ReplyCaps {
   readonly maxTextChars: number

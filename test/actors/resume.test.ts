@@ -3,18 +3,18 @@
 // and the evaluation and the aggregate it moves are written in one transaction.
 import { describe, expect } from "bun:test"
 import { Effect, Layer, PubSub, Ref } from "effect"
+import * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
-import { makeAggregator } from "../../src/app/Aggregator.ts"
+import { makeAggregator } from "../../actors/internal/aggregation.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
 import { drainRounds } from "../../src/app/Shutdown.ts"
-import { makeSyntheticSource } from "../../src/app/Synthetic.ts"
-import { mulberry32 } from "../../src/domain/random.ts"
+import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
 import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
 import type { MinerTransport } from "../../src/miners/Transport.ts"
-import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import { IN_FLIGHT, makeRoundRecovery, UNANSWERED_GONE, UNANSWERED_RESTART, UNANSWERED_SHUTDOWN } from "../../src/store/RoundRecovery.ts"
 import { AGGREGATE_APPLIED_KEY, makeStore, openDatabase } from "../../src/store/Store.ts"
 import { itLive } from "../support/effect.ts"
@@ -41,7 +41,7 @@ describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
       expect((yield* rec.inFlight("r1")).map((m) => m.uid)).toEqual([0, 2])
       // shutdown with the grace period over: closed, none left running or in flight
       const draining = yield* Ref.make(false)
-      const drained = yield* drainRounds({ store, draining, graceMs: 0, now: Date.now })
+      const drained = yield* drainRounds({ store, draining, graceMs: 0 })
       expect(drained.closed).toEqual(["r1"])
       expect(yield* Ref.get(draining)).toBe(true)
       expect((yield* store.getChallenge("r1"))?.status).toBe("failed")
@@ -57,7 +57,7 @@ describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
       const store = makeStore(db)
       yield* store.putChallenge({ id: "r2", source: "synthetic", payload: {}, now: 1 })
       yield* Effect.forkChild(Effect.sleep("300 millis").pipe(Effect.andThen(store.setChallengeStatus("r2", "evaluated", 2))))
-      const drained = yield* drainRounds({ store, draining: yield* Ref.make(false), graceMs: 5_000, now: Date.now, pollMs: 20 })
+      const drained = yield* drainRounds({ store, draining: yield* Ref.make(false), graceMs: 5_000, pollMs: 20 })
       expect(drained.closed).toEqual([])
       expect(drained.waitedMs).toBeGreaterThanOrEqual(250)
       expect(drained.waitedMs).toBeLessThan(3_000)
@@ -86,12 +86,15 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       const db = openDatabase(":memory:")
       yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
       const store = makeStore(db)
-      const aggregator = makeAggregator({ kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 })
-      const scoring = yield* ScoringActor.make({ embed: embedder.embedRound, score: scorer.score, store, aggregator, now: Date.now, evaluationTimeoutMs: 60_000 })
+      const options = { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 } as const
+      const aggregate = yield* AggregateActor.make({ store, options, askTimeoutMs: 10_000 })
+      const scoring = yield* ScoringActor.make({ embed: embedder.embedRound, score: scorer.score, aggregate: aggregate.update, evaluationTimeoutMs: 60_000 })
       const results = yield* PubSub.subscribe(scoring.results)
       const supervisor = yield* ChallengeSupervisor.make({
         transport, store, scoring, minMiners: 2, maxMiners: 6, timeoutMs: TIMEOUT_MS, maxConcurrent: 2,
-        excludeHotkeys: new Set(), now: Date.now, random: mulberry32(7)
+        excludeHotkeys: new Set(), nextChallenge: () => Effect.succeed(null),
+        // the test sends the resume itself; the supervisor's loops are not started
+        schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
       })
       const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
       // uids 0..4 are live sessions; uid 5 was asked before the crash but is gone now
@@ -124,7 +127,8 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       // one transaction: the evaluation, its rewards, the aggregate snapshot and the applied counter
       expect((yield* store.getChallenge(challenge.id))?.status).toBe("evaluated")
       expect(yield* store.getState(AGGREGATE_APPLIED_KEY)).toBe(1)
-      expect(yield* store.getState("aggregate:ema")).toEqual(aggregator.snapshot())
+      // the stored snapshot is the aggregate the actor holds
+      expect(makeAggregator(options, yield* store.getState("aggregate:ema")).weights()).toEqual(yield* aggregate.weights)
       const rewarded = db.query("SELECT COUNT(*) AS n FROM rewards WHERE challenge_id = ?").get(challenge.id) as { n: number }
       expect(rewarded.n).toBe(6)
     }).pipe(Effect.provide(Layer.fresh(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 1 })))), 60_000)

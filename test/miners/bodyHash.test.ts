@@ -10,8 +10,9 @@ import { pyRepr, pyStr } from "../../src/miners/pyStr.ts"
 import { devSigner, pairFromUri, signatureHex } from "../../src/miners/Signer.ts"
 import { type AxonHandle, startAxon } from "../../src/miners/sim/AxonServer.ts"
 import { makeBehaviour } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
-import type { HotkeySigner, InferenceRequest } from "../../src/miners/Transport.ts"
+import { loadCorpus } from "../../src/challenges/Corpus.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner } from "../../src/domain/Miner.ts"
 
 const hasPython = Bun.spawnSync(["python3", "-c", "import hashlib; hashlib.sha3_256"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0
 

@@ -6,13 +6,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { constants, publicEncrypt } from "node:crypto"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Effect, Exit } from "effect"
-import { type FiberMiner, startFiberMiner } from "../../src/miners/fiber/FiberServer.ts"
+import { type FiberMiner, startFiberMiner } from "../../src/miners/sim/FiberServer.ts"
 import { generateKey } from "../../src/miners/fiber/Fernet.ts"
 import { makeFiberTransport } from "../../src/miners/fiber/FiberTransport.ts"
 import { makeMinerRsaKey } from "../../src/miners/fiber/Handshake.ts"
 import { pairFromUri, signerFromPair } from "../../src/miners/Signer.ts"
 import type { SimHandler } from "../../src/miners/sim/SimAction.ts"
-import type { HotkeySigner, InferenceRequest, MinerTarget } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const echo: SimHandler = async (r) => ({
   kind: "reply",

@@ -6,7 +6,8 @@ import { Effect, Exit } from "effect"
 import { makeDendriteTransport } from "../../src/miners/Dendrite.ts"
 import { DEFAULT_REPLY_CAPS, replyViolation, withReplyCaps } from "../../src/miners/ReplyCaps.ts"
 import { devSigner } from "../../src/miners/Signer.ts"
-import type { InferenceReply, InferenceRequest, MinerTransport } from "../../src/miners/Transport.ts"
+import type { InferenceReply, InferenceRequest } from "../../src/domain/Inference.ts"
+import type { MinerTransport } from "../../src/miners/Transport.ts"
 
 let reply: { body: unknown; contentType: string } = { body: {}, contentType: "application/json" }
 let server: ReturnType<typeof Bun.serve>

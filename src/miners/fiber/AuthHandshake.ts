@@ -14,7 +14,7 @@ import { createHash } from "node:crypto"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { pyFloatRepr } from "./Handshake.ts"
 import { signatureHex, verifyHotkeySignature } from "../Signer.ts"
-import type { HotkeySigner } from "../Transport.ts"
+import type { HotkeySigner } from "../../domain/Miner.ts"
 
 export const AUTH_HEADER = "x-fiber-auth"
 export const AUTH_VERSION = "v1"

@@ -5,10 +5,10 @@
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Exit, Schema } from "effect"
 import { verifyHotkeySignature } from "../Signer.ts"
-import type { SimAction, SimHandler, SimReply, SimRequest } from "../sim/SimAction.ts"
+import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
 import { Nullish, RequestWireFields } from "../InferenceSynapse.ts"
-import { AUTH_HEADER, AUTH_VERSION, keyExchangeAuthProblem, publicKeyAnswer } from "./AuthHandshake.ts"
-import { decrypt, encrypt } from "./Fernet.ts"
+import { AUTH_HEADER, AUTH_VERSION, keyExchangeAuthProblem, publicKeyAnswer } from "../fiber/AuthHandshake.ts"
+import { decrypt, encrypt } from "../fiber/Fernet.ts"
 import {
   AVAILABILITY_PATH,
   CHALLENGE_PATH,
@@ -23,7 +23,7 @@ import {
   makeMinerRsaKey,
   PUBLIC_KEY_PATH,
   verifyKeyExchange
-} from "./Handshake.ts"
+} from "../fiber/Handshake.ts"
 
 export interface FiberMinerOptions {
   /** The miner's sr25519 hotkey pair. */

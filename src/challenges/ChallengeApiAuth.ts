@@ -9,7 +9,7 @@
 //  - the URL must be https, except for loopback hosts (the API key would otherwise travel in clear).
 import { createHash } from "node:crypto"
 import { verifyHotkeySignature } from "../miners/Signer.ts"
-import type { HotkeySigner } from "../miners/Transport.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
 
 export const HEADER_SIGNATURE = "X-Quorum-Signature"
 export const HEADER_TIMESTAMP = "X-Quorum-Timestamp"

@@ -4,10 +4,10 @@ import { describe, expect, test } from "bun:test"
 import { Keyring } from "@polkadot/keyring"
 import { cryptoWaitReady, signatureVerify } from "@polkadot/util-crypto"
 import { Effect, Exit, Redacted } from "effect"
-import * as ChallengeApi from "../../src/app/ChallengeApi.ts"
-import { HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP, insecureUrlProblem, requestMessage, responseMessage } from "../../src/app/ChallengeApiAuth.ts"
+import * as ChallengeApi from "../../src/challenges/ChallengeApi.ts"
+import { HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP, insecureUrlProblem, requestMessage, responseMessage } from "../../src/challenges/ChallengeApiAuth.ts"
 import { decodeConfig } from "../../src/config/AppConfig.ts"
-import type { HotkeySigner } from "../../src/miners/Transport.ts"
+import type { HotkeySigner } from "../../src/domain/Miner.ts"
 
 await cryptoWaitReady()
 const kr = new Keyring({ type: "sr25519", ss58Format: 42 })
