@@ -58,6 +58,10 @@ export const holds = (held: Uint32Array, of: Uint32Array, c: Containment): boole
   return k >= c.minShingles && k >= c.share * of.length
 }
 
+/** Whether two answers hold each other's content (all shingles of one hold the novel ones of the other, both ways). */
+export const nearDuplicates = (aAll: Uint32Array, aNovel: Uint32Array, bAll: Uint32Array, bNovel: Uint32Array, c: Containment): boolean =>
+  holds(aAll, bNovel, c) && holds(bAll, aNovel, c)
+
 export interface NoveltyMemoryOptions {
   /** Total answers remembered across prompts (default 8192). */
   readonly capacity?: number
@@ -129,7 +133,7 @@ export class NoveltyMemory {
     if (past === undefined) return null
     for (const e of past) {
       if (e.key === key) continue
-      if (e.hash === hash || (holds(e.shingles, shingles, c) && holds(shingles, e.shingles, c))) return { roundId: e.roundId }
+      if (e.hash === hash || nearDuplicates(e.shingles, e.shingles, shingles, shingles, c)) return { roundId: e.roundId }
     }
     return null
   }

@@ -17,7 +17,7 @@ import { calibrationFor, taskProfile, type ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import { answerFacts, type AnswerFacts } from "./filters.ts"
 import { contentUnits, promptEvidence } from "./lexical.ts"
-import { detectRoundCopies, holds, NoveltyMemory, promptKey, type MemoryEntry } from "./novelty.ts"
+import { detectRoundCopies, holds, nearDuplicates, NoveltyMemory, promptKey, type MemoryEntry } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
 import { dotRows } from "./similarity.ts"
 import { contentSupport } from "./support.ts"
@@ -93,7 +93,7 @@ const markCopies = (
       const common = new Set(earlier.filter((e) => e.hash === f.hash || holds(f.allPrint, e.shingles, c)).map((e) => e.hotkey))
       for (let j = 0; j < n; j++) {
         const g = facts[j]!
-        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || (holds(g.allPrint, f.novelPrint, c) && holds(f.allPrint, g.novelPrint, c)))) {
+        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || nearDuplicates(g.allPrint, g.novelPrint, f.allPrint, f.novelPrint, c))) {
           common.add(responses[j]!.hotkey)
         }
       }
@@ -227,7 +227,7 @@ export const scoreRound = (
   const medianCoverage = median(informative)
   const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
   const cc = config.content
-  const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size
+  const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size // text entities taking part
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
@@ -252,8 +252,7 @@ export const scoreRound = (
     }
   }
   // an answer with no peer to compare (and no reference) is judged against the prompt alone
-  const textCount = new Set(textEntities.entity.filter((e) => e >= 0)).size
-  if (textCount === 1 && input.reference === null) {
+  if (voices === 1 && input.reference === null) {
     for (let i = 0; i < n; i++) {
       if (!textValid[i] || filtered[i] !== null) continue
       if (promptCos[i]! < calibration.aloneRelevanceFloor) {
@@ -263,7 +262,7 @@ export const scoreRound = (
   }
   // a round most entities answered with tool calls expects a call: a text-only answer there misses the task
   const toolEntities = new Set(entitiesOf(responses, afterCopies.map((v, i) => v && kinds[i] === "tool"), config.entityWeighting).entity.filter((e) => e >= 0)).size
-  if (toolEntities >= config.thresholds.minConsensusEntities && toolEntities > textCount) {
+  if (toolEntities >= config.thresholds.minConsensusEntities && toolEntities > voices) {
     for (let i = 0; i < n; i++) {
       if (filtered[i] === null && kinds[i] === "text") [filtered[i], notes[i]] = ["off_topic", `a text answer where ${toolEntities} entities called a tool`]
     }
