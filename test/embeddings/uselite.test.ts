@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import { makeEncoder } from "../../src/embeddings/encoder.ts"
-import { readModelSpec, resolveModel, type ModelSpec } from "../../src/embeddings/ModelResolver.ts"
+import { DEFAULT_MODEL_REPO, readModelSpec, resolveModel, type ModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { BUILT_MODEL_NAME, buildUseLiteFiles } from "../../src/embeddings/uselite/build.ts"
 import { decodeModel } from "../../src/embeddings/uselite/onnxFile.ts"
 import { findPackageDir, ModelSourceError, readUseLiteSource } from "../../src/embeddings/uselite/source.ts"
@@ -47,7 +47,8 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     expect(built.source).toBe("built")
     expect(built.dir).toBe(join(cacheRoot, BUILT_MODEL_NAME))
     expect(built).toMatchObject({ name: BUILT_MODEL_NAME, dim: 512, pooling: "in-graph", maxLength: 128, outputName: "sentence_embedding" })
-    const again = await Effect.runPromise(resolveModel({ env: {}, cacheDir: cacheRoot, sharedModelsDir: noShared(), offline: true }))
+    // MODEL_REPO at its default (what the validator passes) is the same as nothing configured
+    const again = await Effect.runPromise(resolveModel({ env: {}, modelRepo: DEFAULT_MODEL_REPO, cacheDir: cacheRoot, sharedModelsDir: noShared(), offline: true }))
     expect(again.source).toBe("cache")
     expect(again.dir).toBe(built.dir)
   })
