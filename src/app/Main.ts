@@ -2,6 +2,7 @@
 // when the fixture exists, the local subtensor; live: the configured chain, wallet and metagraph) →
 // actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
 // prints a one-line JSON summary on stdout.
+import { resolve as resolvePath } from "node:path"
 import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
 import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
@@ -9,7 +10,7 @@ import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../miners/sim/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
 import * as ChallengeApi from "./ChallengeApi.ts"
-import { demoWorld, withDemoDefaults } from "./Demo.ts"
+import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
 import { withLogging } from "./Logging.ts"
 import { makeScorer } from "./Scorer.ts"
 import { makeSyntheticSource } from "./Synthetic.ts"
@@ -72,7 +73,10 @@ export const program = (argv: ReadonlyArray<string>) =>
 const run = (config: AppConfigValues) =>
   Effect.gen(function* () {
     const startedAt = Date.now()
+    yield* freshDemoDatabase(config)
     const { db, store } = yield* openStore(config.DB_PATH)
+    yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
+    yield* Effect.addFinalizer(() => Effect.logInfo("validator shutting down", { uptime_s: Math.round((Date.now() - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
     const scorer = yield* makeScorer(config)
     const embedder = Context.get(
       yield* Layer.build(
@@ -86,7 +90,7 @@ const run = (config: AppConfigValues) =>
       ),
       Embedder
     )
-    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source })
+    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source, dir: embedder.model.dir })
     const world = yield* worldOf(config, store, db)
 
     const synthetic = makeSyntheticSource(loadCorpus(), { seed: config.DEMO_SEED })

@@ -56,7 +56,7 @@ export const ConfigKeys = {
     "auto: set_weights when commit-reveal is off, else timelocked commit (or hash commit on runtimes without it)"
   ),
   WEIGHTS_VERSION_KEY: spec(intBetween(0, Number.MAX_SAFE_INTEGER), undefined, "an integer ≥ 0", "version key sent with weights (default: the subnet's WeightsVersionKey)"),
-  DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL)"),
+  DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL); the demo uses .quorum/demo.db, fresh on every run, unless DB_PATH is given"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
   API_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "HTTP API bind address"),

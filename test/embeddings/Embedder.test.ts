@@ -94,7 +94,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
       }),
       { numRuns: 15, seed: 42 }
     )
-  })
+  }, 60_000) // 15 runs of up to 5 embeddings calls: seconds on a loaded 2-core box
 
   test("guitar paraphrase ≈ 0.7534; paraphrases beat unrelated answers", async () => {
     const texts = [

@@ -41,7 +41,7 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
   beforeAll(async () => {
     cacheRoot = tmp("cache")
     built = await Effect.runPromise(resolveModel({ env: {}, cacheDir: cacheRoot, sharedModelsDir: noShared(), offline: true }))
-  })
+  }, 120_000)
 
   test("with no cache and no ../shared the resolver builds it into the cache, then finds it there", async () => {
     expect(built.source).toBe("built")
@@ -65,7 +65,7 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     } finally {
       await enc.session.release()
     }
-  })
+  }, 60_000)
 
   test("int8: cosine to the original model ≥ 0.97 on every reference text", async () => {
     const enc = await makeEncoder(await Effect.runPromise(readModelSpec(built.dir, { quantized: true })))
@@ -78,7 +78,7 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     } finally {
       await enc.session.release()
     }
-  })
+  }, 60_000)
 
   test("the build is deterministic: BUILD.json's output hashes equal a second build in memory", () => {
     const info = JSON.parse(readFileSync(join(built.dir, "BUILD.json"), "utf8")) as { outputs_sha256: Record<string, string> }
@@ -86,7 +86,7 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     const hasher = (b: Uint8Array | string) => new Bun.CryptoHasher("sha256").update(b).digest("hex")
     for (const [name, sha] of Object.entries(info.outputs_sha256)) expect(hasher(again.get(name) ?? "")).toBe(sha)
     expect(Object.keys(info.outputs_sha256).sort()).toEqual(["config.json", "model.onnx", "model_quantized.onnx", "tokenizer.json", "tokenizer_config.json"])
-  })
+  }, 60_000)
 
   test("a package file that differs from its pinned sha256 is refused", () => {
     const copy = tmp("altered")
@@ -107,7 +107,7 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     const spec = await Effect.runPromise(resolveModel({ env: {}, cacheDir: root, sharedModelsDir: noShared(), offline: true }))
     expect(spec.source).toBe("built")
     expect((JSON.parse(readFileSync(join(dir, "BUILD.json"), "utf8")) as { builder_version: number }).builder_version).toBeGreaterThan(0)
-  })
+  }, 60_000)
 
   test("without the npm package and with noBuild, nothing is found offline (typed error naming `npm run model`)", async () => {
     const exit = await Effect.runPromiseExit(resolveModel({ env: {}, cacheDir: tmp("none"), sharedModelsDir: noShared(), offline: true, noBuild: true }))
@@ -133,5 +133,5 @@ describe.skipIf(packageDir === undefined)("USE-lite built from @energetic-ai/mod
     }
     const tok = (dir: string) => JSON.parse(readFileSync(join(dir, "tokenizer.json"), "utf8")) as unknown
     expect(tok(built.dir)).toEqual(tok(SHARED_USE_LITE_DIR))
-  })
+  }, 30_000)
 })
