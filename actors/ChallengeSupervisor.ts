@@ -1,38 +1,20 @@
 // Singleton supervisor: owns one MinerSession per UID (reconciled from the metagraph: new UIDs start,
 // deregistered ones stop, a replaced hotkey restarts its session), takes challenges, persists them before
 // anything else, selects miners, fans the query out, persists every answer as it arrives, and hands the
-// finished round to the ScoringActor.
-import { Cause, Effect, Exit, Ref, Schema, Scope, Semaphore } from "effect"
-import { InferenceRequest, type MinerTarget, type MinerTransport } from "../src/miners/Transport.ts"
-import type { MinerResponse, RoundInput, ToolSpec } from "../src/scoring/types.ts"
-import type { StoreShape } from "../src/store/Store.ts"
+// finished round to the ScoringActor. It owns its loops too: the challenge tick (one challenge per interval
+// from the challenge source), the resume of rounds a restart interrupted, and the availability probes.
+// A session that crashes past its restart cap escalates here: it is dropped and the next Reconcile starts
+// it again.
+import { randomUUID } from "node:crypto"
+import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Random, Ref, Schedule, Schema, Scope, Semaphore } from "effect"
+import { type Challenge, ChallengeSchema } from "../src/domain/Challenge.ts"
+import type { MinerInfo } from "../src/domain/Miner.ts"
+import type { MinerTransport } from "../src/miners/Transport.ts"
+import type { MinerResponse, RoundInput } from "../src/scoring/types.ts"
+import type { StoreError, StoreShape } from "../src/store/Store.ts"
 import * as Actor from "./internal/Actor.ts"
 import * as MinerSession from "./MinerSession.ts"
 import { Evaluate, type ScoringActor } from "./ScoringActor.ts"
-
-/** A miner as the metagraph describes it. */
-export interface MinerInfo extends MinerTarget {
-  readonly coldkey: string
-}
-
-export interface Challenge {
-  readonly id: string
-  readonly source: "synthetic" | "api"
-  readonly taskType: string
-  readonly request: InferenceRequest
-  readonly reference: string | null
-  readonly tools: ReadonlyArray<ToolSpec>
-}
-
-/** The stored form of a challenge (decoded when a round is resumed after a restart). */
-export const ChallengeSchema = Schema.Struct({
-  id: Schema.String,
-  source: Schema.Literals(["synthetic", "api"]),
-  taskType: Schema.String,
-  request: InferenceRequest,
-  reference: Schema.NullOr(Schema.String),
-  tools: Schema.Array(Schema.Struct({ name: Schema.String, parameters: Schema.optionalKey(Schema.Unknown) }))
-})
 
 export class NewChallenge {
   readonly _tag = "NewChallenge"
@@ -57,26 +39,38 @@ export class RoundSkipped extends Schema.TaggedError<RoundSkipped>()("RoundSkipp
 export interface Deps {
   readonly transport: MinerTransport
   readonly store: StoreShape
-  readonly scoring: ScoringActor
+  readonly scoring: Pick<ScoringActor, "ref">
   readonly minMiners: number
   readonly maxMiners: number
   readonly timeoutMs: number
   readonly maxConcurrent: number
   /** Hotkeys never queried (this validator, other validators). */
   readonly excludeHotkeys: ReadonlySet<string>
-  readonly now: () => number
-  readonly random: () => number
   /**
-   * Optional selection policy (the tournament's next group of adjacent ranks): uids to ask among the
-   * available ones, or null to fall back to availability-weighted sampling.
+   * Optional selection policy (the tournament's next group of adjacent ranks, AggregateActor.pickGroup):
+   * uids to ask among the available ones, or null to fall back to availability-weighted sampling.
    */
-  readonly select?: (available: ReadonlyArray<number>, max: number) => ReadonlyArray<number> | null
+  readonly select?: (available: ReadonlyArray<number>, max: number) => Effect.Effect<ReadonlyArray<number> | null, { readonly message: string }>
+  /** The challenge source: the next challenge (null: none available now). */
+  readonly nextChallenge: (id: string) => Effect.Effect<Challenge | null, { readonly message: string }>
+  readonly schedule: SupervisorSchedule
+}
+
+/** The supervisor's own loops. */
+export interface SupervisorSchedule {
+  /** One challenge per interval, the first at once. */
+  readonly challengeIntervalMs: number
+  /** Stop issuing challenges after this many (0 = unbounded). */
+  readonly maxChallenges: number
+  /** GET /availability to every miner this often (first after probeDelayMs), each with probeTimeoutMs. */
+  readonly probeIntervalMs: number
+  readonly probeDelayMs: number
+  readonly probeTimeoutMs: number
 }
 
 interface Child {
   readonly info: MinerInfo
   readonly session: MinerSession.MinerSession
-  readonly scope: Scope.Closeable
 }
 
 export interface ChallengeSupervisor {
@@ -86,6 +80,13 @@ export interface ChallengeSupervisor {
   readonly availability: Effect.Effect<ReadonlyArray<{ uid: number; availability: number }>>
   /** Sends every miner session a GET /availability probe (non-blocking; a full mailbox skips it). */
   readonly probeAll: (timeoutMs: number) => Effect.Effect<void>
+  /**
+   * Starts the supervisor's loops once the first miner list was reconciled: resumes the rounds stored
+   * before a restart and never evaluated, then issues challenges on the tick and probes on its schedule.
+   */
+  readonly start: Effect.Effect<void, StoreError>
+  /** Challenges issued since start (resumed ones not counted). */
+  readonly issued: Effect.Effect<number>
 }
 
 /** Weighted sample without replacement (Efraimidis–Spirakis keys), deterministic for a given rng. */
@@ -97,45 +98,78 @@ export const sampleWeighted = <A>(items: ReadonlyArray<{ item: A; weight: number
     .slice(0, k)
     .map((x) => x.item)
 
+const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(ChallengeSchema))
+
 export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scope.Scope> =>
   Effect.gen(function* () {
     const outer = yield* Effect.scope
+    // one fiber per UID owns that session's scope; the map of sessions is what rounds select from
+    const fibers = yield* FiberMap.make<number, void, never>()
     const children = yield* Ref.make(new Map<number, Child>())
     const rounds = yield* Semaphore.make(deps.maxConcurrent)
+    const now = Clock.currentTimeMillis
 
+    const dropChild = (uid: number, session: MinerSession.MinerSession) =>
+      Ref.update(children, (m) => {
+        if (m.get(uid)?.session !== session) return m
+        const next = new Map(m)
+        next.delete(uid)
+        return next
+      })
+
+    /** Runs the session in its own fiber; returns once it is registered. Its crash (past the cap) lands here. */
     const startChild = (info: MinerInfo) =>
       Effect.gen(function* () {
-        const scope = yield* Scope.fork(outer)
-        const session = yield* MinerSession.make(info, deps.transport, { now: deps.now }).pipe(Scope.provide(scope))
-        return { info, session, scope } satisfies Child
+        const ready = yield* Deferred.make<void>()
+        const child = Effect.gen(function* () {
+          const session = yield* MinerSession.make(info, deps.transport, {})
+          yield* Ref.update(children, (m) => new Map(m).set(info.uid, { info, session }))
+          yield* Effect.addFinalizer(() => dropChild(info.uid, session))
+          yield* Deferred.succeed(ready, undefined)
+          return yield* session.ref.crashed
+        }).pipe(
+          Effect.scoped,
+          Effect.catch((e) =>
+            Effect.logError("miner session crashed past its restarts; dropped until the next reconcile", { uid: info.uid, message: e.message })
+          ),
+          Effect.ensuring(Deferred.succeed(ready, undefined))
+        )
+        yield* FiberMap.run(fibers, info.uid, child)
+        yield* Deferred.await(ready)
       })
 
     const reconcile = (miners: ReadonlyArray<MinerInfo>) =>
       Effect.gen(function* () {
         const current = yield* Ref.get(children)
-        const next = new Map<number, Child>()
         const wanted = new Map(miners.filter((m) => !deps.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m]))
         for (const [uid, child] of current) {
           const want = wanted.get(uid)
           const same = want !== undefined && want.hotkey === child.info.hotkey && want.ip === child.info.ip && want.port === child.info.port
-          if (same) next.set(uid, { ...child, info: want })
+          if (same) yield* Ref.update(children, (m) => new Map(m).set(uid, { ...child, info: want }))
           else {
-            yield* Scope.close(child.scope, Exit.void)
+            yield* FiberMap.remove(fibers, uid)
+            yield* dropChild(uid, child.session)
             yield* Effect.logInfo(want === undefined ? "miner session stopped (deregistered)" : "miner session replaced", { uid })
           }
         }
         for (const [uid, info] of wanted) {
-          if (!next.has(uid)) {
-            next.set(uid, yield* startChild(info))
+          if (!(yield* Ref.get(children)).has(uid)) {
+            yield* startChild(info)
             yield* Effect.logDebug("miner session started", { uid, hotkey: info.hotkey })
           }
         }
-        yield* Ref.set(children, next)
       })
 
     const runRound = Effect.fn("ChallengeSupervisor.round")(function* (challenge: Challenge) {
       const all = [...(yield* Ref.get(children)).values()]
-      const picked = deps.select?.(all.map((c) => c.info.uid), deps.maxMiners) ?? null
+      const picked =
+        deps.select === undefined
+          ? null
+          : yield* deps.select(all.map((c) => c.info.uid), deps.maxMiners).pipe(
+              Effect.catch((e) => Effect.logWarning("group selection failed; sampling instead", { message: e.message }).pipe(Effect.as(null)))
+            )
+      const random = yield* Random.next.pipe(Effect.replicateEffect(all.length))
+      let draw = 0
       const selected =
         picked !== null
           ? all.filter((c) => picked.includes(c.info.uid))
@@ -147,16 +181,16 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
                 )
               ),
               deps.maxMiners,
-              deps.random
+              () => random[draw++] ?? 0.5
             )
       if (selected.length < deps.minMiners) {
-        yield* deps.store.setChallengeStatus(challenge.id, "failed", deps.now())
+        yield* deps.store.setChallengeStatus(challenge.id, "failed", yield* now)
         return yield* new RoundSkipped({
           challengeId: challenge.id,
           message: `only ${selected.length} miner(s) available, MIN_MINERS is ${deps.minMiners}`
         })
       }
-      yield* deps.store.setChallengeStatus(challenge.id, "running", deps.now())
+      yield* deps.store.setChallengeStatus(challenge.id, "running", yield* now)
       const responses = yield* Effect.forEach(
         selected,
         (c) =>
@@ -186,7 +220,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
                   error: errorTag(exit.cause)
                 }
             // persisted as it arrives: a crash after this point loses no answer
-            yield* deps.store.putResponse(challenge.id, response, deps.now())
+            yield* deps.store.putResponse(challenge.id, response, yield* now)
             return response as MinerResponse
           }),
         { concurrency: "unbounded" }
@@ -231,23 +265,63 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           ? resume(msg.challenge)
           : Effect.gen(function* () {
             // persisted before anything else; a duplicate id is refused (no double processing)
-            yield* deps.store.putChallenge({ id: msg.challenge.id, source: msg.challenge.source, payload: msg.challenge, now: deps.now() })
+            yield* deps.store.putChallenge({ id: msg.challenge.id, source: msg.challenge.source, payload: msg.challenge, now: yield* now })
             yield* startRound(msg.challenge)
           })
 
     const ref = yield* Actor.make<Msg, unknown, never>({ name: "supervisor", capacity: 256 }, handle)
+
+    const probeAll = (timeoutMs: number) =>
+      Ref.get(children).pipe(
+        Effect.flatMap((m) => Effect.forEach([...m.values()], (c) => c.session.ref.tryTell(new MinerSession.Probe(timeoutMs)), { discard: true }))
+      )
+
+    /** Rounds received before a restart and never evaluated are resumed (nothing received is lost). */
+    const resumeUnfinished = Effect.gen(function* () {
+      const unfinished = yield* deps.store.unfinishedChallenges()
+      for (const row of unfinished) {
+        const decoded = challengeFromRow(row.payload)
+        if (Exit.isFailure(decoded)) {
+          yield* Effect.logWarning("stored challenge unreadable; marked failed", { challenge: row.id })
+          yield* deps.store.setChallengeStatus(row.id, "failed", yield* now)
+          continue
+        }
+        yield* ref.tell(new Resume(decoded.value)).pipe(Effect.ignore)
+      }
+      if (unfinished.length > 0) yield* Effect.logInfo("resuming unfinished rounds", { count: unfinished.length })
+    })
+
+    const issued = yield* Ref.make(0)
+    const { challengeIntervalMs, maxChallenges, probeIntervalMs, probeDelayMs, probeTimeoutMs } = deps.schedule
+    const issueOne = Effect.gen(function* () {
+      if (maxChallenges > 0 && (yield* Ref.get(issued)) >= maxChallenges) return
+      const challenge = yield* deps.nextChallenge(randomUUID())
+      if (challenge === null) return
+      yield* Ref.update(issued, (n) => n + 1)
+      yield* ref.tell(new NewChallenge(challenge))
+    }).pipe(Effect.catch((e) => Effect.logWarning("no challenge this tick", { message: e.message })))
+
+    const start = Effect.gen(function* () {
+      yield* resumeUnfinished
+      yield* Effect.forkIn(issueOne.pipe(Effect.repeat(Schedule.spaced(`${challengeIntervalMs} millis`))), outer)
+      // a miner that says it is unavailable is rarely picked
+      yield* Effect.forkIn(
+        probeAll(probeTimeoutMs).pipe(Effect.repeat(Schedule.spaced(`${probeIntervalMs} millis`)), Effect.delay(`${probeDelayMs} millis`)),
+        outer
+      )
+    })
+
     return {
       ref,
       children: Ref.get(children).pipe(Effect.map((m) => [...m.keys()].sort((a, b) => a - b))),
-      probeAll: (timeoutMs: number) =>
-        Ref.get(children).pipe(
-          Effect.flatMap((m) => Effect.forEach([...m.values()], (c) => c.session.ref.tryTell(new MinerSession.Probe(timeoutMs)), { discard: true }))
-        ),
+      probeAll,
       availability: Ref.get(children).pipe(
         Effect.flatMap((m) =>
           Effect.forEach([...m.values()], (c) => c.session.availability.pipe(Effect.map((availability) => ({ uid: c.info.uid, availability }))))
         )
-      )
+      ),
+      start,
+      issued: Ref.get(issued)
     }
   })
 

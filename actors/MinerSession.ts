@@ -1,8 +1,10 @@
 // One actor per miner UID: owns the miner's target, sends it queries through the MinerTransport, and keeps
 // its availability from REAL answers (answered / asked over a sliding window), not from /availability pings.
-import { Deferred, Effect, FiberSet, Ref, Semaphore } from "effect"
+import { Clock, Deferred, Effect, FiberSet, Ref, Semaphore } from "effect"
 import type { Scope } from "effect"
-import type { InferenceReply, InferenceRequest, MinerError, MinerTarget, MinerTransport } from "../src/miners/Transport.ts"
+import type { MinerError, MinerTransport } from "../src/miners/Transport.ts"
+import type { InferenceReply, InferenceRequest } from "../src/domain/Inference.ts"
+import type { MinerTarget } from "../src/domain/Miner.ts"
 import * as Actor from "./internal/Actor.ts"
 
 /** Ask the miner one inference request; the reply slot receives the answer or the typed MinerError. */
@@ -46,8 +48,10 @@ export interface Options {
   /** Queries in flight to this miner at once (each reply is still measured individually). */
   readonly maxInFlight?: number
   readonly mailbox?: number
-  readonly now: () => number
 }
+
+/** Defaults: the answer window, queries in flight per miner, the mailbox, and the ask margin over the deadline. */
+export const SESSION_DEFAULTS = { window: 50, maxInFlight: 4, mailbox: 64, askMarginMs: 5_000 } as const
 
 export const availabilityOf = (s: Stats): number =>
   s.recent.length === 0 ? 1 : s.recent.filter((x) => x).length / s.recent.length
@@ -55,21 +59,23 @@ export const availabilityOf = (s: Stats): number =>
 export const make = (
   target: MinerTarget,
   transport: MinerTransport,
-  options: Options
+  options: Options = {}
 ): Effect.Effect<MinerSession, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const window = options.window ?? 50
+    const window = options.window ?? SESSION_DEFAULTS.window
     const stats = yield* Ref.make<Stats>({ asked: 0, answered: 0, recent: [], lastAnswerAt: null, lastProbeOk: null })
-    const inFlight = yield* Semaphore.make(options.maxInFlight ?? 4)
+    const inFlight = yield* Semaphore.make(options.maxInFlight ?? SESSION_DEFAULTS.maxInFlight)
     const running = yield* FiberSet.make<void, never>()
     const record = (ok: boolean) =>
-      Ref.update(stats, (s) => ({
-        asked: s.asked + 1,
-        answered: s.answered + (ok ? 1 : 0),
-        recent: [...s.recent, ok].slice(-window),
-        lastAnswerAt: ok ? options.now() : s.lastAnswerAt,
-        lastProbeOk: s.lastProbeOk
-      }))
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.update(stats, (s) => ({
+          asked: s.asked + 1,
+          answered: s.answered + (ok ? 1 : 0),
+          recent: [...s.recent, ok].slice(-window),
+          lastAnswerAt: ok ? now : s.lastAnswerAt,
+          lastProbeOk: s.lastProbeOk
+        }))
+      )
 
     const handle = (msg: Msg): Effect.Effect<void> => {
       if (msg._tag === "Probe") {
@@ -89,7 +95,7 @@ export const make = (
     }
 
     const ref = yield* Actor.make<Msg, never, never>(
-      { name: `miner-${target.uid}`, capacity: options.mailbox ?? 64 },
+      { name: `miner-${target.uid}`, capacity: options.mailbox ?? SESSION_DEFAULTS.mailbox },
       handle
     )
     return {
@@ -100,6 +106,6 @@ export const make = (
       availability: Ref.get(stats).pipe(Effect.map(availabilityOf)),
       query: (request: InferenceRequest, timeoutMs: number) =>
         // the ask deadline is the transport deadline plus a margin for queueing in the mailbox
-        Actor.ask(ref, (reply: Deferred.Deferred<InferenceReply, MinerError>) => new Query(request, timeoutMs, reply), timeoutMs + 5_000)
+        Actor.ask(ref, (reply: Deferred.Deferred<InferenceReply, MinerError>) => new Query(request, timeoutMs, reply), timeoutMs + SESSION_DEFAULTS.askMarginMs)
     }
   }).pipe(Effect.annotateLogs({ uid: target.uid, hotkey: target.hotkey }))

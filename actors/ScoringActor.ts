@@ -1,6 +1,7 @@
 // Singleton: receives finished rounds, embeds them in the worker pool, scores them with the pure engine,
-// persists the evaluation and the aggregation state, and publishes the result.
-import { Deferred, Effect, PubSub, Schema } from "effect"
+// persists the evaluation, moves the aggregate (the AggregateActor persists it before acknowledging) and
+// publishes the result.
+import { Clock, Deferred, Effect, PubSub, Schema } from "effect"
 import type { Scope } from "effect"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../src/scoring/types.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
@@ -12,19 +13,16 @@ export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringF
   message: Schema.String
 }) {}
 
-/** Round rewards → long-run miner weights (EMA or group tournament); state is plain data. */
-export interface Aggregator {
-  readonly kind: string
-  readonly update: (result: RoundResult) => void
-  readonly weights: () => ReadonlyArray<{ readonly uid: number; readonly weight: number }>
-  readonly snapshot: () => unknown
-}
-
 /** A round as it was scored and its result. */
 export interface Scored {
   readonly round: RoundInput
   readonly result: RoundResult
+  /** The embeddings it was scored on (the heatmap writer draws their similarity matrix). */
+  readonly embeddings: RoundEmbeddings
 }
+
+/** evaluate waits for the embedding deadline twice (queued behind one round, then its own) plus this. */
+const ASK_MARGIN_MS = 5_000
 
 export class Evaluate {
   readonly _tag = "Evaluate"
@@ -39,8 +37,8 @@ export interface Deps {
   readonly embed: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
   readonly store: StoreShape
-  readonly aggregator: Aggregator
-  readonly now: () => number
+  /** Moves the long-run aggregate with a stored result (AggregateActor.update: acknowledged once persisted). */
+  readonly aggregate: (result: RoundResult) => Effect.Effect<void, { readonly message: string }>
   readonly evaluationTimeoutMs: number
 }
 
@@ -70,14 +68,11 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         try: () => deps.score(round, emb),
         catch: (e) => fail(round, "score", String(e))
       })
-      const now = deps.now()
+      const now = yield* Clock.currentTimeMillis
       // the evaluation is stored first: the aggregate only moves for rounds that are on disk
       yield* deps.store.putEvaluation(result, now).pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
-      deps.aggregator.update(result)
-      yield* deps.store
-        .putState(`aggregate:${deps.aggregator.kind}`, deps.aggregator.snapshot(), now)
-        .pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
-      yield* PubSub.publish(results, { round, result })
+      yield* deps.aggregate(result).pipe(Effect.mapError((e) => fail(round, "store", e.message)))
+      yield* PubSub.publish(results, { round, result, embeddings: emb })
       yield* Effect.logInfo("round scored", {
         round: round.id,
         responses: round.responses.length,
@@ -98,6 +93,6 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
       ref,
       results,
       evaluate: (round: RoundInput) =>
-        Actor.ask(ref, (reply: Deferred.Deferred<RoundResult, ScoringFailed>) => new Evaluate(round, reply), deps.evaluationTimeoutMs * 2 + 5_000)
+        Actor.ask(ref, (reply: Deferred.Deferred<RoundResult, ScoringFailed>) => new Evaluate(round, reply), deps.evaluationTimeoutMs * 2 + ASK_MARGIN_MS)
     }
   })

@@ -4,18 +4,10 @@
 import { Deferred, Effect, Ref, Schedule } from "effect"
 import type { Scope } from "effect"
 import * as Actor from "./internal/Actor.ts"
-import type { Aggregator } from "./ScoringActor.ts"
+import type { MinerWeight, SubmitFailure, SubmitOutcome } from "../src/domain/Weights.ts"
 
-export interface SubmitOutcome {
-  readonly kind: string
-  readonly blockHash: string | null
-  readonly uids: ReadonlyArray<number>
-}
-
-export interface SubmitFailure {
-  readonly _tag: string
-  readonly message: string
-}
+/** How long setNow waits: a submission may wait for inclusion (and finalization) on chain. */
+export const SET_NOW_TIMEOUT_MS = 120_000
 
 export class Tick {
   readonly _tag = "Tick"
@@ -27,9 +19,10 @@ export class SetNow {
 export type Msg = Tick | SetNow
 
 export interface Deps {
-  readonly aggregator: Aggregator
+  /** The aggregated miner weights now (AggregateActor.weights). */
+  readonly weights: Effect.Effect<ReadonlyArray<MinerWeight>, SubmitFailure>
   /** Submits uid → weight (floats); the chain layer normalizes to u16 and applies its own pre-checks. */
-  readonly submit: (weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>) => Effect.Effect<SubmitOutcome, SubmitFailure>
+  readonly submit: (weights: ReadonlyArray<MinerWeight>) => Effect.Effect<SubmitOutcome, SubmitFailure>
   readonly intervalMs: number
 }
 
@@ -43,7 +36,7 @@ export const make = (deps: Deps): Effect.Effect<WeightSetter, never, Scope.Scope
   Effect.gen(function* () {
     const last = yield* Ref.make<{ ok: SubmitOutcome | null; error: SubmitFailure | null; attempts: number }>({ ok: null, error: null, attempts: 0 })
     const once = Effect.gen(function* () {
-      const weights = deps.aggregator.weights().filter((w) => w.weight > 0)
+      const weights = (yield* deps.weights).filter((w) => w.weight > 0)
       if (weights.length === 0) {
         yield* Effect.logInfo("no miner has earned yet; weights not set")
         return null
@@ -75,6 +68,6 @@ export const make = (deps: Deps): Effect.Effect<WeightSetter, never, Scope.Scope
     return {
       ref,
       last: Ref.get(last),
-      setNow: Actor.ask(ref, (reply: Deferred.Deferred<SubmitOutcome | null, SubmitFailure>) => new SetNow(reply), 120_000)
+      setNow: Actor.ask(ref, (reply: Deferred.Deferred<SubmitOutcome | null, SubmitFailure>) => new SetNow(reply), SET_NOW_TIMEOUT_MS)
     }
   })

@@ -9,7 +9,7 @@
 import { Effect } from "effect"
 import { parseArgs } from "node:util"
 import { type AxonAddress, LOCALNET_VALIDATOR_URI, localnetMinerUri, startLocalnet, SubtensorFixtureMissing } from "../src/chain/Localnet.ts"
-import { readMetagraph } from "../src/chain/Metagraph.ts"
+import { readMetagraph } from "../src/chain/MetagraphRead.ts"
 
 const usage = `usage: bun run localnet [--miners N] [--port P (0 = any)] [--tempo T] [--axon ip:port ...]
   [--validator-axon ip:port] [--block-ms MS (default 1000, 0 = no automatic blocks)] [--json]

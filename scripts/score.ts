@@ -4,16 +4,24 @@
 // --json prints exactly one JSON object on stdout: {"miners":[{uid,reward,axes,filtered}],"consensus":[uids]}.
 // --heatmap writes the round's similarity matrix as SVG or PNG (rasterized in the worker pool).
 // Logs and errors go to stderr; a bad file or config exits 1.
-import { writeFileSync } from "node:fs"
+// Batch: several files or directories (or --memory) → one JSON line per round {id, file, miners, consensus},
+// one model load; --memory carries the novelty memory across them in order. Replay: --db PATH [--round ID |
+// --last N] scores stored rounds again with the current config and shows old vs new per miner
+// (scripts/lib/scoreBatch.ts).
+import { existsSync, statSync, writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { Effect, Logger } from "effect"
 import { formatRoundFileError, loadRoundFile } from "../src/domain/RoundFile.ts"
 import { formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder } from "../src/embeddings/Embedder.ts"
 import { explain, scoreRound } from "../src/scoring/round.ts"
+import { runBatch, runReplay } from "./lib/scoreBatch.ts"
 import type { RoundResult } from "../src/scoring/types.ts"
 
-const usage = "usage: bun run score <round.json> [--json] [--model DIR] [--config FILE] [--heatmap OUT.svg|OUT.png]"
+const usage =
+  "usage: bun run score <round.json> [--json] [--model DIR] [--config FILE] [--heatmap OUT.svg|OUT.png]\n" +
+  "       bun run score <files or dirs...> [--memory] [--json] [--model DIR] [--config FILE]\n" +
+  "       bun run score --db PATH [--round ID | --last N] [--memory] [--json] [--model DIR] [--config FILE]"
 
 const table = (result: RoundResult): string => {
   const axes = [...new Set(result.miners.flatMap((m) => Object.keys(m.axes)))]
@@ -29,6 +37,8 @@ const table = (result: RoundResult): string => {
   return [line(header), ...rows.map(line)].join("\n")
 }
 
+const isDirectory = (p: string): boolean => existsSync(p) && statSync(p).isDirectory()
+
 const main = async (): Promise<number> => {
   let parsed
   try {
@@ -39,6 +49,10 @@ const main = async (): Promise<number> => {
         model: { type: "string" },
         config: { type: "string" },
         heatmap: { type: "string" },
+        memory: { type: "boolean", default: false },
+        db: { type: "string" },
+        round: { type: "string" },
+        last: { type: "string" },
         help: { type: "boolean", default: false }
       }
     })
@@ -51,6 +65,17 @@ const main = async (): Promise<number> => {
     console.log(usage)
     return 0
   }
+  const shared = { json: values.json === true, model: values.model, config: values.config, memory: values.memory === true }
+  if (values.db !== undefined) {
+    const last = values.last === undefined ? undefined : Number(values.last)
+    if (positionals.length > 0 || (values.round !== undefined && last !== undefined) || (last !== undefined && !(Number.isInteger(last) && last > 0))) {
+      console.error(`--db takes no files, and either --round ID or --last N (N ≥ 1)\n${usage}`)
+      return 1
+    }
+    return runReplay(values.db, { round: values.round, last }, shared)
+  }
+  const batch = positionals.length > 1 || shared.memory || (positionals.length === 1 && isDirectory(positionals[0]!))
+  if (batch && values.heatmap === undefined) return runBatch(positionals, shared)
   if (positionals.length !== 1) {
     console.error(usage)
     return 1

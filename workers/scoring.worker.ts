@@ -4,37 +4,10 @@
 import { workerData } from "node:worker_threads"
 import { Resvg } from "@resvg/resvg-js"
 import Piscina from "piscina"
-import { makeEncoder, type Encoder } from "../src/embeddings/encoder.ts"
-import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
-import { type HeatmapInput, heatmapSvg } from "../src/scoring/heatmap.ts"
+import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
-
-/** What the pool passes as workerData. */
-export interface ScoringWorkerData {
-  readonly spec: ModelSpec | null
-  readonly intraOpThreads: number
-  readonly maxBatch?: number
-  readonly tokenBudget?: number
-}
-
-export interface EmbedTask {
-  readonly texts: ReadonlyArray<string>
-}
-/** Embeds all texts; also returns the cosine matrix of rows [simStart, simStart + simCount). */
-export interface EmbedRoundTask {
-  readonly texts: ReadonlyArray<string>
-  readonly simStart: number
-  readonly simCount: number
-}
-export interface SimilarityTask {
-  readonly data: Float32Array<ArrayBuffer>
-  readonly n: number
-  readonly dim: number
-}
-export interface RenderPngTask {
-  readonly svg: string
-  readonly fitWidth?: number
-}
+import { makeEncoder, type Encoder } from "./encoder.ts"
+import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "./protocol.ts"
 
 const config = workerData as ScoringWorkerData
 let encoder: Promise<Encoder> | null = null
@@ -96,13 +69,6 @@ const rasterize = (svg: string, fitWidth: number | undefined): Uint8Array<ArrayB
 }
 
 export const renderPng = (task: RenderPngTask) => Piscina.move(rasterize(task.svg, task.fitWidth))
-
-/** A round's heatmap, SVG built and rasterized here (a 256-answer SVG is ~5 MB of markup). */
-export interface HeatmapTask {
-  readonly input: HeatmapInput
-  readonly png: boolean
-  readonly fitWidth?: number
-}
 
 export const heatmap = (task: HeatmapTask): { readonly svg: string; readonly png: Uint8Array<ArrayBuffer> | null } => {
   const svg = heatmapSvg(task.input)

@@ -1,5 +1,6 @@
 // A tiny actor: a bounded mailbox (Effect Queue), one receive loop fiber, per-message error isolation,
-// and a supervision policy for defects (restart with an intensity cap, then escalate to the parent).
+// and a supervision policy for defects (restart with an intensity cap, then escalate to the parent through
+// `crashed`).
 import { Cause, Deferred, Effect, Queue, Schedule, Schema } from "effect"
 import type { Scope } from "effect"
 
@@ -25,6 +26,11 @@ export interface ActorRef<Msg> {
   readonly tryTell: (msg: Msg) => Effect.Effect<boolean>
   /** Current mailbox length. */
   readonly size: Effect.Effect<number>
+  /**
+   * Fails with ActorCrashed once the actor exhausted its restarts (its mailbox is then closed); never
+   * succeeds. The parent awaits it: a supervisor drops the child, the app stops on a crashed singleton.
+   */
+  readonly crashed: Effect.Effect<never, ActorCrashed>
 }
 
 export interface ActorOptions {
@@ -42,7 +48,8 @@ export const restartPolicy = (maxRestarts: number) =>
 /**
  * Starts an actor in the current scope. `handle` processes one message at a time (mailbox semantics).
  * A typed failure of one message is logged and the loop continues; a defect restarts the loop (state
- * kept outside the loop survives) up to `maxRestarts` times, then the actor fails with ActorCrashed.
+ * kept outside the loop survives) up to `maxRestarts` times, then the crash escalates: the mailbox closes
+ * (senders get MailboxClosed instead of waiting forever) and `crashed` fails with ActorCrashed.
  */
 export const make = <Msg, E, R>(
   options: ActorOptions,
@@ -72,7 +79,20 @@ export const make = <Msg, E, R>(
       Effect.retry(restartPolicy(options.maxRestarts ?? 5)),
       Effect.annotateLogs({ actor: options.name })
     )
-    yield* Effect.forkScoped(loop)
+    const crashed = yield* Deferred.make<never, ActorCrashed>()
+    yield* Effect.forkScoped(
+      loop.pipe(
+        // a typed failure never ends the loop (it is logged per message); only the crash past the cap does
+        Effect.catch((e) =>
+          e instanceof ActorCrashed
+            ? Effect.logError("actor gave up after its restarts; escalating", { actor: options.name, message: e.message }).pipe(
+                Effect.andThen(Queue.shutdown(mailbox)),
+                Effect.andThen(Deferred.fail(crashed, e))
+              )
+            : Effect.void
+        )
+      )
+    )
     yield* Effect.addFinalizer(() => Queue.shutdown(mailbox))
     return {
       name: options.name,
@@ -84,7 +104,8 @@ export const make = <Msg, E, R>(
         Queue.size(mailbox).pipe(
           Effect.flatMap((n) => (n >= options.capacity ? Effect.succeed(false) : Queue.offer(mailbox, msg)))
         ),
-      size: Queue.size(mailbox)
+      size: Queue.size(mailbox),
+      crashed: Deferred.await(crashed)
     }
   })
 

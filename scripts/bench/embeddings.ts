@@ -3,7 +3,7 @@
 // onnxruntime session running the same token batches on the main thread, same model, same thread count.
 import { Effect, ManagedRuntime } from "effect"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
-import { makeEncoder } from "../../src/embeddings/encoder.ts"
+import { makeEncoder } from "../../workers/encoder.ts"
 import { DEFAULT_SHARED_MODELS_DIR, readModelSpec } from "../../src/embeddings/ModelResolver.ts"
 
 const WORDS = (

@@ -7,15 +7,15 @@ import { parseArgs } from "node:util"
 import { Effect, Exit, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
-import { makeAggregator } from "../../src/app/Aggregator.ts"
+import * as AggregateActor from "../../actors/AggregateActor.ts"
+import { mulberry32 } from "../../src/domain/random.ts"
 import { withLogging } from "../../src/app/Logging.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
-import { makeSyntheticSource } from "../../src/app/Synthetic.ts"
+import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
 import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
-import { mulberry32 } from "../../src/domain/random.ts"
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import type { MinerResponse, RoundInput } from "../../src/scoring/types.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
 
@@ -83,15 +83,14 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
     // actors: supervisor + one session per miner + scoring actor + SQLite
     const db = openDatabase(":memory:")
     const store = makeStore(db)
-    const aggregator = makeAggregator({ kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 })
     const actorMs = yield* Effect.scoped(
       Effect.gen(function* () {
+        const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 }, askTimeoutMs: 10_000 })
         const scoring = yield* ScoringActor.make({
           embed: embedder.embedRound,
           score: scorer.score,
           store,
-          aggregator,
-          now: Date.now,
+          aggregate: aggregate.update,
           evaluationTimeoutMs: 120_000
         })
         const sub = yield* PubSub.subscribe(scoring.results)
@@ -104,8 +103,9 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
           timeoutMs: 5_000,
           maxConcurrent: 4,
           excludeHotkeys: new Set(),
-          now: Date.now,
-          random: mulberry32(2)
+          nextChallenge: () => Effect.succeed(null),
+          // the bench sends its challenges itself; the supervisor's loops are not started
+          schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
         })
         const tStart = performance.now()
         yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))

@@ -10,13 +10,15 @@ import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Effect, Fiber, Schedule, Schema } from "effect"
-import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
 import { make as makeConnection } from "../chain/Connection.ts"
 import { hasSubtensorFixture, type Localnet, startLocalnet, subtensorFixtureDir } from "../chain/Localnet.ts"
-import { isServing, makeMetagraph, type Neuron } from "../chain/Metagraph.ts"
+import { makeMetagraph } from "../chain/Metagraph.ts"
+import { isServing, type Neuron } from "../chain/Neurons.ts"
 import { resolveEndpoint } from "../chain/networks.ts"
 import { loadHotkey } from "../chain/Wallet.ts"
-import { defaultConfig, makeWeightSubmitter } from "../chain/Weights.ts"
+import { makeWeightSubmitter } from "../chain/Weights.ts"
+import { defaultConfig } from "../chain/WeightsContract.ts"
 import { makeSqliteJournal } from "../chain/WeightsJournal.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { SimMiners } from "../miners/sim/SimMiners.ts"
@@ -113,6 +115,9 @@ const chainWorld = (i: ChainWorldInput) =>
     return world
   })
 
+/** Seconds per block: mainnet/testnet produce one every 12 s; the chopsticks localnet is driven at 2 s. */
+export const BLOCK_TIME_SECONDS = { live: 12, localnet: 2 } as const
+
 /** Live: the configured network, the operator's btcli hotkey. */
 export const chainForLive = (config: AppConfigValues, db: Database) =>
   Effect.gen(function* () {
@@ -131,7 +136,7 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
       transport: makeTransport(config.MINER_PROTOCOL, signer),
       db,
       targetOf: (n) => ({ ip: n.axon.ip, port: n.axon.port }),
-      blockTimeSeconds: 12,
+      blockTimeSeconds: BLOCK_TIME_SECONDS.live,
       info: { mode: "live", network, endpoint }
     })
   })
@@ -195,7 +200,7 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
         const port = local.get(`${n.axon.ip}:${n.axon.port}`)
         return port === undefined ? null : { ip: "127.0.0.1", port }
       },
-      blockTimeSeconds: 2,
+      blockTimeSeconds: BLOCK_TIME_SECONDS.localnet,
       info: { mode: "demo", chain: "local", endpoint: ln.endpoint }
     })
   })

@@ -4,7 +4,7 @@
 import { rmSync } from "node:fs"
 import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
-import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
 import { LOCALNET_VALIDATOR_URI } from "../chain/Localnet.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { parseMix } from "../miners/sim/Behaviour.ts"

@@ -3,17 +3,17 @@
 // actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
 // prints a one-line JSON summary on stdout.
 import { resolve as resolvePath } from "node:path"
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import type { Challenge } from "../domain/Challenge.ts"
 import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
-import { loadCorpus } from "../miners/sim/Corpus.ts"
+import { loadCorpus } from "../challenges/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
-import * as ChallengeApi from "./ChallengeApi.ts"
+import * as ChallengeApi from "../challenges/ChallengeApi.ts"
 import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
 import { withLogging } from "./Logging.ts"
 import { makeScorer } from "./Scorer.ts"
-import { makeSyntheticSource } from "./Synthetic.ts"
+import { makeSyntheticSource } from "../challenges/Synthetic.ts"
 import { runValidator } from "./Validator.ts"
 import { chainForDemo, chainForLive } from "./ChainWorld.ts"
 import { dryRunWeights, type World } from "./World.ts"
@@ -22,6 +22,12 @@ export class StartupError extends Schema.TaggedError<StartupError>()("StartupErr
   stage: Schema.String,
   message: Schema.String
 }) {}
+
+/** Startup policy: the Challenge API's per-call deadline and how often the miner list is read again. */
+export const MAIN_POLICY = {
+  challengeApiTimeoutMs: 30_000,
+  minersRefreshMs: { demo: 30_000, live: 120_000 }
+} as const
 
 export const usage = `usage: bun run validator [--key value ...]   (every key also reads from the environment and .env)
 
@@ -72,11 +78,15 @@ export const program = (argv: ReadonlyArray<string>) =>
 
 const run = (config: AppConfigValues) =>
   Effect.gen(function* () {
-    const startedAt = Date.now()
+    const startedAt = yield* Clock.currentTimeMillis
     yield* freshDemoDatabase(config)
     const { db, store } = yield* openStore(config.DB_PATH)
     yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
-    yield* Effect.addFinalizer(() => Effect.logInfo("validator shutting down", { uptime_s: Math.round((Date.now() - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
+    yield* Effect.addFinalizer(() =>
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((now) => Effect.logInfo("validator shutting down", { uptime_s: Math.round((now - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
+      )
+    )
     const scorer = yield* makeScorer(config)
     const embedder = Context.get(
       yield* Layer.build(
@@ -101,7 +111,7 @@ const run = (config: AppConfigValues) =>
             baseUrl: config.CHALLENGE_API_URL,
             apiKey: config.CHALLENGE_API_KEY,
             signer: world.signer,
-            timeoutMs: 30_000,
+            timeoutMs: MAIN_POLICY.challengeApiTimeoutMs,
             now: Date.now
           })
     const nextChallenge = (id: string): Effect.Effect<Challenge | null, { readonly message: string }> =>
@@ -115,22 +125,25 @@ const run = (config: AppConfigValues) =>
       score: scorer.score,
       transport: world.transport,
       miners: world.miners,
-      minersRefreshMs: config.QUORUM_MODE === "demo" ? 30_000 : 120_000,
+      minersRefreshMs: MAIN_POLICY.minersRefreshMs[config.QUORUM_MODE],
       excludeHotkeys: world.excludeHotkeys,
       ...(world.minerChanges === undefined ? {} : { minerChanges: world.minerChanges }),
       submitWeights: world.submitWeights,
       nextChallenge,
       ...(api === null ? {} : { onResult: api.postResults }),
       info: { ...world.info, model: embedder.model.name, scoring: scorer.version },
-      now: Date.now,
-      random: Math.random,
       maxChallenges: config.DEMO_ROUNDS
     })
 
-    if (config.DEMO_ROUNDS === 0) return yield* Effect.never
+    // a singleton actor past its restart cap stops the program with its error (exit non-zero: the process
+    // manager restarts it)
+    if (config.DEMO_ROUNDS === 0) return yield* v.crashed
     // bounded run: wait for the rounds (each has the miner deadline + scoring), then set weights once
     const perRound = config.CHALLENGE_INTERVAL_SECONDS + config.CHALLENGE_TIMEOUT_SECONDS + config.EVALUATION_TIMEOUT_SECONDS
-    const done = yield* v.awaitEvaluated(config.DEMO_ROUNDS).pipe(Effect.timeoutOption(Duration.seconds(perRound * config.DEMO_ROUNDS + 30)))
+    const done = yield* Effect.raceFirst(
+      v.awaitEvaluated(config.DEMO_ROUNDS).pipe(Effect.timeoutOption(Duration.seconds(perRound * config.DEMO_ROUNDS + 30))),
+      v.crashed
+    )
     const evaluated = yield* v.evaluated
     if (Option.isNone(done)) yield* Effect.logWarning("demo stopped before all rounds were evaluated", { evaluated, wanted: config.DEMO_ROUNDS })
     const submission = yield* v.weights.setNow.pipe(
@@ -144,10 +157,10 @@ const run = (config: AppConfigValues) =>
       challenges: stats.challenges,
       responses: stats.responses,
       evaluations: stats.evaluations,
-      weights: v.aggregator.weights(),
+      weights: yield* v.aggregate.weights.pipe(Effect.orElseSucceed(() => [])),
       submission,
       api: v.apiUrl,
-      seconds: Math.round((Date.now() - startedAt) / 100) / 10
+      seconds: Math.round(((yield* Clock.currentTimeMillis) - startedAt) / 100) / 10
     }
     yield* Effect.sync(() => process.stdout.write(JSON.stringify(summary) + "\n"))
     return summary

@@ -2,7 +2,8 @@
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { makeDendriteTransport } from "../miners/Dendrite.ts"
 import { makeFiberTransport } from "../miners/fiber/FiberTransport.ts"
-import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+import type { MinerTransport } from "../miners/Transport.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
 
 export const makeTransport = (
   protocol: AppConfigValues["MINER_PROTOCOL"],

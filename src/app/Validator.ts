@@ -1,34 +1,48 @@
-// The running validator: wires the actors (ChallengeSupervisor, one MinerSession per UID, ScoringActor,
-// WeightSetter) to the store, the embedder, the scorer, a miner transport, a miner list (metagraph or the
-// simulated registry), a challenge source (synthetic corpus or the Challenge API) and a weight submitter,
-// and serves the operator API. Everything here is scoped: closing the scope stops it cleanly.
-import { randomUUID } from "node:crypto"
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
-import { Effect, Exit, PubSub, Queue, Ref, Schedule, Schema, Stream } from "effect"
+// The running validator: starts the actors (AggregateActor, ScoringActor, ChallengeSupervisor with one
+// MinerSession per UID, WeightSetter) over the store, the embedder, the scorer, a miner transport, a miner
+// list (metagraph or the simulated registry), a challenge source (synthetic corpus or the Challenge API)
+// and a weight submitter; then the jobs that belong to no actor (miner refresh, heatmaps, retention) and
+// the operator API. Everything here is scoped: closing the scope stops it cleanly. A singleton actor that
+// crashes past its restart cap fails `crashed` (the program then stops with that error, exit non-zero).
+import { Clock, Effect, PubSub, Ref, Schedule, Stream } from "effect"
+import * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
+import type { ActorCrashed } from "../../actors/internal/Actor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
 import * as WeightSetter from "../../actors/WeightSetter.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
-import { safeName, serve } from "../http/Api.ts"
+import type { Challenge } from "../domain/Challenge.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
+import type { SubmitFailure } from "../domain/Weights.ts"
+import { serve } from "../http/Api.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
-import { type HeatmapInput, heatmapSvg } from "../scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
-import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./Aggregator.ts"
+import { type RenderHeatmap, startHeatmapJob } from "./Heatmaps.ts"
+
+/** Policy of the jobs and actors started here (named, not inline). */
+export const VALIDATOR_POLICY = {
+  /** Registration events closer than this reconcile once. */
+  minerChangeDebounceMs: 500,
+  probeIntervalMs: 60_000,
+  probeDelayMs: 2_000,
+  probeTimeoutMs: 5_000,
+  retentionEveryMs: 3_600_000,
+  aggregateAskTimeoutMs: 10_000,
+  /** How often awaitEvaluated looks at the counter. */
+  evaluatedPollMs: 100
+} as const
 
 export interface ValidatorParts {
   readonly config: AppConfigValues
   readonly store: StoreShape
   readonly embedRound: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
   /** Heatmap SVG + PNG built off the main thread; without it the SVG is built here and no PNG is written. */
-  readonly renderHeatmap?: (
-    input: HeatmapInput
-  ) => Effect.Effect<{ readonly svg: string; readonly png: Uint8Array | null }, { readonly message: string }>
+  readonly renderHeatmap?: RenderHeatmap
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
   readonly transport: MinerTransport
   /** The registered miners with served axons (metagraph snapshot or the simulated registry). */
-  readonly miners: Effect.Effect<ReadonlyArray<ChallengeSupervisor.MinerInfo>, { readonly message: string }>
+  readonly miners: Effect.Effect<ReadonlyArray<MinerInfo>, { readonly message: string }>
   /** How often `miners` is read again (ms). */
   readonly minersRefreshMs: number
   /** Hotkeys never queried (this validator). */
@@ -37,12 +51,10 @@ export interface ValidatorParts {
   readonly minerChanges?: Stream.Stream<unknown>
   readonly submitWeights: WeightSetter.Deps["submit"]
   /** The next challenge (null: none available now). */
-  readonly nextChallenge: (id: string) => Effect.Effect<ChallengeSupervisor.Challenge | null, { readonly message: string }>
+  readonly nextChallenge: (id: string) => Effect.Effect<Challenge | null, { readonly message: string }>
   /** Called after each evaluated round (e.g. posting results to the Challenge API); failures are logged. */
   readonly onResult?: (round: RoundInput, result: RoundResult) => Effect.Effect<void, { readonly message: string }>
   readonly info: Record<string, unknown>
-  readonly now: () => number
-  readonly random: () => number
   /** Stop issuing challenges after this many (0 = unbounded). */
   readonly maxChallenges: number
 }
@@ -52,7 +64,9 @@ export interface RunningValidator {
   readonly supervisor: ChallengeSupervisor.ChallengeSupervisor
   readonly scoring: ScoringActor.ScoringActor
   readonly weights: WeightSetter.WeightSetter
-  readonly aggregator: AppAggregator
+  readonly aggregate: AggregateActor.AggregateActor
+  /** Fails with the first singleton actor that crashed past its restart cap. */
+  readonly crashed: Effect.Effect<never, ActorCrashed>
   /** Rounds evaluated since start. */
   readonly evaluated: Effect.Effect<number>
   /** Challenges issued since start (resumed ones not counted). */
@@ -61,60 +75,24 @@ export interface RunningValidator {
   readonly awaitEvaluated: (n: number) => Effect.Effect<void>
 }
 
-const HEATMAPS_KEPT = 200
-
-const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(ChallengeSupervisor.ChallengeSchema))
-
 export const runValidator = (parts: ValidatorParts) =>
   Effect.gen(function* () {
     const { config, store } = parts
-    const aggOptions: AggregatorOptions = {
-      kind: config.AGGREGATION,
-      alpha: config.EMA_ALPHA,
-      decay: config.EMA_DECAY,
-      groupSize: config.TOURNAMENT_GROUP_SIZE
-    }
-    const aggregator = yield* loadAggregator(store, aggOptions)
-
-    // Heatmaps: the matrix is captured when a round is scored and rendered by a background fiber (SVG and
-    // PNG built in the worker pool). A full queue drops heatmaps, never rounds.
-    const heatmaps = yield* Queue.dropping<{ round: RoundInput; emb: RoundEmbeddings; result: RoundResult }>(16)
-    const heatmapDir = config.HEATMAP_DIR
-    const score = (round: RoundInput, emb: RoundEmbeddings): RoundResult => {
-      const result = parts.score(round, emb)
-      if (round.responses.length >= 2) Queue.offerUnsafe(heatmaps, { round, emb, result })
-      return result
-    }
-    const renderHeatmap = ({ round, emb, result }: { round: RoundInput; emb: RoundEmbeddings; result: RoundResult }) =>
-      Effect.gen(function* () {
-        const input = {
-          similarity: emb.similarity,
-          n: round.responses.length,
-          labels: round.responses.map((r) => String(r.uid)),
-          title: `round ${round.id} · ${round.taskType}`,
-          clusters: result.clusters
-        }
-        // built and rasterized in the worker pool when there is one (a 256-answer SVG is ~5 MB of markup)
-        const { svg, png } = parts.renderHeatmap !== undefined ? yield* parts.renderHeatmap(input) : { svg: heatmapSvg(input), png: null }
-        const base = join(heatmapDir, safeName(round.id))
-        yield* Effect.sync(() => {
-          mkdirSync(heatmapDir, { recursive: true })
-          writeFileSync(`${base}.svg`, svg)
-          if (png !== null) writeFileSync(`${base}.png`, png)
-          pruneDir(heatmapDir, HEATMAPS_KEPT)
-        })
-      }).pipe(
-        Effect.catchCause((cause) => Effect.logWarning("heatmap not written", { round: round.id, cause: String(cause) }))
-      )
-    yield* Effect.forkScoped(Effect.forever(Queue.take(heatmaps).pipe(Effect.flatMap(renderHeatmap))))
-
+    const aggregate = yield* AggregateActor.make({
+      store,
+      options: { kind: config.AGGREGATION, alpha: config.EMA_ALPHA, decay: config.EMA_DECAY, groupSize: config.TOURNAMENT_GROUP_SIZE },
+      askTimeoutMs: VALIDATOR_POLICY.aggregateAskTimeoutMs
+    })
     const scoring = yield* ScoringActor.make({
       embed: parts.embedRound,
-      score,
+      score: parts.score,
       store,
-      aggregator,
-      now: parts.now,
+      aggregate: aggregate.update,
       evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
+    })
+    yield* startHeatmapJob(scoring.results, {
+      dir: config.HEATMAP_DIR,
+      ...(parts.renderHeatmap === undefined ? {} : { render: parts.renderHeatmap })
     })
     const supervisor = yield* ChallengeSupervisor.make({
       transport: parts.transport,
@@ -125,12 +103,18 @@ export const runValidator = (parts: ValidatorParts) =>
       timeoutMs: config.CHALLENGE_TIMEOUT_SECONDS * 1000,
       maxConcurrent: config.MAX_CONCURRENT_CHALLENGES,
       excludeHotkeys: parts.excludeHotkeys,
-      now: parts.now,
-      random: parts.random,
-      select: aggregator.pickGroup
+      select: aggregate.pickGroup,
+      nextChallenge: parts.nextChallenge,
+      schedule: {
+        challengeIntervalMs: config.CHALLENGE_INTERVAL_SECONDS * 1000,
+        maxChallenges: parts.maxChallenges,
+        probeIntervalMs: VALIDATOR_POLICY.probeIntervalMs,
+        probeDelayMs: VALIDATOR_POLICY.probeDelayMs,
+        probeTimeoutMs: VALIDATOR_POLICY.probeTimeoutMs
+      }
     })
     const weights = yield* WeightSetter.make({
-      aggregator,
+      weights: aggregate.weights.pipe(Effect.mapError((e): SubmitFailure => ({ _tag: e._tag, message: `aggregate not read: ${e._tag}` }))),
       submit: parts.submitWeights,
       intervalMs: config.WEIGHTS_INTERVAL_SECONDS * 1000
     })
@@ -153,11 +137,11 @@ export const runValidator = (parts: ValidatorParts) =>
       )
     )
 
-    // Miners: read now (before resuming rounds), then on a schedule; the aggregator follows registrations.
+    // Miners: read now (before the supervisor resumes rounds), then on a schedule; the aggregate follows registrations.
     const refreshMiners = parts.miners.pipe(
       Effect.flatMap((miners) =>
         Effect.gen(function* () {
-          aggregator.sync(new Map(miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m.hotkey])))
+          yield* aggregate.sync(new Map(miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m.hotkey])))
           yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
         })
       ),
@@ -169,92 +153,55 @@ export const runValidator = (parts: ValidatorParts) =>
       yield* Effect.forkScoped(
         parts.minerChanges.pipe(
           Stream.tap((change) => Effect.logInfo("registration change", { change: JSON.stringify(change) })),
-          Stream.debounce("500 millis"),
+          Stream.debounce(`${VALIDATOR_POLICY.minerChangeDebounceMs} millis`),
           Stream.runForEach(() => refreshMiners)
         )
       )
     }
 
-    // Rounds received before a restart and never evaluated are resumed (nothing received is lost).
-    const unfinished = yield* store.unfinishedChallenges()
-    for (const row of unfinished) {
-      const decoded = challengeFromRow(row.payload)
-      if (Exit.isFailure(decoded)) {
-        yield* Effect.logWarning("stored challenge unreadable; marked failed", { challenge: row.id })
-        yield* store.setChallengeStatus(row.id, "failed", parts.now())
-        continue
-      }
-      yield* supervisor.ref.tell(new ChallengeSupervisor.Resume(decoded.value))
-    }
-    if (unfinished.length > 0) yield* Effect.logInfo("resuming unfinished rounds", { count: unfinished.length })
+    // The supervisor's own loops: resume interrupted rounds, then the challenge tick and the probes.
+    yield* supervisor.start
 
-    // Challenges: one per interval (the first at once), bounded by maxChallenges when set.
-    const issued = yield* Ref.make(0)
-    const issueOne = Effect.gen(function* () {
-      if (parts.maxChallenges > 0 && (yield* Ref.get(issued)) >= parts.maxChallenges) return
-      const challenge = yield* parts.nextChallenge(randomUUID())
-      if (challenge === null) return
-      yield* Ref.update(issued, (n) => n + 1)
-      yield* supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(challenge))
-    }).pipe(Effect.catch((e) => Effect.logWarning("no challenge this tick", { message: e.message })))
-    yield* Effect.forkScoped(issueOne.pipe(Effect.repeat(Schedule.spaced(`${config.CHALLENGE_INTERVAL_SECONDS * 1000} millis`))))
-
-    // Availability probes (GET /availability, signed): a miner that says it is unavailable is rarely picked.
+    // Retention: old rounds are pruned on a schedule.
     yield* Effect.forkScoped(
-      supervisor.probeAll(5_000).pipe(Effect.repeat(Schedule.spaced("60 seconds")), Effect.delay("2 seconds"))
-    )
-
-    // Retention: old rounds are pruned hourly.
-    yield* Effect.forkScoped(
-      Effect.suspend(() => store.prune(parts.now() - config.RETENTION_HOURS * 3600_000)).pipe(
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((now) => store.prune(now - config.RETENTION_HOURS * 3600_000)),
         Effect.tap((n) => (n > 0 ? Effect.logInfo("pruned old rounds", { count: n }) : Effect.void)),
         Effect.catch((e) => Effect.logWarning("prune failed", { message: e.message })),
-        Effect.repeat(Schedule.spaced("1 hour"))
+        Effect.repeat(Schedule.spaced(`${VALIDATOR_POLICY.retentionEveryMs} millis`))
       )
     )
 
+    const startedAt = yield* Clock.currentTimeMillis
     const api = yield* serve(
       {
         store,
-        startedAt: parts.now(),
-        now: parts.now,
-        info: () => ({ ...parts.info, aggregation: aggregator.kind }),
+        startedAt,
+        now: Date.now,
+        info: () => ({ ...parts.info, aggregation: aggregate.kind }),
         miners: supervisor.availability,
-        weights: aggregator.weights,
+        weights: aggregate.published,
         lastSubmission: weights.last,
-        heatmapDir
+        heatmapDir: config.HEATMAP_DIR
       },
       config.API_HOST,
       config.API_PORT
     )
-    yield* Effect.logInfo("validator running", { api: api.url, aggregation: aggregator.kind, protocol: parts.transport.protocol })
+    yield* Effect.logInfo("validator running", { api: api.url, aggregation: aggregate.kind, protocol: parts.transport.protocol })
 
     return {
       apiUrl: api.url,
       supervisor,
       scoring,
       weights,
-      aggregator,
+      aggregate,
+      crashed: Effect.raceAll([aggregate.ref.crashed, scoring.ref.crashed, supervisor.ref.crashed, weights.ref.crashed]),
       evaluated: Ref.get(evaluated),
-      issued: Ref.get(issued),
+      issued: supervisor.issued,
       awaitEvaluated: (n: number) =>
         Ref.get(evaluated).pipe(
-          Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (k) => k >= n }),
+          Effect.repeat({ schedule: Schedule.spaced(`${VALIDATOR_POLICY.evaluatedPollMs} millis`), until: (k) => k >= n }),
           Effect.asVoid
         )
     } satisfies RunningValidator
   })
-
-/** Keeps the newest `keep` heatmap pairs in `dir`. */
-const pruneDir = (dir: string, keep: number) => {
-  const files = readdirSync(dir, { withFileTypes: true }).filter((f) => f.isFile() && /\.(svg|png)$/.test(f.name))
-  if (files.length <= keep * 2) return
-  const byStem = new Map<string, number>()
-  for (const f of files) {
-    const stem = f.name.replace(/\.(svg|png)$/, "")
-    const t = Bun.file(join(dir, f.name)).lastModified
-    byStem.set(stem, Math.max(byStem.get(stem) ?? 0, t))
-  }
-  const old = [...byStem].sort((a, b) => b[1] - a[1]).slice(keep)
-  for (const [stem] of old) for (const ext of [".svg", ".png"]) rmSync(join(dir, stem + ext), { force: true })
-}

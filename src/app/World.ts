@@ -1,8 +1,9 @@
 // What the validator runs against: who the miners are, how to reach them, who we are, where weights go.
 import { Effect, type Stream } from "effect"
-import type { MinerInfo } from "../../actors/ChallengeSupervisor.ts"
-import type { SubmitFailure, SubmitOutcome } from "../../actors/WeightSetter.ts"
-import type { HotkeySigner, MinerTransport } from "../miners/Transport.ts"
+import type { MinerInfo } from "../domain/Miner.ts"
+import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
+import type { MinerTransport } from "../miners/Transport.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
 import type { StoreShape } from "../store/Store.ts"
 
@@ -28,10 +29,14 @@ export const dryRunWeights =
   (store: StoreShape, n: number) =>
   (weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>): Effect.Effect<SubmitOutcome, SubmitFailure> =>
     Effect.gen(function* () {
+      // Full-length over uids 0..n−1, as the chain path and SDK validators call it.
+      const size = Math.max(n, ...weights.map((w) => w.uid + 1))
+      const full = new Array<number>(size).fill(0)
+      for (const w of weights) if (Number.isInteger(w.uid) && w.uid >= 0) full[w.uid] = w.weight
       const processed = processWeights({
-        uids: weights.map((w) => w.uid),
-        weights: weights.map((w) => w.weight),
-        n: Math.max(n, ...weights.map((w) => w.uid + 1)),
+        uids: full.map((_, uid) => uid),
+        weights: full,
+        n: size,
         minAllowedWeights: 1,
         maxWeightLimit: 1
       })

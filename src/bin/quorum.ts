@@ -1,5 +1,5 @@
 // Entry of the single-file binary (`bun run build` → dist/quorum): `quorum <command> [args]` with the
-// commands of src/bin/commands.ts (validator, score, localnet, simulate-miners, bench, model); no command
+// commands of src/bin/commands.ts (validator, score, eval, localnet, simulate-miners, bench, health, model); no command
 // means the validator, with the same arguments as `bun run validator`. The embedded onnxruntime library is
 // made loadable first; only then is any code imported that pulls in onnxruntime-node.
 // `quorum --self-check` loads the model, embeds two texts in the worker pool and prints timings as one JSON

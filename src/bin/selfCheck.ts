@@ -4,7 +4,7 @@
 import { Database } from "bun:sqlite"
 import { Effect, Exit } from "effect"
 import { Embedder } from "../embeddings/Embedder.ts"
-import { loadCorpus } from "../miners/sim/Corpus.ts"
+import { loadCorpus } from "../challenges/Corpus.ts"
 import { decryptWithEphemeralKey, encryptForRound } from "../chain/Timelock.ts"
 import type { OnnxRuntimePrep } from "./onnxruntime.ts"
 

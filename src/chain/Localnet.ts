@@ -13,7 +13,7 @@ import type { ProviderInterface } from "@polkadot/rpc-provider/types"
 import { Schema } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
-import { encodeIp } from "./Metagraph.ts"
+import { encodeIp } from "./ipCodec.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Fixture location

@@ -8,177 +8,28 @@
 //   commit-reveal on, timelock mode → commit_timelocked_weights(netuid, ct, round, version) when the
 //     runtime has it (v4 payload with hotkey), else commit_crv3_weights(netuid, ct, round) (v3 payload)
 // Every chain call has a timeout; pool and dispatch refusals become WeightsRejected (ChainErrors.ts).
+// Chain calls (timeouts, state read, sign-send-watch) live in WeightsChainCalls.ts; the types in WeightsContract.ts.
 import type { ApiPromise } from "@polkadot/api"
-import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import type { KeyringPair } from "@polkadot/keyring/types"
-import type { ISubmittableResult } from "@polkadot/types/types"
 import { u8aToHex } from "@polkadot/util"
-import { Clock, Context, Deferred, Duration, Effect, Layer, Option, Schema } from "effect"
-import {
-  ChainCallError,
-  fromDispatchError,
-  fromPoolError,
-  fromViolations,
-  TransactionDropped,
-  TransactionTimeout,
-  type WeightCall,
-  WeightsRejected
-} from "./ChainErrors.ts"
+import { Clock, Context, Effect, Layer } from "effect"
+import { ChainCallError, fromViolations, type WeightCall, WeightsRejected } from "./ChainErrors.ts"
 import { commitHash, type EpochParams, randomSalt, revealState, revealWindow } from "./CommitReveal.ts"
 import { computeRevealRound, encodePayloadV3, encodePayloadV4, encryptForRound } from "./Timelock.ts"
-import { readHyperparams } from "./Hyperparams.ts"
-import { checkWeights, type WeightCallKind, type WeightRuleState } from "./weightRules.ts"
-import {
-  type JournalError,
-  NewSubmission,
-  type SubmissionKind,
-  SubmissionOutcome,
-  type SubmissionRecord,
-  WeightsJournal,
-  type WeightsJournalShape
-} from "./WeightsJournal.ts"
-
-// ---------------------------------------------------------------------------------------------
-// Config and results
-
-export const CommitMode = Schema.Literals(["auto", "set", "hash", "timelock"])
-export type CommitMode = typeof CommitMode.Type
-
-export interface WeightSubmitterConfig {
-  readonly netuid: number
-  /** Our version key (compared with the subnet's WeightsVersionKey). */
-  readonly versionKey: bigint
-  /** auto: commit-reveal off → set; on → timelock when the runtime offers it, else hash. */
-  readonly mode: CommitMode
-  /** Wait for finalization after inclusion (where the chain finalizes); inclusion is always awaited. */
-  readonly waitForFinalization: boolean
-  readonly rpcTimeout: Duration.Input
-  readonly inclusionTimeout: Duration.Input
-  readonly finalizationTimeout: Duration.Input
-  /** Seconds per block, for the drand reveal round (12 on mainnet). */
-  readonly blockTimeSeconds: number
-  readonly saltLength: number
-}
-
-export const defaultConfig = (netuid: number, versionKey: bigint): WeightSubmitterConfig => ({
-  netuid,
-  versionKey,
-  mode: "auto",
-  waitForFinalization: true,
-  rpcTimeout: "20 seconds",
-  inclusionTimeout: "60 seconds",
-  finalizationTimeout: "60 seconds",
-  blockTimeSeconds: 12,
-  saltLength: 8
-})
-
-/** Chain state read before a submission (one netuid, one hotkey). */
-export interface ChainWeightState extends WeightRuleState {
-  readonly netuid: number
-  readonly tempo: number
-  readonly revealPeriodEpochs: number
-  readonly activityCutoff: number
-  readonly lastStoredDrandRound: number | null
-  /** Which weight calls the runtime's metadata offers. */
-  readonly calls: {
-    readonly setWeights: boolean
-    readonly commitWeights: boolean
-    readonly revealWeights: boolean
-    readonly commitCrv3Weights: boolean
-    readonly commitTimelockedWeights: boolean
-  }
-  /** CommitRevealWeightsVersion when the runtime stores it (v4 runtimes), else null. */
-  readonly commitRevealVersion: number | null
-}
-
-export interface EmitVector {
-  readonly uids: ReadonlyArray<number>
-  readonly values: ReadonlyArray<number>
-}
-
-export interface SubmitResult {
-  /** Journal row id. */
-  readonly id: number
-  readonly call: WeightCall
-  readonly kind: SubmissionKind
-  readonly uids: ReadonlyArray<number>
-  readonly values: ReadonlyArray<number>
-  readonly blockHash: string
-  readonly blockNumber: number
-  readonly txHash: string
-  readonly finalized: boolean
-  /** `section.method` of every event of the extrinsic. */
-  readonly events: ReadonlyArray<string>
-  readonly commitHash?: string
-  readonly revealWindow?: { readonly firstBlock: number; readonly lastBlock: number }
-  readonly revealRound?: number
-}
-
-export type RevealResult =
-  | { readonly _tag: "Revealed"; readonly commitId: number; readonly result: SubmitResult }
-  | { readonly _tag: "TooEarly"; readonly commitId: number; readonly firstBlock: number }
-  | { readonly _tag: "Expired"; readonly commitId: number }
-  | { readonly _tag: "Failed"; readonly commitId: number; readonly error: WeightsRejected | TransactionTimeout | TransactionDropped | ChainCallError }
-
-export interface SubmitOptions {
-  /** Skip the local pre-check (the chain's own refusal is then what comes back). */
-  readonly bypassPrecheck?: boolean
-  /** Override the configured mode for this call. */
-  readonly mode?: CommitMode
-  /** Timelock only: force the drand reveal round (tests). */
-  readonly revealRound?: number
-}
-
-export type SubmitError = WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped | JournalError
-
-export interface WeightSubmitterShape {
-  /** Reads the subnet's weight hyperparameters and this hotkey's neuron state. */
-  readonly readState: () => Effect.Effect<ChainWeightState, ChainCallError>
-  /** SDK normalization of scoring weights (uid → float) for the given state. */
-  readonly prepare: (weights: ReadonlyMap<number, number>, state: ChainWeightState) => EmitVector
-  /** Pre-check only: the violations the chain would report, as one error (or none). */
-  readonly precheck: (
-    kind: WeightCallKind,
-    vector: EmitVector,
-    state: ChainWeightState,
-    versionKey?: bigint
-  ) => WeightsRejected | undefined
-  /** Full path: normalize, pre-check, journal, send, wait, decode. */
-  readonly submit: (weights: ReadonlyMap<number, number>, options?: SubmitOptions) => Effect.Effect<SubmitResult, SubmitError>
-  /** Same, for an already emitted u16 vector (no normalization). */
-  readonly submitVector: (
-    vector: EmitVector,
-    options?: SubmitOptions & { readonly versionKey?: bigint }
-  ) => Effect.Effect<SubmitResult, SubmitError>
-  /** Reveals every journaled hash commit whose window is open; marks expired ones. */
-  readonly revealPending: () => Effect.Effect<ReadonlyArray<RevealResult>, ChainCallError | JournalError>
-}
-
-// ---------------------------------------------------------------------------------------------
-// Storage decoding (Schema at the boundary: codecs → JSON → Schema)
-
-const Num = Schema.Union([Schema.Number, Schema.NumberFromString])
-const decodeNum = Schema.decodeUnknownSync(Num)
-const decodeNumArray = Schema.decodeUnknownSync(Schema.Array(Num))
-const decodeBoolArray = Schema.decodeUnknownSync(Schema.Array(Schema.Boolean))
-const decodeOptNum = Schema.decodeUnknownSync(Schema.NullOr(Num))
-
-type StorageFn = ((...args: Array<unknown>) => Promise<{ toJSON(): unknown }>) & object
-const storage = (api: ApiPromise, section: string, name: string): StorageFn | undefined => {
-  const sec = (api.query as unknown as Record<string, Record<string, StorageFn> | undefined>)[section]
-  return sec?.[name]
-}
-const hasCall = (api: ApiPromise, name: string): boolean => {
-  const sec = (api.tx as unknown as Record<string, Record<string, unknown> | undefined>)["subtensorModule"]
-  return typeof sec?.[name] === "function"
-}
-type TxFn = (...args: Array<unknown>) => SubmittableExtrinsic<"promise">
-const txFn = (api: ApiPromise, name: string): TxFn => {
-  const sec = (api.tx as unknown as Record<string, Record<string, TxFn>>)["subtensorModule"]
-  const f = sec?.[name]
-  if (f === undefined) throw new Error(`runtime has no SubtensorModule.${name}`)
-  return f
-}
+import { checkWeights, type WeightCallKind } from "./weightRules.ts"
+import { makeChainCalls, txFn } from "./WeightsChainCalls.ts"
+import type {
+  ChainWeightState,
+  CommitMode,
+  EmitVector,
+  RevealResult,
+  SubmitError,
+  SubmitOptions,
+  SubmitResult,
+  WeightSubmitterConfig,
+  WeightSubmitterShape
+} from "./WeightsContract.ts"
+import { NewSubmission, type SubmissionKind, type SubmissionRecord, WeightsJournal, type WeightsJournalShape } from "./WeightsJournal.ts"
 
 // ---------------------------------------------------------------------------------------------
 // Implementation
@@ -214,84 +65,15 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
   const netuid = config.netuid
   const hotkey = signer.address
 
-  const timed = <A, E>(operation: string, eff: Effect.Effect<A, E>): Effect.Effect<A, E | ChainCallError> =>
-    eff.pipe(
-      Effect.timeoutOrElse({
-        duration: config.rpcTimeout,
-        orElse: () =>
-          Effect.fail(new ChainCallError({ operation, cause: new Error(`timed out after ${Duration.format(Duration.fromInputUnsafe(config.rpcTimeout))}`) }))
-      })
-    )
-  const rpc = <A>(operation: string, f: () => Promise<A>): Effect.Effect<A, ChainCallError> =>
-    timed(operation, Effect.tryPromise({ try: f, catch: (cause) => new ChainCallError({ operation, cause }) }))
-
-  const readJson = (section: string, name: string, ...args: Array<unknown>) =>
-    rpc(`query ${section}.${name}`, async () => {
-      const f = storage(api, section, name)
-      if (f === undefined) return undefined
-      return (await f(...args)).toJSON()
-    })
-
-  const readState = Effect.fn("WeightSubmitter.readState")(function*() {
-    const header = yield* rpc("chain.getHeader", () => api.rpc.chain.getHeader())
-    const block = header.number.toNumber()
-    // the subnet's weight hyperparameters come from the one reader the metagraph uses too
-    const [hp, uidJ, nJ, permitsJ, lastJ, drandJ] = yield* Effect.all(
-      [
-        timed(
-          "read hyperparameters",
-          readHyperparams(api, netuid).pipe(Effect.mapError((cause) => new ChainCallError({ operation: "read hyperparameters", cause })))
-        ),
-        readJson("subtensorModule", "uids", netuid, hotkey),
-        readJson("subtensorModule", "subnetworkN", netuid),
-        readJson("subtensorModule", "validatorPermit", netuid),
-        readJson("subtensorModule", "lastUpdate", netuid),
-        readJson("drand", "lastStoredRound")
-      ],
-      { concurrency: "unbounded" }
-    )
-    return yield* Effect.try({
-      try: (): ChainWeightState => {
-        const hotkeyUid = decodeOptNum(uidJ ?? null)
-        const permits = decodeBoolArray(permitsJ ?? [])
-        const lastUpdates = decodeNumArray(lastJ ?? [])
-        return {
-          netuid,
-          block,
-          subnetN: decodeNum(nJ ?? 0),
-          hotkeyUid,
-          validatorPermit: hotkeyUid === null ? false : permits[hotkeyUid] ?? false,
-          lastUpdate: hotkeyUid === null ? 0 : lastUpdates[hotkeyUid] ?? 0,
-          weightsRateLimit: hp.weightsRateLimit,
-          weightsVersionKey: hp.weightsVersionKey,
-          minAllowedWeights: hp.minAllowedWeights,
-          maxWeightsLimit: hp.maxWeightsLimit,
-          commitRevealEnabled: hp.commitRevealEnabled,
-          tempo: hp.tempo,
-          revealPeriodEpochs: hp.revealPeriodEpochs,
-          activityCutoff: hp.activityCutoff,
-          lastStoredDrandRound: drandJ === undefined || drandJ === null ? null : decodeNum(drandJ),
-          commitRevealVersion: hp.commitRevealVersion,
-          calls: {
-            setWeights: hasCall(api, "setWeights"),
-            commitWeights: hasCall(api, "commitWeights"),
-            revealWeights: hasCall(api, "revealWeights"),
-            commitCrv3Weights: hasCall(api, "commitCrv3Weights"),
-            commitTimelockedWeights: hasCall(api, "commitTimelockedWeights")
-          }
-        }
-      },
-      catch: (cause) => new ChainCallError({ operation: "decode weight state", cause })
-    })
-  })
+  const { readState, sendAndWatch } = makeChainCalls(deps)
 
   const prepare = (weights: ReadonlyMap<number, number>, state: ChainWeightState): EmitVector => {
-    const uids: Array<number> = []
-    const ws: Array<number> = []
-    for (const [uid, w] of [...weights.entries()].sort((a, b) => a[0] - b[0])) {
+    // One weight per uid 0..n−1, as SDK validators call it (metagraph.uids): its min_allowed fill is by position.
+    const uids = Array.from({ length: state.subnetN }, (_, i) => i)
+    const ws = new Array<number>(state.subnetN).fill(0)
+    for (const [uid, w] of weights) {
       if (!Number.isInteger(uid) || uid < 0 || uid >= state.subnetN) continue // not on the subnet (any more)
-      uids.push(uid)
-      ws.push(Number.isFinite(w) && w > 0 ? w : 0)
+      ws[uid] = Number.isFinite(w) && w > 0 ? w : 0
     }
     const processed = processor.process(uids, ws, {
       n: state.subnetN,
@@ -310,86 +92,6 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     call: WeightCall = kind === "set" ? "set_weights" : kind === "commit" ? "commit_weights" : "reveal_weights"
   ) => fromViolations({ call, netuid }, checkWeights(kind, state, { uids: vector.uids, values: vector.values, versionKey }))
 
-  /** Signs, sends and waits; journal row `id` already exists. */
-  const sendAndWatch = (id: number, call: WeightCall, tx: SubmittableExtrinsic<"promise">) =>
-    Effect.gen(function*() {
-      const inBlock = yield* Deferred.make<ISubmittableResult, WeightsRejected | TransactionDropped>()
-      const finalized = yield* Deferred.make<ISubmittableResult>()
-      const txHash = tx.hash.toHex()
-      const unsub = yield* Effect.acquireRelease(
-        Effect.tryPromise({
-          try: () =>
-            tx.signAndSend(signer, { nonce: -1 }, (result: ISubmittableResult) => {
-              const s = result.status
-              if (s.isInBlock) Deferred.doneUnsafe(inBlock, Effect.succeed(result))
-              else if (s.isFinalized) {
-                Deferred.doneUnsafe(inBlock, Effect.succeed(result))
-                Deferred.doneUnsafe(finalized, Effect.succeed(result))
-              } else if (s.isDropped || s.isInvalid || s.isUsurped || s.isFinalityTimeout) {
-                Deferred.doneUnsafe(inBlock, Effect.fail(new TransactionDropped({ call, status: s.type, txHash })))
-              }
-            }),
-          catch: (cause) =>
-            fromPoolError({ call, netuid }, cause) ?? new ChainCallError({ operation: `submit ${call}`, cause })
-        }).pipe(
-          Effect.timeoutOrElse({
-            duration: config.rpcTimeout,
-            orElse: () => Effect.fail(new TransactionTimeout({ call, stage: "broadcast", timeoutMs: Duration.toMillis(Duration.fromInputUnsafe(config.rpcTimeout)), txHash }))
-          })
-        ),
-        (u) => Effect.sync(() => u())
-      )
-      void unsub
-      const included = yield* Deferred.await(inBlock).pipe(
-        Effect.timeoutOrElse({
-          duration: config.inclusionTimeout,
-          orElse: () =>
-            Effect.fail(new TransactionTimeout({ call, stage: "inBlock", timeoutMs: Duration.toMillis(Duration.fromInputUnsafe(config.inclusionTimeout)), txHash }))
-        })
-      )
-      const blockHash = included.status.isInBlock ? included.status.asInBlock.toHex() : included.status.asFinalized.toHex()
-      let isFinal = included.status.isFinalized
-      if (!isFinal && config.waitForFinalization) {
-        const fin = yield* Deferred.await(finalized).pipe(Effect.timeoutOption(config.finalizationTimeout))
-        isFinal = Option.isSome(fin)
-      }
-      const blockNumber = (yield* rpc("chain.getHeader(block)", () => api.rpc.chain.getHeader(blockHash))).number.toNumber()
-      const events = included.events.map((e) => `${e.event.section}.${e.event.method}`)
-      return { blockHash, blockNumber, txHash, finalized: isFinal, events, dispatchError: included.dispatchError }
-    }).pipe(
-      Effect.scoped,
-      Effect.tapError((error) =>
-        journal.finish(
-          id,
-          new SubmissionOutcome({
-            status: "failed",
-            blockHash: null,
-            blockNumber: null,
-            txHash: "txHash" in error && typeof error.txHash === "string" ? error.txHash : null,
-            finalized: false,
-            errorTag: error._tag,
-            errorDetail: error._tag === "WeightsRejected" ? error.runtimeError : error.message
-          })
-        ).pipe(Effect.ignore)
-      ),
-      Effect.flatMap((r) => {
-        const rejected = r.dispatchError === undefined
-          ? undefined
-          : fromDispatchError({ call, netuid }, api.registry, r.dispatchError)
-        return journal.finish(
-          id,
-          new SubmissionOutcome({
-            status: rejected === undefined ? "included" : "failed",
-            blockHash: r.blockHash,
-            blockNumber: r.blockNumber,
-            txHash: r.txHash,
-            finalized: r.finalized,
-            errorTag: rejected === undefined ? null : rejected._tag,
-            errorDetail: rejected === undefined ? null : rejected.runtimeError
-          })
-        ).pipe(Effect.andThen(rejected === undefined ? Effect.succeed(r) : Effect.fail(rejected)))
-      })
-    )
 
   const begin = (kind: SubmissionKind, state: ChainWeightState, vector: EmitVector, versionKey: bigint, extra: Partial<{
     salt: ReadonlyArray<number>

@@ -1,18 +1,21 @@
-// The versioned scoring config file (config/scoring.v1.json) → ScoringConfig (src/scoring/config.ts).
-// One Schema for the shape (unknown keys are errors: a typo must not silently fall back to a default), then
-// the cross-field rules the shape cannot say (registered axis names, floors below their "full" points,
-// monotone speed tiers). Every failure is a ScoringConfigError naming the file and the offending key.
+// The versioned scoring config file (config/scoring.v2.json) → ScoringConfig (src/scoring/config.ts).
+// One Schema per version for the shape (unknown keys are errors: a typo must not silently fall back to a
+// default), then the cross-field rules the shape cannot say (registered axis names, floors below their "full"
+// points, monotone speed tiers). A v1 file still loads: its cosines become the default calibration and the
+// v2 sections (lexical copies, content support) take their built-in defaults. Every failure is a
+// ScoringConfigError naming the file and the offending key.
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { Effect, Schema, SchemaIssue } from "effect"
-import scoringAsset from "../../config/scoring.v1.json" with { type: "file" }
+import scoringAsset from "../../config/scoring.v2.json" with { type: "file" }
 import type { ScoringConfig } from "../scoring/config.ts"
+import { DEFAULT_SCORING_CONFIG } from "../scoring/tasks.ts"
 import { AXIS_NAMES } from "../scoring/registry.ts"
 
 /** The shipped config (a file path in source runs; the embedded copy under /$bunfs in dist/quorum).
  *  TypeScript types JSON imports as their content, hence the check. */
 export const DEFAULT_SCORING_CONFIG_PATH: string =
-  typeof scoringAsset === "string" ? scoringAsset : resolve(import.meta.dir, "../../config/scoring.v1.json")
+  typeof scoringAsset === "string" ? scoringAsset : resolve(import.meta.dir, "../../config/scoring.v2.json")
 
 export class ScoringConfigError extends Schema.TaggedError<ScoringConfigError>()("ScoringConfigError", {
   /** The config file (or "<inline>" for decodeScoringConfig without a path). */
@@ -35,13 +38,65 @@ const Count = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterTh
 const NonNegInt = Schema.Number.pipe(Schema.check(Schema.isInt(), Schema.isGreaterThanOrEqualTo(0)))
 const Weights = Schema.Record(Schema.String, Weight)
 
-export const ScoringConfigSchema = Schema.Struct({
+const common = {
   $comment: Schema.optionalKey(Schema.String),
-  version: Count,
   axes: Weights,
   accuracyFallback: Schema.NullOr(Schema.String),
   defaultTaskType: Schema.String,
   taskTypes: Schema.Record(Schema.String, Schema.Struct({ optimalMs: PositiveMs, axes: Schema.optionalKey(Weights) })),
+  speed: Schema.Struct({
+    tiers: Schema.Array(Schema.Struct({ upTo: PositiveMs, score: Unit })),
+    beyond: Unit,
+    relativeWeight: Unit
+  }),
+  completion: Schema.Struct({ finishReasons: Schema.Record(Schema.String, Unit), unknown: Unit }),
+  entityWeighting: Schema.Boolean
+}
+
+const Calibration = Schema.Struct({
+  consensusDistance: finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
+  relevanceFloor: Cosine,
+  relevanceFull: Cosine,
+  accuracyFloor: Cosine,
+  accuracyFull: Cosine,
+  offTopicCosine: Cosine,
+  aloneRelevanceFloor: Cosine,
+  wordSaladCosine: Cosine
+})
+
+export const ScoringConfigSchema = Schema.Struct({
+  ...common,
+  version: Schema.Literal(2),
+  thresholds: Schema.Struct({ minConsensusEntities: Count, qualityFloor: Unit, minAnswerChars: NonNegInt }),
+  calibration: Schema.Record(Schema.String, Calibration),
+  lexical: Schema.Struct({
+    shingleSize: Count,
+    copyShare: Unit,
+    copyMinShingles: Count,
+    commonEntities: Count,
+    commonMaxNovelShare: Unit,
+    echoContainment: Unit,
+    jumbleWordShare: Unit
+  }),
+  content: Schema.Struct({
+    pyramidShare: Unit,
+    pyramidMinEntities: Count,
+    promptUnitWeight: Unit,
+    lengthBudget: finite.pipe(Schema.check(Schema.isGreaterThan(0))),
+    lengthDecay: Weight,
+    referenceWeight: Weight,
+    incompleteShare: Unit,
+    offTopicCoverage: Unit,
+    wordSaladPairShare: Unit,
+    wordSaladMinMedian: Unit
+  }),
+  novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count })
+})
+
+/** The v1 file (config/scoring.v1.json of earlier releases). */
+export const ScoringConfigV1Schema = Schema.Struct({
+  ...common,
+  version: Schema.Literal(1),
   thresholds: Schema.Struct({
     consensusDistance: finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
     minConsensusEntities: Count,
@@ -55,15 +110,33 @@ export const ScoringConfigSchema = Schema.Struct({
     noveltySoftCosine: Cosine,
     copyMinChars: NonNegInt
   }),
-  speed: Schema.Struct({
-    tiers: Schema.Array(Schema.Struct({ upTo: PositiveMs, score: Unit })),
-    beyond: Unit,
-    relativeWeight: Unit
-  }),
-  completion: Schema.Struct({ finishReasons: Schema.Record(Schema.String, Unit), unknown: Unit }),
-  entityWeighting: Schema.Boolean,
   novelty: Schema.Struct({ capacity: Count, perPrompt: Count })
 })
+
+/** A v1 config in v2 terms: its cosines are the default calibration; what v1 did not have takes the defaults. */
+const upgradeV1 = (v1: typeof ScoringConfigV1Schema.Type): ScoringConfig => {
+  const { $comment: _, thresholds: t, novelty, ...rest } = v1
+  const d = DEFAULT_SCORING_CONFIG
+  const calibration = {
+    consensusDistance: t.consensusDistance,
+    relevanceFloor: t.relevanceFloor,
+    relevanceFull: t.relevanceFull,
+    accuracyFloor: t.accuracyFloor,
+    accuracyFull: t.accuracyFull,
+    offTopicCosine: d.calibration["default"]!.offTopicCosine,
+    aloneRelevanceFloor: t.relevanceFloor,
+    wordSaladCosine: d.calibration["default"]!.wordSaladCosine
+  }
+  return {
+    ...rest,
+    version: 1,
+    thresholds: { minConsensusEntities: t.minConsensusEntities, qualityFloor: t.qualityFloor, minAnswerChars: t.minAnswerChars },
+    calibration: { default: calibration },
+    lexical: d.lexical,
+    content: d.content,
+    novelty: { ...novelty, perHotkey: d.novelty.perHotkey }
+  }
+}
 
 const pathKey = (path: ReadonlyArray<unknown> | undefined): string =>
   path === undefined || path.length === 0
@@ -99,10 +172,11 @@ export const checkScoringConfig = (c: ScoringConfig): Violation | null => {
   if (c.accuracyFallback !== null && !known.has(c.accuracyFallback)) {
     return { key: "accuracyFallback", message: `unknown axis "${c.accuracyFallback}"` }
   }
-  const t = c.thresholds
-  if (t.relevanceFloor >= t.relevanceFull) return { key: "thresholds.relevanceFull", message: "must be above relevanceFloor" }
-  if (t.accuracyFloor >= t.accuracyFull) return { key: "thresholds.accuracyFull", message: "must be above accuracyFloor" }
-  if (t.noveltySoftCosine >= t.copyCosine) return { key: "thresholds.noveltySoftCosine", message: "must be below copyCosine" }
+  if (!Object.hasOwn(c.calibration, "default")) return { key: "calibration", message: 'needs a "default" calibration' }
+  for (const [model, t] of Object.entries(c.calibration)) {
+    if (t.relevanceFloor >= t.relevanceFull) return { key: `calibration.${model}.relevanceFull`, message: "must be above relevanceFloor" }
+    if (t.accuracyFloor >= t.accuracyFull) return { key: `calibration.${model}.accuracyFull`, message: "must be above accuracyFloor" }
+  }
   const tiers = c.speed.tiers
   if (tiers.length === 0) return { key: "speed.tiers", message: "needs at least one tier" }
   for (let k = 1; k < tiers.length; k++) {
@@ -113,20 +187,29 @@ export const checkScoringConfig = (c: ScoringConfig): Violation | null => {
   return null
 }
 
-/** Decodes an already-parsed config value (`path` only names the source in errors). */
-export const decodeScoringConfig = (u: unknown, path = "<inline>"): Effect.Effect<ScoringConfig, ScoringConfigError> =>
-  Schema.decodeUnknownEffect(ScoringConfigSchema)(u, { onExcessProperty: "error", errors: "first" }).pipe(
+const decodeWith = <S extends Schema.Top>(schema: S, u: unknown, path: string) =>
+  Schema.decodeUnknownEffect(schema)(u, { onExcessProperty: "error", errors: "first" }).pipe(
     Effect.mapError((e) => {
       const issue = SchemaIssue.makeFormatterStandardSchemaV1()(e.issue).issues[0]
       return new ScoringConfigError({ path, key: pathKey(issue?.path), message: issue?.message ?? e.message })
-    }),
-    Effect.flatMap(({ $comment: _, ...config }) => {
-      const v = checkScoringConfig(config)
-      return v === null ? Effect.succeed<ScoringConfig>(config) : Effect.fail(new ScoringConfigError({ path, ...v }))
     })
   )
 
-/** Reads, parses and checks a scoring config file (default: config/scoring.v1.json of this checkout). */
+const versionOf = (u: unknown): unknown => (typeof u === "object" && u !== null && "version" in u ? u.version : undefined)
+
+/** Decodes an already-parsed config value of version 2, or of version 1 upgraded (`path` only names the source in errors). */
+export const decodeScoringConfig = (u: unknown, path = "<inline>"): Effect.Effect<ScoringConfig, ScoringConfigError> =>
+  (versionOf(u) === 1
+    ? decodeWith(ScoringConfigV1Schema, u, path).pipe(Effect.map(upgradeV1))
+    : decodeWith(ScoringConfigSchema, u, path).pipe(Effect.map(({ $comment: _, ...config }): ScoringConfig => config))
+  ).pipe(
+    Effect.flatMap((config) => {
+      const v = checkScoringConfig(config)
+      return v === null ? Effect.succeed(config) : Effect.fail(new ScoringConfigError({ path, ...v }))
+    })
+  )
+
+/** Reads, parses and checks a scoring config file (default: config/scoring.v2.json of this checkout). */
 export const loadScoringConfig = (path: string = DEFAULT_SCORING_CONFIG_PATH): Effect.Effect<ScoringConfig, ScoringConfigError> =>
   Effect.try({
     try: () => readFileSync(path, "utf8"),

@@ -6,7 +6,7 @@ import { resolve } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
 import Piscina from "piscina"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
-import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/scoring.worker.ts"
+import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/protocol.ts"
 import type { HeatmapInput } from "../scoring/heatmap.ts"
 import { ModelNotFound, resolveModel, type ModelSpec, type ResolveOptions } from "./ModelResolver.ts"
 

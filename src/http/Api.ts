@@ -19,7 +19,7 @@ export interface ApiDeps {
   readonly now: () => number
   readonly info: () => Record<string, unknown>
   readonly miners: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly availability: number }>>
-  readonly weights: () => ReadonlyArray<{ readonly uid: number; readonly weight: number }>
+  readonly weights: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly weight: number }>>
   readonly lastSubmission: Effect.Effect<unknown>
   /** Where heatmaps are written (<dir>/<round id>.svg|.png); the heatmap routes 404 without it. */
   readonly heatmapDir?: string
@@ -58,9 +58,9 @@ export const makeApp = (deps: ApiDeps) => {
       return { ...counts, window_hours: 24, miners: totals }
     })
     .get("/miners", async () => {
-      const [sessions, totals] = await Promise.all([run(deps.miners), run(deps.store.minerTotals(deps.now() - DAY_MS))])
+      const [sessions, totals, current] = await Promise.all([run(deps.miners), run(deps.store.minerTotals(deps.now() - DAY_MS)), run(deps.weights)])
       const byUid = new Map(totals.map((t) => [t.uid, t]))
-      const weights = new Map(deps.weights().map((w) => [w.uid, w.weight]))
+      const weights = new Map(current.map((w) => [w.uid, w.weight]))
       return sessions.map((s) => ({ ...s, weight: weights.get(s.uid) ?? 0, last24h: byUid.get(s.uid) ?? null }))
     })
     .get("/rounds", ({ query }) => run(deps.store.recentEvaluations(query.limit ?? 50)), { query: Schema.toStandardSchemaV1(Limit) })
@@ -90,7 +90,7 @@ export const makeApp = (deps: ApiDeps) => {
       },
       { params: Schema.toStandardSchemaV1(HeatmapParams) }
     )
-    .get("/weights", async () => ({ weights: deps.weights(), last_submission: await run(deps.lastSubmission) }))
+    .get("/weights", async () => ({ weights: await run(deps.weights), last_submission: await run(deps.lastSubmission) }))
 }
 
 /** Serves the API for the lifetime of the scope; returns the bound port (API_PORT=0 picks a free one). */

@@ -20,15 +20,9 @@ import {
 import { errorMessage, minerBaseUrl, type ExchangeInit, exchangeBytes, exchangeFail } from "./HttpExchange.ts"
 import { makeNonceSource, type NonceSource, uuid1 } from "./Nonce.ts"
 import { signatureHex } from "./Signer.ts"
-import {
-  type HotkeySigner,
-  type InferenceReply,
-  type InferenceRequest,
-  MinerError,
-  type MinerFailure,
-  type MinerTarget,
-  type MinerTransport
-} from "./Transport.ts"
+import { MinerError, type MinerTransport } from "./Transport.ts"
+import { type InferenceReply, type InferenceRequest, type MinerFailure } from "../domain/Inference.ts"
+import { type HotkeySigner, type MinerTarget } from "../domain/Miner.ts"
 
 export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024
 

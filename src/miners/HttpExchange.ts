@@ -1,6 +1,6 @@
 // One HTTP request to a miner, shared by the dendrite and Fiber clients: a deadline covering headers *and*
 // body, a streamed read with a byte cap, and latency measured from the request being sent to the last byte.
-import type { MinerFailure } from "./Transport.ts"
+import type { MinerFailure } from "../domain/Inference.ts"
 
 export interface ExchangeFail {
   readonly kind: "fail"

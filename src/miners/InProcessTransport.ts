@@ -5,13 +5,9 @@ import { Clock, Effect } from "effect"
 import { decodeReplyBody } from "./InferenceSynapse.ts"
 import type { SimBrain } from "./sim/Behaviour.ts"
 import type { SimHandler } from "./sim/SimAction.ts"
-import {
-  type InferenceRequest,
-  MinerError,
-  type MinerFailure,
-  type MinerTarget,
-  type MinerTransport
-} from "./Transport.ts"
+import { MinerError, type MinerTransport } from "./Transport.ts"
+import { type InferenceRequest, type MinerFailure } from "../domain/Inference.ts"
+import { type MinerTarget } from "../domain/Miner.ts"
 
 export const DEFAULT_IN_PROCESS_MAX_BODY_BYTES = 4 * 1024 * 1024
 

@@ -2,15 +2,9 @@
 // the signed dendrite headers, and reply decoding. Facts: shared/docs/PROTOCOLS.md §2.
 import { createHash } from "node:crypto"
 import { Effect, Exit, Schema } from "effect"
-import {
-  ChatMessage,
-  type InferenceReply,
-  type InferenceRequest,
-  type MinerTarget,
-  MinerError,
-  ToolCallWire,
-  Usage
-} from "./Transport.ts"
+import { MinerError } from "./Transport.ts"
+import { ChatMessage, type InferenceReply, type InferenceRequest, ToolCallWire, Usage } from "../domain/Inference.ts"
+import { type MinerTarget } from "../domain/Miner.ts"
 
 export const SYNAPSE_NAME = "InferenceSynapse"
 /** Fields hashed into computed_body_hash (Python `str(field)`; only plain strings, so JS and Python agree). */

@@ -4,7 +4,7 @@ import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { u8aToHex } from "@polkadot/util"
 import { cryptoWaitReady, signatureVerify } from "@polkadot/util-crypto"
-import type { HotkeySigner } from "./Transport.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
 
 /** Wraps an sr25519 keyring pair; the secret never leaves the pair. */
 export const signerFromPair = (pair: KeyringPair): HotkeySigner => ({

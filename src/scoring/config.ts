@@ -1,10 +1,12 @@
-// The scoring config as plain data: what the versioned file config/scoring.v1.json decodes into
+// The scoring config as plain data: what the versioned file config/scoring.v2.json decodes into (v1 files are
+// upgraded on load, src/domain/ScoringConfig.ts)
 // (src/domain/ScoringConfig.ts holds the Schema). Pure: no Effect, no I/O.
 //
 // Weights: `axes` is the default weight map (axis name → weight ≥ 0); a task type either inherits it or gives
 // its own full map (`axes` on the task type REPLACES the default map, so the seed-003 table holds literally:
 // an axis a task type omits weighs 0). Weights are renormalized over the axes that apply to a round, so only
-// their ratios matter. Thresholds are on cosine similarity (vectors are L2-normalized) unless said otherwise.
+// their ratios matter. Cosine thresholds live in the per-model calibration.
+import type { SupportConfig } from "./support.ts"
 
 export interface TaskTypeConfig {
   /** Seed 003 "optimal processing time": a latency at or below it scores the top speed tier. */
@@ -19,30 +21,64 @@ export interface SpeedTier {
   readonly score: number
 }
 
-export interface Thresholds {
-  /** Average-linkage cut on the distance 1 − cos (sklearn semantics: merge iff < t). The reference uses 0.5 with
-   * all-mpnet; v1 uses 0.35 for use-lite, where honest paraphrases measure cos ≥ 0.68 but answers to other
-   * prompts of the same field reach 0.5–0.63 (data/corpus.json). */
+/** Cosine thresholds of one embedding model (they move with the model: use-lite's cosines are not MiniLM's). */
+export interface Calibration {
+  /** Average-linkage cut on the distance 1 − cos for the reported consensus cluster (sklearn semantics: merge
+   *  iff < t). It no longer filters anyone: agreement is judged on content support. */
   readonly consensusDistance: number
-  /** Distinct entities the dominant cluster needs to count as a consensus (2: one entity alone is no consensus). */
-  readonly minConsensusEntities: number
-  /** cos(prompt, answer) below this → filtered "irrelevant" (the reference uses 0.20). */
+  /** cos(prompt, answer) at or below this → relevance axis 0 … */
   readonly relevanceFloor: number
-  /** cos(prompt, answer) at or above this → relevance axis 1 (linear from the floor). */
+  /** … and at or above this → 1 (linear in between). */
   readonly relevanceFull: number
   /** cos(reference, answer) at or below this → accuracy 0 (linear up to accuracyFull). */
   readonly accuracyFloor: number
   readonly accuracyFull: number
+  /** Mean cosine to the other entities' answers below which an answer with little content support is off topic. */
+  readonly offTopicCosine: number
+  /** An answer with no peer (and no reference) below this cos(prompt) is off topic. */
+  readonly aloneRelevanceFloor: number
+  /** Mean cosine below which an answer whose word pairs nobody shares is word salad. */
+  readonly wordSaladCosine: number
+}
+
+export interface Thresholds {
+  /** Distinct entities the dominant cluster needs to count as a consensus (2: one entity alone is no consensus). */
+  readonly minConsensusEntities: number
   /** Text-quality heuristic below this → filtered "low_quality" (the reference uses 0.35). */
   readonly qualityFloor: number
   /** Answers with fewer non-space characters (and no tool calls) → filtered "low_quality". */
   readonly minAnswerChars: number
-  /** L2 (semantic) copy threshold: cos ≥ this to a faster answer / another hotkey's earlier answer → "copy". */
-  readonly copyCosine: number
-  /** Novelty axis: 1 up to this cosine to another hotkey's earlier answer, falling linearly to 0 at copyCosine. */
-  readonly noveltySoftCosine: number
-  /** Normalized texts shorter than this are never called copies (short factual answers coincide honestly). */
-  readonly copyMinChars: number
+}
+
+/** Lexical evidence: copies, echoes (src/scoring/lexical.ts, novelty.ts). */
+export interface LexicalConfig {
+  /** Words per shingle. */
+  readonly shingleSize: number
+  /** An answer is a copy when this share of its novel shingles (not the prompt's) is in an earlier answer … */
+  readonly copyShare: number
+  /** … and at least this many of them (shorter answers coincide honestly and are never copies). */
+  readonly copyMinShingles: number
+  /** Near-duplicates from this many other entities make an answer common ground, not a copy … */
+  readonly commonEntities: number
+  /** … when at most this share of its word sequences is its own (not the prompt's). */
+  readonly commonMaxNovelShare: number
+  /** Echo: share of the prompt's shingles reproduced and of the answer's taken from the prompt. */
+  readonly echoContainment: number
+  /** Jumble: share of the answer's words from the prompt and of the prompt's words used. */
+  readonly jumbleWordShare: number
+}
+
+/** Content support (src/scoring/support.ts) and the filters built on it. */
+export interface ContentConfig extends SupportConfig {
+  /** Coverage below this share of the round's median coverage → "incomplete". */
+  readonly incompleteShare: number
+  /** Off topic: mean cosine to the others below the calibration's offTopicCosine and coverage below this share of the median. */
+  readonly offTopicCoverage: number
+  /** Word salad: the share of its word pairs others hold is below this share of the round's median (and its mean
+   *  cosine to the others is below the calibration's wordSaladCosine). */
+  readonly wordSaladPairShare: number
+  /** … in rounds whose median answer shares at least this share of its pairs (paraphrases share few). */
+  readonly wordSaladMinMedian: number
 }
 
 export interface SpeedConfig {
@@ -65,6 +101,8 @@ export interface NoveltyConfig {
   readonly capacity: number
   /** Answers remembered per prompt (oldest evicted first). */
   readonly perPrompt: number
+  /** Recent answers remembered per hotkey (constant answers to different prompts). */
+  readonly perHotkey: number
 }
 
 export interface ScoringConfig {
@@ -77,6 +115,10 @@ export interface ScoringConfig {
   readonly defaultTaskType: string
   readonly taskTypes: Readonly<Record<string, TaskTypeConfig>>
   readonly thresholds: Thresholds
+  /** Embedding-model calibrations by model name; "default" is used for models not listed. */
+  readonly calibration: Readonly<Record<string, Calibration>>
+  readonly lexical: LexicalConfig
+  readonly content: ContentConfig
   readonly speed: SpeedConfig
   readonly completion: CompletionConfig
   /** Miners sharing an IP or a coldkey count as one entity when the dominant cluster is formed and chosen. */
@@ -97,4 +139,11 @@ export const taskProfile = (config: ScoringConfig, taskType: string): TaskProfil
   const t = config.taskTypes[name]
   if (t === undefined) throw new RangeError(`scoring config: default task type "${name}" is not configured`)
   return { name, weights: t.axes ?? config.axes, optimalMs: t.optimalMs }
+}
+
+/** The calibration of `model` (by name), else the "default" one. */
+export const calibrationFor = (config: ScoringConfig, model: string | undefined): Calibration => {
+  const c = (model !== undefined && Object.hasOwn(config.calibration, model) ? config.calibration[model] : undefined) ?? config.calibration["default"]
+  if (c === undefined) throw new RangeError(`scoring config: no calibration for "${model ?? "default"}" and no "default"`)
+  return c
 }

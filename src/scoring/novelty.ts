@@ -1,14 +1,13 @@
-// Copy detection and the semantic answer cache (seed 002's two-level cache, used here against copying).
-// Pure: no I/O, no clocks; the memory is an ordinary in-process object the caller owns.
-//
-// L1 = exact match on a hash of the normalized text; L2 = cosine ≥ copyCosine between answer embeddings.
-// Two sources of copies:
-//   - this round: an answer matching a FASTER answer of another miner (ties: the lower uid is the original);
-//   - earlier rounds: an answer matching an answer another hotkey gave earlier to the same prompt.
-// The original (earliest, fastest) keeps its credit. Texts shorter than copyMinChars are never copies:
-// short factual answers ("Paris.") coincide honestly.
-
-import { dotRows } from "./similarity.ts"
+// The answer memory kept across rounds (seed 002's answer cache, used here against copying), and in-round copy
+// detection. Copies are established by lexical evidence: the share of an answer's own word shingles (those
+// the prompt does not already hold) that another answer contains. Independent long answers share ideas and
+// embeddings, but rarely their word sequences. Two sources of copies:
+//   - this round: an answer contained in a FASTER answer of another miner (ties: the lower uid is the original);
+//   - earlier rounds: an answer contained in one another hotkey gave earlier to the same prompt.
+// Content that two or more other entities hold is common ground (a spelling correction, a short fact, a
+// quoted passage), not a copy. A hotkey sending the same text to different prompts is a constant answer.
+// Pure: no I/O, no clocks; the memory is an ordinary object the caller owns.
+import { fingerprintOverlap } from "./lexical.ts"
 
 /** Lowercase, NFKC, punctuation dropped, whitespace collapsed: what "the same text" means for L1. */
 export const normalizeText = (text: string): string =>
@@ -42,42 +41,63 @@ export interface MemoryEntry {
   readonly roundId: string
   /** textHash(normalizeText(text)). */
   readonly hash: string
-  /** L2-normalized embedding (a private copy). */
-  readonly vec: Float32Array
+  /** Sorted fingerprints of the answer's novel shingles (lexical.ts fingerprint). */
+  readonly shingles: Uint32Array
 }
 
-export interface MemoryHit {
-  /** An entry of another hotkey with the same normalized text (L1), if any. */
-  readonly exact: MemoryEntry | null
-  /** The other-hotkey entry with the highest cosine (L2), if any. */
-  readonly nearest: MemoryEntry | null
-  /** Its cosine (−1 when there is none). */
-  readonly cosine: number
+/** When is one answer's content held by another: share and count of its novel shingles found there. */
+export interface Containment {
+  readonly share: number
+  readonly minShingles: number
+}
+
+/** Whether `held` holds `of`'s content (`of` has enough shingles to judge, and most are in `held`). */
+export const holds = (held: Uint32Array, of: Uint32Array, c: Containment): boolean => {
+  if (of.length < c.minShingles) return false
+  const k = fingerprintOverlap(held, of)
+  return k >= c.minShingles && k >= c.share * of.length
 }
 
 export interface NoveltyMemoryOptions {
-  /** Total entries across prompts (default 8192). */
+  /** Total answers remembered across prompts (default 8192). */
   readonly capacity?: number
-  /** Entries per prompt (default 64). */
+  /** Answers remembered per prompt (default 64). */
   readonly perPrompt?: number
+  /** Recent answers remembered per hotkey for constant-answer detection (default 8). */
+  readonly perHotkey?: number
+  /** Hotkeys remembered (least recently seen forgotten first; default 4096). */
+  readonly hotkeys?: number
+}
+
+interface HotkeyEntry {
+  readonly key: string
+  readonly roundId: string
+  readonly hash: string
+  readonly shingles: Uint32Array
 }
 
 /**
- * A bounded in-memory cache of earlier answers, bucketed by prompt. Buckets are kept in least-recently-written
- * order; when the total exceeds `capacity` the oldest buckets lose their oldest entries first.
+ * A bounded in-memory record of earlier answers, bucketed by prompt (for copies of other hotkeys' answers) and by
+ * hotkey (for one text sent to different prompts). Buckets are kept in least-recently-written order; past the
+ * capacity the oldest lose their oldest entries first.
  */
 export class NoveltyMemory {
   readonly capacity: number
   readonly perPrompt: number
+  readonly perHotkey: number
+  readonly hotkeyCapacity: number
   private readonly buckets = new Map<string, Array<MemoryEntry>>()
+  private readonly byHotkey = new Map<string, Array<HotkeyEntry>>()
   private total = 0
 
   constructor(options: NoveltyMemoryOptions = {}) {
     this.capacity = Math.max(1, Math.floor(options.capacity ?? 8192))
     this.perPrompt = Math.max(1, Math.floor(options.perPrompt ?? 64))
+    this.perHotkey = Math.max(1, Math.floor(options.perHotkey ?? 8))
+    this.hotkeyCapacity = Math.max(1, Math.floor(options.hotkeys ?? 4096))
   }
 
-  /** Entries currently remembered. */
+  /** Entries currently remembered by prompt. */
   get size(): number {
     return this.total
   }
@@ -87,36 +107,44 @@ export class NoveltyMemory {
     return this.buckets.size
   }
 
-  /** Earlier answers to `key` by hotkeys other than `hotkey` that match `hash` (L1) or are nearest to `vec` (L2). */
-  lookup(key: string, hotkey: string, hash: string, vec: Float32Array | null): MemoryHit {
+  /** Earlier answers to `key` by hotkeys other than `hotkey` with the same text or holding its content. */
+  holders(key: string, hotkey: string, hash: string, shingles: Uint32Array, c: Containment): Array<MemoryEntry> {
     const bucket = this.buckets.get(key)
-    let exact: MemoryEntry | null = null
-    let nearest: MemoryEntry | null = null
-    let cosine = -1
-    if (bucket === undefined) return { exact, nearest, cosine }
-    for (const e of bucket) {
-      if (e.hotkey === hotkey) continue
-      if (exact === null && e.hash === hash) exact = e
-      if (vec !== null && e.vec.length === vec.length) {
-        const c = dotRows(e.vec, 0, vec, 0, vec.length)
-        if (c > cosine) {
-          cosine = c
-          nearest = e
-        }
-      }
-    }
-    return { exact, nearest, cosine }
+    if (bucket === undefined) return []
+    return bucket.filter((e) => e.hotkey !== hotkey && (e.hash === hash || holds(e.shingles, shingles, c)))
   }
 
-  /** Remembers answers to `key` (vectors are copied). */
+  /** Highest share of `shingles` held by one earlier answer of another hotkey to `key` (0 when none). */
+  nearestShare(key: string, hotkey: string, shingles: Uint32Array): number {
+    const bucket = this.buckets.get(key)
+    if (bucket === undefined || shingles.length === 0) return 0
+    let best = 0
+    for (const e of bucket) if (e.hotkey !== hotkey) best = Math.max(best, fingerprintOverlap(e.shingles, shingles) / shingles.length)
+    return best
+  }
+
+  /** An earlier answer of the same hotkey to a DIFFERENT prompt with the same text or content, if any. */
+  constantOf(hotkey: string, key: string, hash: string, shingles: Uint32Array, c: Containment): { roundId: string } | null {
+    const past = this.byHotkey.get(hotkey)
+    if (past === undefined) return null
+    for (const e of past) {
+      if (e.key === key) continue
+      if (e.hash === hash || (holds(e.shingles, shingles, c) && holds(shingles, e.shingles, c))) return { roundId: e.roundId }
+    }
+    return null
+  }
+
+  /** Remembers answers to `key` for copy checks and, by hotkey, for constant-answer checks (fingerprints are copied). */
   record(key: string, entries: ReadonlyArray<MemoryEntry>): void {
     if (entries.length === 0) return
     const bucket = this.buckets.get(key) ?? []
     this.buckets.delete(key) // re-insert: most recently written last
     this.buckets.set(key, bucket)
     for (const e of entries) {
-      bucket.push({ ...e, vec: Float32Array.from(e.vec) })
+      const shingles = Uint32Array.from(e.shingles)
+      bucket.push({ ...e, shingles })
       this.total++
+      this.rememberHotkey(key, { ...e, shingles })
     }
     while (bucket.length > this.perPrompt) {
       bucket.shift()
@@ -130,10 +158,34 @@ export class NoveltyMemory {
       this.total--
       if (b.length === 0) this.buckets.delete(k)
     }
+    this.evictHotkeys()
+  }
+
+  /** Remembers answers by hotkey only (answers that must not count as originals: copies, filtered texts). */
+  recordHotkeys(key: string, entries: ReadonlyArray<MemoryEntry>): void {
+    for (const e of entries) this.rememberHotkey(key, { ...e, shingles: Uint32Array.from(e.shingles) })
+    this.evictHotkeys()
+  }
+
+  private rememberHotkey(key: string, e: MemoryEntry): void {
+    const past = this.byHotkey.get(e.hotkey) ?? []
+    this.byHotkey.delete(e.hotkey) // re-insert: most recently seen last
+    this.byHotkey.set(e.hotkey, past)
+    past.push({ key, roundId: e.roundId, hash: e.hash, shingles: e.shingles })
+    if (past.length > this.perHotkey) past.shift()
+  }
+
+  private evictHotkeys(): void {
+    while (this.byHotkey.size > this.hotkeyCapacity) {
+      const oldest = this.byHotkey.keys().next()
+      if (oldest.done === true) break
+      this.byHotkey.delete(oldest.value)
+    }
   }
 
   clear(): void {
     this.buckets.clear()
+    this.byHotkey.clear()
     this.total = 0
   }
 }
@@ -142,46 +194,56 @@ export class NoveltyMemory {
 export interface CopyCandidate {
   readonly index: number
   readonly uid: number
+  /** Entity of the miner (answers of one entity never make each other copies, nor common ground). */
+  readonly entity: number
   /** Latency in ms; null = unknown (treated as slowest). */
   readonly latencyMs: number | null
-  /** Hash of the normalized text, or null when the text is too short to be called a copy. */
-  readonly hash: string | null
+  /** Hash of the normalized text. */
+  readonly hash: string
+  /** Fingerprints of the answer's novel shingles, and of all its shingles. */
+  readonly novel: Uint32Array
+  readonly all: Uint32Array
 }
 
 export interface CopyFinding {
   /** Index of the earlier (faster) answer this one copies. */
   readonly of: number
-  /** "exact" (L1) or the cosine (L2). */
+  /** "exact" (same normalized text) or the share of its shingles found in the original. */
   readonly match: "exact" | number
 }
 
 /**
- * In-round copies: each candidate is compared with every faster candidate (latency, then uid); a match by hash
- * or by `similarity(i, j) ≥ copyCosine` makes it a copy of the first (fastest) such answer. Order-independent.
+ * In-round copies: a candidate whose text equals, or whose novel shingles are held by, a faster candidate of
+ * another uid copies the fastest such answer — unless its content is common ground: `commonEntities` or more
+ * other entities (faster or slower) wrote near-duplicates of it (each holding the other), and most of its word
+ * sequences come from the prompt (a corrected or quoted text). An answer of its own making is never common
+ * ground: two copiers of one answer do not make it everyone's. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
-  similarity: (i: number, j: number) => number,
-  copyCosine: number
+  c: Containment,
+  commonEntities: number,
+  commonMaxNovelShare: number
 ): Map<number, CopyFinding> => {
-  const lat = (c: CopyCandidate) => (c.latencyMs === null || !Number.isFinite(c.latencyMs) ? Infinity : c.latencyMs)
-  const ordered = candidates.filter((c) => c.hash !== null).sort((a, b) => lat(a) - lat(b) || a.uid - b.uid)
+  const lat = (x: CopyCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
+  const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || a.uid - b.uid)
   const found = new Map<number, CopyFinding>()
   for (let q = 1; q < ordered.length; q++) {
-    const c = ordered[q]!
-    for (let p = 0; p < q; p++) {
+    const x = ordered[q]!
+    const holderEntities = new Set<number>()
+    const common = x.novel.length <= commonMaxNovelShare * x.all.length
+    let original: { readonly of: CopyCandidate; readonly match: "exact" | number } | null = null
+    for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
-      if (o.uid === c.uid) continue
-      if (o.hash === c.hash) {
-        found.set(c.index, { of: o.index, match: "exact" })
-        break
-      }
-      const s = similarity(o.index, c.index)
-      if (s >= copyCosine) {
-        found.set(c.index, { of: o.index, match: s })
-        break
-      }
+      if (p === q || o.uid === x.uid || o.entity === x.entity) continue
+      const exact = o.hash === x.hash && x.novel.length >= c.minShingles
+      if (!exact && !holds(o.all, x.novel, c)) continue
+      // common ground needs near-duplicates: a longer answer that merely contains this one (its first
+      // sentence, say) is where it was taken from, not a sign that everyone writes it
+      if (common && (exact || holds(x.all, o.novel, c))) holderEntities.add(o.entity)
+      if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
+    if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })
   }
   return found
 }

@@ -6,6 +6,7 @@ import {
   availabilityAxis,
   completionAxis,
   consensusAxis,
+  coverageAxis,
   noveltyAxis,
   qualityAxis,
   relevanceAxis,
@@ -17,6 +18,7 @@ export type AxisRegistry = ReadonlyMap<string, Axis>
 
 /** Registration order is the display order (tables, explain). */
 export const DEFAULT_AXES: AxisRegistry = new Map<string, Axis>([
+  ["coverage", coverageAxis],
   ["consensus", consensusAxis],
   ["accuracy", accuracyAxis],
   ["relevance", relevanceAxis],

@@ -1,40 +1,46 @@
 // Round scoring: RoundInput + RoundEmbeddings + config (+ the novelty memory) → RoundResult. Pure and
 // deterministic; the only state it touches is the optional NoveltyMemory, which it reads and then extends.
 //
-// Pipeline (every step in canonical uid order, so the result does not depend on the order of responses):
-//  1. filters, first match wins: error → empty → invalid_tool_calls → irrelevant (cos to prompt < floor)
-//     → low_quality (too short / junk text) → copy (of a faster answer this round, or of another hotkey's
-//     earlier answer to this prompt). What is left are the valid answers.
-//  2. consensus: average-linkage clustering of the valid answers (1 − agreement, cut at consensusDistance).
-//     Miners sharing an IP or coldkey form one entity; a cluster's mass is the number of entities in it
-//     (an entity split across clusters counts fractionally), so a sybil farm counts once. The heaviest
-//     cluster wins (ties: the more relevant/accurate cluster, then the lowest uid) and is a consensus only
-//     if it holds ≥ minConsensusEntities distinct entities. Valid answers outside it: out_of_consensus.
-//     With no consensus (one valid answer, or nobody agrees) every valid answer is judged on its own
-//     (against the prompt, and the reference when there is one) and the consensus axis is skipped.
-//  3. axes (registry) → weighted score with the task type's weights, renormalized over the axes that apply.
-//  4. rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
-//     entity splitting one share (a lone valid answer earns 1). Rewards sum to 1 or are all 0.
-import { clamp01, textQuality, toolAgreement, validateToolCalls, visibleChars, type AnswerKind, type AxisContext, type ConsensusInfo } from "./axes.ts"
+// Stages (every step in canonical uid order, so the result does not depend on the order of responses):
+//  1. answer facts and first filters (filters.ts): error → empty → invalid_tool_calls → echo → low_quality.
+//  2. copies, by word sequences (novelty.ts): another hotkey's earlier answer to this prompt, this hotkey's
+//     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids.
+//  3. content (support.ts): coverage of what the other entities agree on, entity-weighted, with the reference
+//     as a strong voice when the round has one → no_content, off_topic (no shared content and no shared
+//     meaning), incomplete (a small part of the round's median coverage).
+//  4. axes (registry) → weighted score with the task type's weights, renormalized over the axes that apply;
+//     rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
+//     entity splitting one share (a lone eligible answer earns 1). Rewards sum to 1 or are all 0.
+import { clamp01, type AxisContext } from "./axes.ts"
 import { averageLinkage } from "./cluster.ts"
-import { taskProfile, type ScoringConfig } from "./config.ts"
-import { detectRoundCopies, normalizeText, NoveltyMemory, promptKey, textHash, type MemoryEntry } from "./novelty.ts"
+import { calibrationFor, taskProfile, type ScoringConfig } from "./config.ts"
+import { entitiesOf } from "./entities.ts"
+import { answerFacts, type AnswerFacts } from "./filters.ts"
+import { contentUnits, promptEvidence } from "./lexical.ts"
+import { detectRoundCopies, holds, NoveltyMemory, promptKey, type MemoryEntry } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
 import { dotRows } from "./similarity.ts"
+import { contentSupport } from "./support.ts"
+import { toolAgreement } from "./tools.ts"
 import type { FilterReason, MinerResponse, MinerScore, RoundEmbeddings, RoundInput, RoundResult } from "./types.ts"
 
+export { isIdentityIp } from "./entities.ts"
 export { NoveltyMemory } from "./novelty.ts"
 
 export interface ScoreRoundOptions {
   /** Axis registry (default DEFAULT_AXES). */
   readonly registry?: AxisRegistry
+  /** Name of the embedding model, selecting its calibration (default: the config's "default"). */
+  readonly model?: string
 }
 
 /** A NoveltyMemory sized by the config. */
 export const makeNoveltyMemory = (config: ScoringConfig): NoveltyMemory =>
-  new NoveltyMemory({ capacity: config.novelty.capacity, perPrompt: config.novelty.perPrompt })
+  new NoveltyMemory({ capacity: config.novelty.capacity, perPrompt: config.novelty.perPrompt, perHotkey: config.novelty.perHotkey })
 
 const EPS = 1e-9
+/** Word pairs an answer needs before the absence of shared pairs says anything. */
+const MIN_PAIRS = 12
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -44,60 +50,92 @@ const canonicalOrder = (responses: ReadonlyArray<MinerResponse>): Array<number> 
     .map((_, k) => k)
     .sort((a, b) => responses[a]!.uid - responses[b]!.uid || compareStrings(responses[a]!.hotkey, responses[b]!.hotkey) || a - b)
 
-/**
- * Whether an IP identifies an operator. Loopback addresses (and the in-process transport's marker) do not:
- * they only occur in local simulations, where every miner shares the host — on a real subnet a miner
- * served on loopback cannot be reached by any validator.
- */
-export const isIdentityIp = (ip: string): boolean => {
-  const x = ip.trim().toLowerCase()
-  return x !== "" && x !== "in-process" && x !== "localhost" && x !== "::1" && !x.startsWith("127.") && !x.startsWith("::ffff:127.")
+const median = (xs: ReadonlyArray<number>): number | null => {
+  if (xs.length === 0) return null
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
 }
 
-/** Union-find entities over the valid answers: a shared identifying IP or a shared coldkey joins two miners. */
-const entities = (responses: ReadonlyArray<MinerResponse>, valid: ReadonlyArray<boolean>, enabled: boolean) => {
+/** Stage 2: copies and constant answers, written into `filtered`/`notes`. Returns each answer's memory share. */
+const markCopies = (
+  responses: ReadonlyArray<MinerResponse>,
+  facts: ReadonlyArray<AnswerFacts>,
+  filtered: Array<FilterReason | null>,
+  notes: Array<string | undefined>,
+  config: ScoringConfig,
+  pk: string,
+  memory: NoveltyMemory | undefined
+): Float64Array | null => {
   const n = responses.length
-  const parent = Int32Array.from({ length: n }, (_, i) => i)
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]!]!
-      x = parent[x]!
-    }
-    return x
-  }
-  if (enabled) {
-    const seen = new Map<string, number>()
+  const lex = config.lexical
+  const c = { share: lex.copyShare, minShingles: lex.copyMinShingles }
+  const identity = entitiesOf(responses, facts.map((f) => f.kind !== "none"), config.entityWeighting).entity
+  const text = (i: number) => filtered[i] === null && facts[i]!.kind === "text"
+  const memoryShare = memory === undefined ? null : new Float64Array(n)
+  if (memory !== undefined && memoryShare !== null) {
     for (let i = 0; i < n; i++) {
-      if (!valid[i]) continue
+      if (!text(i)) continue
+      const f = facts[i]!
       const r = responses[i]!
-      for (const key of [isIdentityIp(r.ip) ? `ip:${r.ip.trim()}` : null, r.coldkey.trim() === "" ? null : `ck:${r.coldkey.trim()}`]) {
-        if (key === null) continue
-        const j = seen.get(key)
-        if (j === undefined) seen.set(key, i)
-        else {
-          const a = find(i)
-          const b = find(j)
-          if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
+      memoryShare[i] = memory.nearestShare(pk, r.hotkey, f.novelPrint)
+      const constant = memory.constantOf(r.hotkey, pk, f.hash, f.novelPrint, c)
+      if (constant !== null && f.novelPrint.length >= c.minShingles) {
+        ;[filtered[i], notes[i]] = ["constant", `the same text as this hotkey's answer to a different prompt in round ${constant.roundId}`]
+        continue
+      }
+      // too short to tell a copy from a coincidence
+      if (f.novelPrint.length < c.minShingles) continue
+      const earlier = memory.holders(pk, r.hotkey, f.hash, f.novelPrint, c)
+      if (earlier.length === 0) continue
+      // common ground: other hotkeys (earlier or now) wrote near-duplicates of it
+      const common = new Set(earlier.filter((e) => e.hash === f.hash || holds(f.allPrint, e.shingles, c)).map((e) => e.hotkey))
+      for (let j = 0; j < n; j++) {
+        const g = facts[j]!
+        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || (holds(g.allPrint, f.novelPrint, c) && holds(f.allPrint, g.novelPrint, c)))) {
+          common.add(responses[j]!.hotkey)
         }
+      }
+      common.delete(r.hotkey)
+      if (common.size < lex.commonEntities || f.novelPrint.length > lex.commonMaxNovelShare * f.allPrint.length) {
+        const e = earlier[0]!
+        ;[filtered[i], notes[i]] = ["copy", `copy of an earlier answer: uid ${e.uid} (${e.hotkey}) in round ${e.roundId}`]
       }
     }
   }
-  const entity = new Int32Array(n).fill(-1)
-  const count = new Map<number, number>()
-  for (let i = 0; i < n; i++) {
-    if (!valid[i]) continue
-    const root = find(i)
-    entity[i] = root
-    count.set(root, (count.get(root) ?? 0) + 1)
+  // in-round: memory copies are marked first, so a replayed answer cannot make its (slower) original author a copy
+  const roundCopies = detectRoundCopies(
+    responses.flatMap((r, i) =>
+      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint }] : []
+    ),
+    c,
+    lex.commonEntities,
+    lex.commonMaxNovelShare
+  )
+  for (const [i, found] of roundCopies) {
+    filtered[i] = "copy"
+    notes[i] = `copy of faster uid ${responses[found.of]!.uid}: ${found.match === "exact" ? "same text" : `${(found.match * 100).toFixed(0)}% of its word sequences`}`
   }
-  const weight = new Float64Array(n)
-  for (let i = 0; i < n; i++) if (entity[i]! >= 0) weight[i] = 1 / count.get(entity[i]!)!
-  return { entity, weight }
+  // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
+  // completion — a faster miner's call ids returned verbatim are a replayed answer.
+  const lat = (i: number) => responses[i]!.latencyMs ?? Infinity
+  const seenIds = new Map<string, number>()
+  const tools = responses
+    .map((_, i) => i)
+    .filter((i) => filtered[i] === null && facts[i]!.kind === "tool" && responses[i]!.toolCalls.every((t) => t.id !== undefined && t.id.length >= 4))
+    .sort((a, b) => lat(a) - lat(b) || responses[a]!.uid - responses[b]!.uid)
+  for (const i of tools) {
+    const key = responses[i]!.toolCalls.map((t) => t.id).join(",")
+    const first = seenIds.get(key)
+    if (first === undefined) seenIds.set(key, i)
+    else if (responses[first]!.uid !== responses[i]!.uid) [filtered[i], notes[i]] = ["copy", `copy of faster uid ${responses[first]!.uid}: same tool-call ids`]
+  }
+  return memoryShare
 }
 
 /**
- * Scores one round. `memory` (optional) is consulted for copies of other hotkeys' earlier answers and then
- * extended with this round's valid answers. Throws RangeError only on embeddings that do not fit the input.
+ * Scores one round. `memory` (optional) is consulted for copies of other hotkeys' earlier answers and for
+ * constant answers, then extended with this round's answers. Throws RangeError only on embeddings that do not
+ * fit the input.
  */
 export const scoreRound = (
   input: RoundInput,
@@ -113,7 +151,7 @@ export const scoreRound = (
   if (emb.similarity.length < n * n) throw new RangeError(`scoreRound: ${emb.similarity.length} similarity entries, need ${n}×${n}`)
   if (emb.prompt.length < dim) throw new RangeError(`scoreRound: prompt vector has ${emb.prompt.length} floats, need ${dim}`)
   const profile = taskProfile(config, input.taskType)
-  const th = config.thresholds
+  const calibration = calibrationFor(config, options.model)
 
   const order = canonicalOrder(input.responses)
   const responses = order.map((k) => input.responses[k]!)
@@ -121,96 +159,26 @@ export const scoreRound = (
   const rowOf = (i: number) => order[i]! * dim
   const sim = (i: number, j: number) => emb.similarity[order[i]! * n + order[j]!]!
 
-  // ---- 1. per-response facts and filters
-  const kinds: Array<AnswerKind> = responses.map((r) =>
-    r.error !== undefined ? "none" : r.toolCalls.length > 0 ? "tool" : r.text.trim() !== "" ? "text" : "none"
-  )
+  // ---- 1. facts and first filters
+  const prompt = promptEvidence(input.prompt, config.lexical.shingleSize)
+  const facts = responses.map((r) => answerFacts(r, input, prompt, config))
+  const kinds = facts.map((f) => f.kind)
+  const filtered: Array<FilterReason | null> = facts.map((f) => f.filtered)
+  const notes: Array<string | undefined> = facts.map((f) => f.note)
   const promptCos = new Float64Array(n)
   const referenceCos = emb.reference !== null && input.reference !== null ? new Float64Array(n) : null
-  const quality = new Float64Array(n)
-  const toolValid: Array<boolean> = []
-  const filtered: Array<FilterReason | null> = []
-  const notes: Array<string | undefined> = []
   for (let i = 0; i < n; i++) {
-    const r = responses[i]!
-    const kind = kinds[i]!
-    promptCos[i] = kind === "none" ? 0 : dotRows(emb.prompt, 0, emb.responses, rowOf(i), dim)
-    if (referenceCos !== null && emb.reference !== null) {
-      referenceCos[i] = kind === "none" ? 0 : dotRows(emb.reference, 0, emb.responses, rowOf(i), dim)
-    }
-    const toolError = kind === "tool" ? validateToolCalls(r.toolCalls, input.tools) : null
-    toolValid.push(toolError === null)
-    quality[i] = kind === "tool" ? 1 : kind === "text" ? textQuality(r.text) : 0
-    const chars = visibleChars(r.text)
-    let reason: FilterReason | null = null
-    let note: string | undefined
-    if (r.error !== undefined) [reason, note] = ["error", r.error]
-    else if (kind === "none") [reason, note] = ["empty", "no text and no tool calls"]
-    else if (toolError !== null) [reason, note] = ["invalid_tool_calls", toolError]
-    else if (kind === "text" && promptCos[i]! < th.relevanceFloor) {
-      ;[reason, note] = ["irrelevant", `cos(prompt) ${promptCos[i]!.toFixed(3)} < ${th.relevanceFloor}`]
-    } else if (kind === "text" && chars < th.minAnswerChars) {
-      ;[reason, note] = ["low_quality", `${chars} characters < ${th.minAnswerChars}`]
-    } else if (kind === "text" && quality[i]! < th.qualityFloor) {
-      ;[reason, note] = ["low_quality", `text quality ${quality[i]!.toFixed(3)} < ${th.qualityFloor}`]
-    }
-    filtered.push(reason)
-    notes.push(note)
+    if (kinds[i] === "none") continue
+    promptCos[i] = dotRows(emb.prompt, 0, emb.responses, rowOf(i), dim)
+    if (referenceCos !== null && emb.reference !== null) referenceCos[i] = dotRows(emb.reference, 0, emb.responses, rowOf(i), dim)
   }
 
-  // copies: L1 hash / L2 cosine, against earlier answers of other hotkeys and faster answers this round.
-  // Tool-call answers are exempt: the right call (and its short lead-in text) is the same for every honest
-  // miner; they are judged by tool-call validity and agreement instead.
-  const hashes: Array<string | null> = responses.map((r, i) => {
-    if (kinds[i] !== "text") return null
-    const norm = normalizeText(r.text)
-    return norm.length >= th.copyMinChars ? textHash(norm) : null
-  })
+  // ---- 2. copies
   const pk = promptKey(input.prompt)
-  const memoryCos = memory === undefined ? null : new Float64Array(n).fill(-1)
-  const memoryCopy = new Map<number, string>()
-  if (memory !== undefined && memoryCos !== null) {
-    for (let i = 0; i < n; i++) {
-      const h = hashes[i]!
-      if (h === null || filtered[i] !== null) continue
-      const vec = emb.responses.subarray(rowOf(i), rowOf(i) + dim)
-      const hit = memory.lookup(pk, responses[i]!.hotkey, h, vec)
-      memoryCos[i] = hit.exact !== null ? 1 : hit.cosine
-      if (hit.exact !== null) memoryCopy.set(i, `same text as uid ${hit.exact.uid} (${hit.exact.hotkey}) in round ${hit.exact.roundId}`)
-      else if (hit.nearest !== null && hit.cosine >= th.copyCosine) {
-        memoryCopy.set(i, `cos ${hit.cosine.toFixed(3)} to uid ${hit.nearest.uid} (${hit.nearest.hotkey}) in round ${hit.nearest.roundId}`)
-      }
-    }
-  }
-  // memory copies first: a replayed answer must not make its (slower) original author a copy this round
-  for (const [i, m] of memoryCopy) [filtered[i], notes[i]] = ["copy", `copy of an earlier answer: ${m}`]
-  const roundCopies = detectRoundCopies(
-    responses.flatMap((r, i) => (filtered[i] === null && kinds[i] === "text" ? [{ index: i, uid: r.uid, latencyMs: r.latencyMs, hash: hashes[i]! }] : [])),
-    sim,
-    th.copyCosine
-  )
-  for (const [i, c] of roundCopies) {
-    filtered[i] = "copy"
-    notes[i] = `copy of faster uid ${responses[c.of]!.uid}: ${c.match === "exact" ? "same text" : `cos ${c.match.toFixed(3)}`}`
-  }
-  // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
-  // completion — a faster miner's call ids returned verbatim are a replayed answer (exact match only).
-  const toolCopies = detectRoundCopies(
-    responses.flatMap((r, i) =>
-      filtered[i] === null && kinds[i] === "tool" && r.toolCalls.every((t) => t.id !== undefined && t.id.length >= 4)
-        ? [{ index: i, uid: r.uid, latencyMs: r.latencyMs, hash: `ids:${r.toolCalls.map((t) => t.id).join(",")}` }]
-        : []
-    ),
-    () => -Infinity,
-    th.copyCosine
-  )
-  for (const [i, c] of toolCopies) {
-    filtered[i] = "copy"
-    notes[i] = `copy of faster uid ${responses[c.of]!.uid}: same tool-call ids`
-  }
-  const valid = filtered.map((f) => f === null)
+  const memoryShare = markCopies(responses, facts, filtered, notes, config, pk, memory)
+  const afterCopies = filtered.map((f) => f === null)
 
-  // ---- 2. agreement, clustering, consensus
+  // ---- 3. content support and agreement
   const agreement = new Float32Array(n * n)
   for (let i = 0; i < n; i++) {
     agreement[i * n + i] = 1
@@ -225,160 +193,217 @@ export const scoreRound = (
       agreement[j * n + i] = a
     }
   }
-  const validIdx = valid.flatMap((v, i) => (v ? [i] : []))
-  const labels = new Int32Array(n).fill(-1)
-  let consensus: ConsensusInfo | null = null
-  if (validIdx.length >= 2) {
-    labels.set(averageLinkage(agreement, n, th.consensusDistance, valid))
-    const { entity, weight } = entities(responses, valid, config.entityWeighting)
-    const groups = new Map<number, Array<number>>()
-    for (const i of validIdx) {
-      const g = groups.get(labels[i]!)
-      if (g === undefined) groups.set(labels[i]!, [i])
-      else g.push(i)
+  const textValid = afterCopies.map((v, i) => v && kinds[i] === "text")
+  const textEntities = entitiesOf(responses, textValid, config.entityWeighting)
+  const support = contentSupport(
+    {
+      units: facts.map((f) => f.lexical?.units ?? new Map<string, number>()),
+      entity: textEntities.entity,
+      promptUnits: prompt.units,
+      referenceUnits: input.reference === null ? null : contentUnits(input.reference)
+    },
+    config.content
+  )
+  const meanAgreement = (i: number): number => {
+    let num = 0
+    let den = 0
+    for (let j = 0; j < n; j++) {
+      if (j === i || textEntities.entity[j]! < 0 || textEntities.entity[j] === textEntities.entity[i]) continue
+      num += textEntities.weight[j]! * agreement[i * n + j]!
+      den += textEntities.weight[j]!
     }
-    const judge = referenceCos ?? promptCos
-    const stats = [...groups.values()].map((members) => ({
-      members,
-      mass: members.reduce((s, i) => s + weight[i]!, 0),
-      entities: new Set(members.map((i) => entity[i]!)).size,
-      judged: members.reduce((s, i) => s + judge[i]!, 0) / members.length,
-      minUid: Math.min(...members.map((i) => responses[i]!.uid))
-    }))
-    stats.sort((a, b) =>
-      Math.abs(a.mass - b.mass) > EPS
-        ? b.mass - a.mass
-        : Math.abs(a.judged - b.judged) > EPS
-          ? b.judged - a.judged
-          : a.minUid - b.minUid
-    )
-    const top = stats[0]!
-    if (top.entities >= th.minConsensusEntities) {
-      consensus = { members: top.members, entity, weight }
-      const inside = new Set(top.members)
-      for (const i of validIdx) {
-        if (inside.has(i)) continue
-        filtered[i] = "out_of_consensus"
-        notes[i] = `cluster of ${groups.get(labels[i]!)!.length} answer(s) vs the dominant cluster of ${top.members.length} (${top.entities} entities)`
+    if (referenceCos !== null) {
+      num += config.content.referenceWeight * referenceCos[i]!
+      den += config.content.referenceWeight
+    }
+    return den === 0 ? 1 : num / den
+  }
+  const informative = textValid.flatMap((v, i) => (v && support.informative[i] ? [support.coverage[i]!] : []))
+  const medianCoverage = median(informative)
+  const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
+  const cc = config.content
+  for (let i = 0; i < n; i++) {
+    if (!textValid[i] || !support.informative[i]) continue
+    const cov = support.coverage[i]!
+    const agree = meanAgreement(i)
+    if (cov <= EPS) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
+    else if (agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
+      ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
+    } else if (
+      support.pairs[i]! >= MIN_PAIRS &&
+      medianPairSupport !== null &&
+      medianPairSupport >= cc.wordSaladMinMedian &&
+      support.pairSupport[i]! < cc.wordSaladPairShare * medianPairSupport &&
+      agree < calibration.wordSaladCosine
+    ) {
+      ;[filtered[i], notes[i]] = [
+        "low_quality",
+        `word salad: ${(support.pairSupport[i]! * 100).toFixed(0)}% of its ${support.pairs[i]} word pairs occur elsewhere (median ${(medianPairSupport * 100).toFixed(0)}%), mean cos ${agree.toFixed(3)}`
+      ]
+    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage) {
+      ;[filtered[i], notes[i]] = ["incomplete", `coverage ${cov.toFixed(3)} < ${cc.incompleteShare} × the round's median ${medianCoverage.toFixed(3)}`]
+    }
+  }
+  // an answer with no peer to compare (and no reference) is judged against the prompt alone
+  const textCount = new Set(textEntities.entity.filter((e) => e >= 0)).size
+  if (textCount === 1 && input.reference === null) {
+    for (let i = 0; i < n; i++) {
+      if (!textValid[i] || filtered[i] !== null) continue
+      if (promptCos[i]! < calibration.aloneRelevanceFloor) {
+        ;[filtered[i], notes[i]] = ["off_topic", `no peer to compare and cos(prompt) ${promptCos[i]!.toFixed(3)} < ${calibration.aloneRelevanceFloor}`]
       }
     }
   }
+  // a round most entities answered with tool calls expects a call: a text-only answer there misses the task
+  const toolEntities = new Set(entitiesOf(responses, afterCopies.map((v, i) => v && kinds[i] === "tool"), config.entityWeighting).entity.filter((e) => e >= 0)).size
+  if (toolEntities >= config.thresholds.minConsensusEntities && toolEntities > textCount) {
+    for (let i = 0; i < n; i++) {
+      if (filtered[i] === null && kinds[i] === "text") [filtered[i], notes[i]] = ["off_topic", `a text answer where ${toolEntities} entities called a tool`]
+    }
+  }
+  const eligible = filtered.map((f) => f === null)
+  const entities = entitiesOf(responses, eligible, config.entityWeighting)
+  const coverage = informative.length > 0 ? support.coverage : null
 
-  // speed is relative to the median of the answers still eligible (valid and, when there is one, in consensus)
-  const latencies = filtered
-    .flatMap((f, i) => (f === null ? [responses[i]!.latencyMs] : []))
-    .filter((t): t is number => t !== null && Number.isFinite(t))
-    .sort((a, b) => a - b)
-  const medianLatencyMs =
-    latencies.length === 0
-      ? null
-      : latencies.length % 2 === 1
-        ? latencies[(latencies.length - 1) / 2]!
-        : (latencies[latencies.length / 2 - 1]! + latencies[latencies.length / 2]!) / 2
+  // consensus (reported): the heaviest average-linkage cluster of the eligible answers
+  const labels = new Int32Array(n).fill(-1)
+  let consensusMembers: Array<number> = []
+  const eligibleIdx = eligible.flatMap((v, i) => (v ? [i] : []))
+  if (eligibleIdx.length >= 2) {
+    labels.set(averageLinkage(agreement, n, calibration.consensusDistance, eligible))
+    const groups = new Map<number, Array<number>>()
+    for (const i of eligibleIdx) groups.set(labels[i]!, [...(groups.get(labels[i]!) ?? []), i])
+    const stats = [...groups.values()].map((members) => ({
+      members,
+      mass: members.reduce((s, i) => s + entities.weight[i]!, 0),
+      entities: new Set(members.map((i) => entities.entity[i]!)).size,
+      minUid: Math.min(...members.map((i) => responses[i]!.uid))
+    }))
+    stats.sort((a, b) => (Math.abs(a.mass - b.mass) > EPS ? b.mass - a.mass : a.minUid - b.minUid))
+    if (stats[0]!.entities >= config.thresholds.minConsensusEntities) consensusMembers = stats[0]!.members
+  }
 
-  // ---- 3. axes and weighted score
+  const medianLatencyMs = median(
+    eligibleIdx.map((i) => responses[i]!.latencyMs).filter((t): t is number => t !== null && Number.isFinite(t))
+  )
+
+  // ---- 4. axes, score, rewards
   const ctx: AxisContext = {
     input: round,
     n,
     config,
+    calibration,
     profile,
     kinds,
     promptCos,
     referenceCos,
     agreement,
-    toolValid,
-    quality,
-    valid,
-    consensus,
+    toolValid: facts.map((f) => f.toolValid),
+    quality: Float64Array.from(facts, (f) => f.quality),
+    valid: eligible,
+    entities,
+    coverage,
     medianLatencyMs,
-    memoryCos
+    memoryShare
   }
   const values = new Map<string, Float64Array>()
   for (const [name, axis] of registry) {
     const v = axis(ctx)
     if (v !== null) values.set(name, v)
   }
-  const raw: Record<string, number> = {}
-  for (const name of values.keys()) {
-    const w = profile.weights[name] ?? 0
-    if (w > 0) raw[name] = w
-  }
-  const accW = profile.weights["accuracy"] ?? 0
-  const fb = config.accuracyFallback
-  if (!values.has("accuracy") && accW > 0 && fb !== null && values.has(fb)) raw[fb] = (raw[fb] ?? 0) + accW
-  const totalW = Object.values(raw).reduce((s, w) => s + w, 0)
-  const weights: Record<string, number> = {}
-  for (const [k, w] of Object.entries(raw)) weights[k] = totalW > 0 ? w / totalW : 0
+  const weights = effectiveWeights(profile.weights, values, config)
   const scores = new Float64Array(n)
   for (let i = 0; i < n; i++) {
     let s = 0
     for (const [k, w] of Object.entries(weights)) s += w * values.get(k)![i]!
     scores[i] = clamp01(s)
   }
-
-  // ---- 4. rewards
   const rewards = new Float64Array(n)
-  const paid = filtered.flatMap((f, i) => (f === null ? [i] : []))
-  if (paid.length === 1) rewards[paid[0]!] = 1
+  if (eligibleIdx.length === 1) rewards[eligibleIdx[0]!] = 1
   else {
-    // entity shares: paid miners of one entity (shared IP or coldkey) split one miner's share, so running
-    // k hotkeys earns no more than running one
-    const share = entities(responses, filtered.map((f) => f === null), config.entityWeighting).weight
-    const sum = paid.reduce((s, i) => s + scores[i]! * share[i]!, 0)
-    if (sum > 0) for (const i of paid) rewards[i] = (scores[i]! * share[i]!) / sum
+    const sum = eligibleIdx.reduce((s, i) => s + scores[i]! * entities.weight[i]!, 0)
+    if (sum > 0) for (const i of eligibleIdx) rewards[i] = (scores[i]! * entities.weight[i]!) / sum
   }
 
-  if (memory !== undefined) {
-    const entries: Array<MemoryEntry> = []
-    for (let i = 0; i < n; i++) {
-      const h = hashes[i]!
-      if (!valid[i] || h === null) continue
-      const r = responses[i]!
-      entries.push({ hotkey: r.hotkey, uid: r.uid, roundId: input.id, hash: h, vec: emb.responses.subarray(rowOf(i), rowOf(i) + dim) })
-    }
-    memory.record(pk, entries)
-  }
+  if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies)
+  return result(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights)
+}
 
-  // ---- result, in input order
+/** The task type's weights over the axes that apply this round (accuracy falls back when there is no reference), summing to 1. */
+const effectiveWeights = (profileWeights: Readonly<Record<string, number>>, values: ReadonlyMap<string, Float64Array>, config: ScoringConfig) => {
+  const raw: Record<string, number> = {}
+  for (const name of values.keys()) {
+    const w = profileWeights[name] ?? 0
+    if (w > 0) raw[name] = w
+  }
+  const accW = profileWeights["accuracy"] ?? 0
+  const fb = config.accuracyFallback
+  if (!values.has("accuracy") && accW > 0 && fb !== null && values.has(fb)) raw[fb] = (raw[fb] ?? 0) + accW
+  const totalW = Object.values(raw).reduce((s, w) => s + w, 0)
+  const weights: Record<string, number> = {}
+  for (const [k, w] of Object.entries(raw)) weights[k] = totalW > 0 ? w / totalW : 0
+  return weights
+}
+
+/** Extends the memory: answers that were no copies by prompt (for later copy checks), every text by hotkey. */
+const remember = (
+  memory: NoveltyMemory,
+  pk: string,
+  roundId: string,
+  responses: ReadonlyArray<MinerResponse>,
+  facts: ReadonlyArray<AnswerFacts>,
+  original: ReadonlyArray<boolean>
+) => {
+  const entries: Array<MemoryEntry> = []
+  const others: Array<MemoryEntry> = []
+  for (let i = 0; i < responses.length; i++) {
+    const f = facts[i]!
+    if (f.kind !== "text" || f.filtered === "error") continue
+    const r = responses[i]!
+    const e = { hotkey: r.hotkey, uid: r.uid, roundId, hash: f.hash, shingles: f.novelPrint }
+    if (original[i]) entries.push(e)
+    else others.push(e)
+  }
+  memory.record(pk, entries)
+  memory.recordHotkeys(pk, others)
+}
+
+const result = (
+  input: RoundInput,
+  taskType: string,
+  order: ReadonlyArray<number>,
+  responses: ReadonlyArray<MinerResponse>,
+  values: ReadonlyMap<string, Float64Array>,
+  scores: Float64Array,
+  rewards: Float64Array,
+  filtered: ReadonlyArray<FilterReason | null>,
+  notes: ReadonlyArray<string | undefined>,
+  labels: Int32Array,
+  consensusMembers: ReadonlyArray<number>,
+  weights: Readonly<Record<string, number>>
+): RoundResult => {
+  const n = responses.length
   const byInput: Array<MinerScore> = new Array(n)
   const clusters: Array<number> = new Array(n).fill(-1)
+  let best: number | null = null
+  let bestReward = 0
   for (let i = 0; i < n; i++) {
     const r = responses[i]!
     const axes: Record<string, number> = {}
     for (const [k, v] of values) axes[k] = v[i]!
     const note = notes[i]
-    byInput[order[i]!] = {
-      uid: r.uid,
-      hotkey: r.hotkey,
-      reward: rewards[i]!,
-      axes,
-      score: scores[i]!,
-      filtered: filtered[i]!,
-      ...(note === undefined ? {} : { note })
-    }
+    byInput[order[i]!] = { uid: r.uid, hotkey: r.hotkey, reward: rewards[i]!, axes, score: scores[i]!, filtered: filtered[i]!, ...(note === undefined ? {} : { note }) }
     clusters[order[i]!] = labels[i]!
-  }
-  let best: number | null = null
-  let bestReward = 0
-  for (let i = 0; i < n; i++) {
     const rw = rewards[i]!
-    const uid = responses[i]!.uid
-    if (rw <= 0) continue
-    if (best === null || rw > bestReward + EPS || (Math.abs(rw - bestReward) <= EPS && uid < best)) {
-      best = uid
+    if (rw > 0 && (best === null || rw > bestReward + EPS || (Math.abs(rw - bestReward) <= EPS && r.uid < best))) {
+      best = r.uid
       bestReward = rw
     }
   }
-  const consensusUids = consensus === null ? (paid.length === 1 ? [responses[paid[0]!]!.uid] : []) : consensus.members.map((i) => responses[i]!.uid)
-  return {
-    roundId: input.id,
-    taskType: profile.name,
-    miners: byInput,
-    consensus: consensusUids.sort((a, b) => a - b),
-    clusters,
-    best,
-    weights
-  }
+  const paid = rewards.reduce((k, rw) => k + (rw > 0 ? 1 : 0), 0)
+  const consensus =
+    consensusMembers.length > 0 ? consensusMembers.map((i) => responses[i]!.uid) : paid === 1 && best !== null ? [best] : []
+  return { roundId: input.id, taskType, miners: byInput, consensus: consensus.sort((a, b) => a - b), clusters, best, weights }
 }
 
 const fmt = (x: number) => x.toFixed(3)

@@ -63,10 +63,16 @@ export type FilterReason =
   | "error" // no valid answer (transport error, timeout, malformed reply)
   | "empty" // no text and no tool calls
   | "invalid_tool_calls" // tool calls that do not match the challenge's tools
-  | "irrelevant" // below the prompt-relevance floor
-  | "low_quality" // below the quality floor
-  | "copy" // duplicate of a faster miner's answer this round, or of another hotkey's earlier answer
-  | "out_of_consensus" // not in the dominant cluster
+  | "echo" // the prompt handed back (verbatim or its words reshuffled)
+  | "low_quality" // too short, or junk text
+  | "copy" // another miner's answer (faster this round, or another hotkey's earlier answer), by its word sequences
+  | "constant" // the same text this hotkey sent to a different prompt
+  | "no_content" // holds nothing of what the other answers agree on
+  | "off_topic" // neither its content nor its meaning is shared by the other answers
+  | "incomplete" // covers only a small part of what the other answers agree on
+  // v1 reasons, still found in stored evaluations:
+  | "irrelevant"
+  | "out_of_consensus"
 
 export interface MinerScore {
   readonly uid: number
@@ -86,7 +92,7 @@ export interface RoundResult {
   readonly roundId: string
   readonly taskType: string
   readonly miners: ReadonlyArray<MinerScore>
-  /** UIDs in the dominant (consensus) cluster. */
+  /** UIDs in the dominant (consensus) cluster of the paid answers (reported; it filters no one). */
   readonly consensus: ReadonlyArray<number>
   /** Cluster label per response (aligned with RoundInput.responses), -1 for filtered before clustering. */
   readonly clusters: ReadonlyArray<number>

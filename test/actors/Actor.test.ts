@@ -74,4 +74,34 @@ describe("Actor", () => {
       yield* Deferred.succeed(gate, undefined)
     })
   )
+
+  itEffect("past the restart cap the crash escalates: crashed fails with ActorCrashed and the mailbox closes", () =>
+    Effect.gen(function* () {
+      const ref = yield* counter
+      const watch = yield* Effect.forkChild(Effect.flip(ref.crashed))
+      // maxRestarts 3: the fourth defect is one too many
+      for (let i = 0; i < 4; i++) {
+        yield* ref.tell({ _tag: "Die" }).pipe(Effect.ignore)
+        for (let k = 0; k < 20; k++) yield* TestClock.adjust("100 millis")
+      }
+      const crash = yield* Fiber.join(watch)
+      expect(crash._tag).toBe("ActorCrashed")
+      expect(crash.actor).toBe("counter")
+      const late = yield* Effect.flip(ref.tell({ _tag: "Add", n: 1 }))
+      expect(late._tag).toBe("MailboxClosed")
+    })
+  )
+
+  itEffect("a crash within the cap does not escalate", () =>
+    Effect.gen(function* () {
+      const ref = yield* counter
+      yield* ref.tell({ _tag: "Die" })
+      for (let k = 0; k < 20; k++) yield* TestClock.adjust("100 millis")
+      yield* ref.tell({ _tag: "Add", n: 4 })
+      expect(yield* Actor.ask(ref, (reply: Deferred.Deferred<number>) => ({ _tag: "Get", reply }) as Msg, 1000)).toBe(4)
+      const crashed = yield* ref.crashed.pipe(Effect.timeoutOption("1 millis"), Effect.forkChild)
+      yield* TestClock.adjust("10 millis")
+      expect((yield* Fiber.join(crashed))._tag).toBe("None")
+    })
+  )
 })

@@ -5,20 +5,22 @@ import { describe, expect } from "bun:test"
 import { Effect, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import * as ScoringActor from "../../actors/ScoringActor.ts"
-import { makeAggregator } from "../../src/app/Aggregator.ts"
+import * as AggregateActor from "../../actors/AggregateActor.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
-import { makeSyntheticSource } from "../../src/app/Synthetic.ts"
+import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
 import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
-import { mulberry32 } from "../../src/domain/random.ts"
 import { AnswerBoard, makeSimBrains, type Mix } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
 import { itLive } from "../support/effect.ts"
 import { hasUseLite, skipNote, USE_LITE_DIR } from "../support/shared.ts"
 
 const corpus = loadCorpus()
 const FAST = { honest: { meanMs: 20, sdMs: 5 }, copycat: { meanMs: 30, sdMs: 5 }, "fast-junk": { meanMs: 5, sdMs: 1 } }
+
+/** The supervisor's loops are not started here (no `start`): challenges are sent by the test. */
+const NO_LOOPS = { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
 
 const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?: number } = {}) =>
   Effect.gen(function* () {
@@ -30,12 +32,12 @@ const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?:
     const db = openDatabase(":memory:")
     yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
     const store = makeStore(db)
+    const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 }, askTimeoutMs: 10_000 })
     const scoring = yield* ScoringActor.make({
       embed: embedder.embedRound,
       score: scorer.score,
       store,
-      aggregator: makeAggregator({ kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 }),
-      now: Date.now,
+      aggregate: aggregate.update,
       evaluationTimeoutMs: 60_000
     })
     const results = yield* PubSub.subscribe(scoring.results)
@@ -48,8 +50,8 @@ const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?:
       timeoutMs: 3_000,
       maxConcurrent: 2,
       excludeHotkeys: new Set(),
-      now: Date.now,
-      random: mulberry32(7)
+      nextChallenge: () => Effect.succeed(null),
+      schedule: NO_LOOPS
     })
     const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
     const source = makeSyntheticSource({ ...corpus, toolPrompts: [] }, { seed: 5 })

@@ -171,9 +171,9 @@ describe("dist/quorum subcommands", () => {
     const dir = emptyDir("cmds")
     const help = await run([binary(), "--help"], dir, {}, 30_000)
     expectOk(help)
-    for (const c of ["validator", "score", "localnet", "simulate-miners", "bench", "model", "health"]) expect(help.stdout).toContain(`  ${c} `)
+    for (const c of ["validator", "score", "eval", "localnet", "simulate-miners", "bench", "model", "health"]) expect(help.stdout).toContain(`  ${c} `)
     expect(help.stdout).toContain("usage: quorum validator")
-    for (const c of ["score", "localnet", "simulate-miners", "bench", "model", "validator"]) {
+    for (const c of ["score", "eval", "localnet", "simulate-miners", "bench", "model", "validator"]) {
       const r = await run([binary(), c, "--help"], dir, {}, 30_000)
       if (c === "localnet") expect(r.stderr).toContain("npm run localnet")
       else {

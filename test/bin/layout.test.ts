@@ -4,7 +4,7 @@ import { expect, test } from "bun:test"
 import { existsSync } from "node:fs"
 import { embeddedName, SCORING_WORKER } from "../../scripts/build.ts"
 import { EMBEDDED_WORKER_FILE, workerFile } from "../../src/embeddings/Embedder.ts"
-import { DEFAULT_CORPUS_PATH } from "../../src/miners/sim/Corpus.ts"
+import { DEFAULT_CORPUS_PATH } from "../../src/challenges/Corpus.ts"
 
 test("source runs use the worker file on disk", () => {
   expect(workerFile(false)).toBe(SCORING_WORKER)

@@ -5,22 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Keyring } from "@polkadot/keyring"
 import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { Effect, Exit, PubSub } from "effect"
 import { join } from "node:path"
-import {
-  type Axon,
-  decodeIp,
-  decodeNeuronsLite,
-  diffNeurons,
-  makeMetagraph,
-  Metagraph,
-  type MetagraphChange,
-  MetagraphError,
-  type Neuron,
-  parseIp,
-  readMetagraph,
-  toMinerTargets
-} from "../../src/chain/Metagraph.ts"
+import { makeMetagraph, Metagraph } from "../../src/chain/Metagraph.ts"
+import { decodeIp, parseIp } from "../../src/chain/ipCodec.ts"
+import { decodeNeuronsLite, MetagraphError, readMetagraph } from "../../src/chain/MetagraphRead.ts"
+import { type Axon, diffNeurons, type MetagraphChange, type Neuron, toMinerTargets } from "../../src/chain/Neurons.ts"
 import { hasSubtensorFixture, skipNote, SUBTENSOR_FIXTURE_DIR } from "../support/shared.ts"
 import { itLive } from "../support/effect.ts"
 import { type Localnet, startLocalnet } from "./support/chain.ts"
@@ -67,13 +58,13 @@ describe("axon ip codec", () => {
   })
 
   test("property: decode then parse is the identity (IPv6 and IPv4)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => {
         expect(parseIp(decodeIp(v, 6))?.value).toBe(v)
       }),
       { numRuns: 2000 }
     )
-    fc.assert(
+    assertProperty(
       fc.property(fc.bigInt({ min: 0n, max: (1n << 32n) - 1n }), (v) => {
         expect(parseIp(decodeIp(v, 4))).toEqual({ value: v, ipType: 4 })
       }),

@@ -9,12 +9,8 @@ import { Effect, Exit } from "effect"
 import { WeightsRejected } from "../../src/chain/ChainErrors.ts"
 import { crv3RevealBlock, isEpochRunBlock } from "../../src/chain/CommitReveal.ts"
 import { decryptWithSignature, encodePayloadV3, encodePayloadV4 } from "../../src/chain/Timelock.ts"
-import {
-  defaultConfig,
-  makeWeightSubmitter,
-  type SubmitResult,
-  type WeightSubmitterShape
-} from "../../src/chain/Weights.ts"
+import { makeWeightSubmitter } from "../../src/chain/Weights.ts"
+import { defaultConfig, type SubmitResult, type WeightSubmitterShape } from "../../src/chain/WeightsContract.ts"
 import { makeSqliteJournal, type WeightsJournalShape } from "../../src/chain/WeightsJournal.ts"
 import { sdkWeightProcessor } from "../../src/scoring/weights.ts"
 import { Database } from "bun:sqlite"

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { readFileSync } from "node:fs"
 import { Effect, Exit, ManagedRuntime } from "effect"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { Embedder, EmbedError } from "../../src/embeddings/Embedder.ts"
-import { makeEncoder } from "../../src/embeddings/encoder.ts"
+import { makeEncoder } from "../../workers/encoder.ts"
 import { readModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { cosineMatrix } from "../../src/scoring/similarity.ts"
 import type { MinerResponse } from "../../src/scoring/types.ts"
@@ -85,7 +86,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
     ]
     const base = await run((e) => e.embed(pool))
     const dim = base.dim
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { minLength: 1, maxLength: 12 }), async (picks) => {
         const { data } = await run((e) => e.embed(picks.map((i) => pool[i]!)))
         picks.forEach((src, r) => {
@@ -94,7 +95,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
       }),
       { numRuns: 15, seed: 42 }
     )
-  }, 60_000) // 15 runs of up to 5 embeddings calls: seconds on a loaded 2-core box
+  }, 60_000) // 15 real-model embed calls: over 5 s on a loaded 2-core machine
 
   test("guitar paraphrase ≈ 0.7534; paraphrases beat unrelated answers", async () => {
     const texts = [

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
-import { makeEncoder } from "../../src/embeddings/encoder.ts"
+import { makeEncoder } from "../../workers/encoder.ts"
 import { DEFAULT_MODEL_REPO, readModelSpec, resolveModel, type ModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { BUILT_MODEL_NAME, buildUseLiteFiles } from "../../src/embeddings/uselite/build.ts"
 import { decodeModel } from "../../src/embeddings/uselite/onnxFile.ts"

@@ -32,7 +32,7 @@ const setup = async (heatmapDir?: string) => {
         now: Date.now,
         info: () => ({ mode: "demo" }),
         miners: Effect.succeed([{ uid: 3, availability: 0.9 }]),
-        weights: () => [{ uid: 3, weight: 1 }],
+        weights: Effect.succeed([{ uid: 3, weight: 1 }]),
         lastSubmission: Effect.succeed({ ok: null, error: null, attempts: 0 }),
         ...(heatmapDir === undefined ? {} : { heatmapDir })
       },

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Exit } from "effect"
 import * as fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { makeDendriteTransport } from "../../src/miners/Dendrite.ts"
 import {
@@ -17,9 +18,10 @@ import { makeNonceSource, uuid1, wallClockNs } from "../../src/miners/Nonce.ts"
 import { devSigner, pairFromUri, signatureHex, signerFromPair } from "../../src/miners/Signer.ts"
 import { type AxonHandle, startAxon } from "../../src/miners/sim/AxonServer.ts"
 import { makeBehaviour } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus, overlap } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus, overlap } from "../../src/challenges/Corpus.ts"
 import { startSimMiners, type SimMiners } from "../../src/miners/sim/SimMiners.ts"
-import type { HotkeySigner, InferenceRequest, MinerTarget } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const corpus = loadCorpus()
 const req = (prompt: string, extra: Partial<InferenceRequest> = {}): InferenceRequest => ({
@@ -46,7 +48,7 @@ describe("InferenceSynapse hashing", () => {
 
 describe("Nonce", () => {
   test("strictly increasing per key even when the clock stalls or goes backwards (property)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.array(fc.bigInt({ min: 0n, max: 10n ** 18n }), { minLength: 1, maxLength: 200 }), (times) => {
         let i = 0
         const src = makeNonceSource(() => times[i++ % times.length] ?? 0n)

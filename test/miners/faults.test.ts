@@ -8,7 +8,8 @@ import { devSigner, pairFromUri } from "../../src/miners/Signer.ts"
 import { type AxonHandle, startAxon } from "../../src/miners/sim/AxonServer.ts"
 import { makeBehaviour } from "../../src/miners/sim/Behaviour.ts"
 import type { SimAction, SimReply } from "../../src/miners/sim/SimAction.ts"
-import type { HotkeySigner, InferenceRequest, MinerFailure, MinerTarget } from "../../src/miners/Transport.ts"
+import type { InferenceRequest, MinerFailure } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const request: InferenceRequest = {
   challengeId: "round-1",

@@ -4,13 +4,15 @@ import type { KeyringPair } from "@polkadot/keyring/types"
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, Result } from "effect"
 import { encrypt, generateKey } from "../../src/miners/fiber/Fernet.ts"
-import { type FiberMiner, type FiberMinerOptions, startFiberMiner } from "../../src/miners/fiber/FiberServer.ts"
+import { type FiberMiner, type FiberMinerOptions, startFiberMiner } from "../../src/miners/sim/FiberServer.ts"
 import { makeFiberTransport } from "../../src/miners/fiber/FiberTransport.ts"
 import { HEADER_KEY_UUID, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, HEADER_VALIDATOR } from "../../src/miners/fiber/Handshake.ts"
 import { minerKey } from "../../src/miners/fiber/SessionCache.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "../../src/miners/sim/SimAction.ts"
 import { pairFromUri, signerFromPair } from "../../src/miners/Signer.ts"
-import type { HotkeySigner, InferenceRequest, MinerError, MinerTarget } from "../../src/miners/Transport.ts"
+import type { MinerError } from "../../src/miners/Transport.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 let validatorPair: KeyringPair
 let validator: HotkeySigner

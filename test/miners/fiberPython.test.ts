@@ -8,7 +8,7 @@ import type { Subprocess } from "bun"
 import { Effect } from "effect"
 import { makeFiberTransport } from "../../src/miners/fiber/FiberTransport.ts"
 import { devSigner, verifyHotkeySignature } from "../../src/miners/Signer.ts"
-import type { HotkeySigner, MinerTarget } from "../../src/miners/Transport.ts"
+import type { HotkeySigner, MinerTarget } from "../../src/domain/Miner.ts"
 
 const hasPyCryptography = (() => {
   try {

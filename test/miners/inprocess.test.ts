@@ -4,8 +4,8 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
 import { type BehaviourName, makeSimBrains, type Mix } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus } from "../../src/miners/sim/Corpus.ts"
-import type { InferenceRequest } from "../../src/miners/Transport.ts"
+import { loadCorpus } from "../../src/challenges/Corpus.ts"
+import type { InferenceRequest } from "../../src/domain/Inference.ts"
 import { itEffect } from "../support/effect.ts"
 
 const corpus = loadCorpus()

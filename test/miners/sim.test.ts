@@ -13,7 +13,7 @@ import {
   parseMix,
   sampleLatency
 } from "../../src/miners/sim/Behaviour.ts"
-import { loadCorpus, nearestEntry, overlap } from "../../src/miners/sim/Corpus.ts"
+import { loadCorpus, nearestEntry, overlap } from "../../src/challenges/Corpus.ts"
 import type { SimAction, SimRequest } from "../../src/miners/sim/SimAction.ts"
 import { startSimMiners } from "../../src/miners/sim/SimMiners.ts"
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { averageLinkage, clusterSizes } from "../../src/scoring/cluster.ts"
 import { hasPythonOracle, skipNote } from "../support/shared.ts"
 import { mulberry32 as rng } from "../../src/domain/random.ts"
@@ -110,7 +111,7 @@ describe("averageLinkage", () => {
   })
 
   test("property: same partition as an independent naive greedy UPGMA; labels ordered by size", () => {
-    fc.assert(
+    assertProperty(
       fc.property(
         fc.integer({ min: 0, max: 2 ** 31 }),
         fc.integer({ min: 1, max: 30 }),
@@ -134,7 +135,7 @@ describe("averageLinkage", () => {
   })
 
   test("permutation of rows permutes the partition", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.integer({ min: 2, max: 40 }), (seed, n) => {
         const sim = clusteredSimilarity(seed, n, 6, 3, 0.5)
         const r = rng(seed ^ 0x5bd1e995)

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { Resvg } from "@resvg/resvg-js"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
 import { heatmapSvg, viridis } from "../../src/scoring/heatmap.ts"
@@ -75,7 +76,7 @@ describe("heatmapSvg", () => {
   })
 
   test("colour is monotone in value (viridis lightness increases)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(fc.double({ min: -0.5, max: 1.5, noNaN: true }), fc.double({ min: -0.5, max: 1.5, noNaN: true }), (a, b) => {
         if (a < b) expect(luma(viridis(a))).toBeLessThanOrEqual(luma(viridis(b)) + 1e-9)
       })

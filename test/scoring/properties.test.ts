@@ -1,6 +1,7 @@
 // Property tests of scoreRound on synthetic embeddings (no model): invariants the reference validator breaks.
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
 import { NoveltyMemory, scoreRound } from "../../src/scoring/round.ts"
 import type { RoundResult } from "../../src/scoring/types.ts"
@@ -48,10 +49,24 @@ interface Built {
   readonly copyOf: ReadonlyMap<number, number>
 }
 
-/** A round from a recipe: honest paraphrases, off-topic junk (instant), errors, empties, a sybil farm on one IP
- * answering in its own direction, and copies of honest answers (slower than the original). */
+const TOPIC_POOL = (
+  "chlorophyll sunlight chloroplast glucose oxygen stomata carbon dioxide water roots leaves energy starch " +
+  "enzyme membrane photon electron gradient synthesis cycle calvin thylakoid pigment absorption wavelength"
+).split(" ")
+const SYLLABLES = "ba ko ri sun tel mar vo din qua ple zor hen".split(" ")
+/** A made-up word: junk answers share no words with anyone, not even with each other. */
+const madeUp = (r: () => number): string => Array.from({ length: 3 }, () => SYLLABLES[Math.floor(r() * SYLLABLES.length)]!).join("")
+
+/** An honest answer's text: most of the round's topic facts in order, plus a few words of its own. */
+const topical = (topic: ReadonlyArray<string>, r: () => number): string =>
+  `${topic.filter(() => r() < 0.85).join(" ")} ${prose(r, 6)}.`
+const junkText = (r: () => number): string => `${Array.from({ length: 14 }, () => madeUp(r)).join(" ")}.`
+
+/** A round from a recipe: honest paraphrases of one topic, off-topic junk (instant), errors, empties, a sybil farm
+ * on one IP answering in its own direction, and copies of honest answers (slower than the original). */
 const build = (rc: Recipe): Built => {
   const r = rng(rc.seed)
+  const topic = TOPIC_POOL.filter(() => r() < 0.6)
   const prompt = randomUnit(DIM, r)
   const dir = answerDirection(prompt, r)
   const sybilDir = orthogonalTo(answerDirection(prompt, r), dir)
@@ -68,16 +83,16 @@ const build = (rc: Recipe): Built => {
   }
   const honest: Array<SynthResponse> = []
   for (let k = 0; k < rc.honest; k++) {
-    const uid = add("honest", { vec: around(dir, 0.5, r), text: prose(r), latencyMs: 500 + Math.floor(r() * 9000) })
+    const uid = add("honest", { vec: around(dir, 0.5, r), text: topical(topic, r), latencyMs: 500 + Math.floor(r() * 9000) })
     honest.push(responses.find((x) => x.uid === uid)!)
   }
   for (let k = 0; k < rc.junk; k++) {
-    add("junk", { vec: orthogonalTo(randomUnit(DIM, r), prompt, dir, sybilDir), text: prose(r), latencyMs: 1 + Math.floor(r() * 5) })
+    add("junk", { vec: orthogonalTo(randomUnit(DIM, r), prompt, dir, sybilDir), text: junkText(r), latencyMs: 1 + Math.floor(r() * 5) })
   }
   for (let k = 0; k < rc.errors; k++) add("error", { vec: randomUnit(DIM, r), text: "", latencyMs: null, finishReason: null, error: "Timeout" })
   for (let k = 0; k < rc.empty; k++) add("empty", { vec: randomUnit(DIM, r), text: "   ", latencyMs: 1 + Math.floor(r() * 50) })
   for (let k = 0; k < rc.sybils; k++) {
-    add("sybil", { vec: around(sybilDir, 0.3, r), text: prose(r), latencyMs: 200 + Math.floor(r() * 2000), ip: "66.6.6.6" })
+    add("sybil", { vec: around(sybilDir, 0.3, r), text: topical(topic, r), latencyMs: 200 + Math.floor(r() * 2000), ip: "66.6.6.6" })
   }
   for (let k = 0; k < rc.copies && honest.length > 0; k++) {
     const o = honest[Math.floor(r() * honest.length)]!
@@ -106,7 +121,7 @@ const shuffled = <A>(xs: ReadonlyArray<A>, seed: number): Array<A> => {
 
 describe("scoreRound properties (synthetic embeddings)", () => {
   test("permutation invariance: same per-uid rewards, filters and consensus whatever the response order", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.integer(), (rc, perm) => {
         const { round } = build(rc)
         const a = score(round)
@@ -125,7 +140,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("rewards are in [0,1] and sum to 1 or are all 0; filtered answers earn exactly 0; best = argmax", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const res = score(build(rc).round)
         const sum = res.miners.reduce((s, m) => s + m.reward, 0)
@@ -147,7 +162,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("errors and empty answers never earn (filtered error / empty)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const { round, roles } = build({ ...rc, errors: Math.max(1, rc.errors), empty: Math.max(1, rc.empty) })
         for (const m of score(round).miners) {
@@ -162,26 +177,28 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 
-  test("an instant off-topic answer never beats a slower honest in-consensus answer", () => {
-    fc.assert(
+  test("an instant off-topic answer earns 0 and never beats a slower paid honest answer", () => {
+    assertProperty(
       fc.property(recipeArb, (rc) => {
-        const { round, roles } = build({ ...rc, honest: Math.max(2, rc.honest), junk: Math.max(1, rc.junk) })
+        // content agreement assumes most answering entities are honest (as any consensus does)
+        const junkCount = Math.max(1, rc.junk)
+        const { round, roles } = build({ ...rc, honest: Math.max(2, rc.honest, junkCount + rc.sybils + 1), junk: junkCount })
         const res = score(round)
         const junk = res.miners.filter((m) => roles.get(m.uid) === "junk")
-        const inConsensus = res.miners.filter((m) => res.consensus.includes(m.uid) && roles.get(m.uid) === "honest")
-        expect(inConsensus.length).toBeGreaterThan(0)
+        const paidHonest = res.miners.filter((m) => m.reward > 0 && roles.get(m.uid) === "honest")
+        expect(paidHonest.length).toBeGreaterThan(0)
         for (const j of junk) {
           expect(j.reward).toBe(0)
-          for (const h of inConsensus) expect(j.reward).toBeLessThan(h.reward)
+          for (const h of paidHonest) expect(j.reward).toBeLessThan(h.reward)
         }
-        expect(roles.get(res.best!)).toBe("honest")
+        expect(roles.get(res.best!)).not.toBe("junk")
       }),
       { numRuns: 150 }
     )
   })
 
   test("a copy of a faster miner's answer gains nothing (copier 0, original + copier ≤ original alone)", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const built = build({ ...rc, honest: Math.max(1, rc.honest), copies: 1 })
         const [copier, original] = [...built.copyOf][0]!
@@ -189,7 +206,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
         const alone = byUid(score({ ...built.round, responses: built.round.responses.filter((x) => x.uid !== copier) }))
         const c = withCopy.get(copier)!
         expect(c.reward).toBe(0)
-        if (alone.get(original)!.filtered === null || alone.get(original)!.filtered === "out_of_consensus") expect(c.filtered).toBe("copy")
+        if (alone.get(original)!.filtered === null) expect(c.filtered).toBe("copy")
         expect(withCopy.get(original)!.reward + c.reward).toBeLessThanOrEqual(alone.get(original)!.reward + 1e-12)
       }),
       { numRuns: 150 }
@@ -197,7 +214,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("more hotkeys gain nothing: putting k paid miners under one coldkey never raises their total reward", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.integer({ min: 2, max: 4 }), fc.integer(), (rc, k, pick) => {
         const { round } = build({ ...rc, honest: Math.max(rc.honest, 3) })
         const solo = score(round)
@@ -213,7 +230,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("faster is never worse: lowering one miner's latency never lowers its reward", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (rc, pick, factor) => {
         const { round } = build(rc)
         const timed = round.responses.filter((x) => x.latencyMs !== null)
@@ -231,9 +248,9 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 
-  test("one valid answer alone earns 1 iff it is relevant (cos to prompt ≥ relevanceFloor)", () => {
-    const floor = config.thresholds.relevanceFloor
-    fc.assert(
+  test("one valid answer alone earns 1 iff it is relevant (cos to prompt ≥ aloneRelevanceFloor)", () => {
+    const floor = config.calibration["default"]!.aloneRelevanceFloor
+    assertProperty(
       fc.property(
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         fc.double({ min: -1, max: 1, noNaN: true }).filter((c) => Math.abs(c - floor) > 1e-4),
@@ -246,7 +263,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
           const res = score({ prompt, responses })
           const m = res.miners.find((x) => x.uid === 7)!
           expect(m.reward).toBe(c >= floor ? 1 : 0)
-          expect(m.filtered).toBe(c >= floor ? null : "irrelevant")
+          expect(m.filtered).toBe(c >= floor ? null : "off_topic")
           expect(m.axes["consensus"]).toBeUndefined()
         }
       ),
@@ -255,7 +272,7 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   test("novelty memory: another hotkey replaying an earlier answer is a copy; the original hotkey may repeat itself", () => {
-    fc.assert(
+    assertProperty(
       fc.property(recipeArb, (rc) => {
         const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
         const memory = new NoveltyMemory()

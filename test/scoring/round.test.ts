@@ -1,15 +1,17 @@
 // Unit cases of scoreRound: every filter reason, every axis, entity weighting, task weights, config loading.
 import { describe, expect, test } from "bun:test"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, decodeScoringConfig, loadScoringConfig, type ScoringConfigError } from "../../src/domain/ScoringConfig.ts"
-import { speedScore, textQuality, toolAgreement, validateToolCalls } from "../../src/scoring/axes.ts"
+import { speedScore } from "../../src/scoring/axes.ts"
 import type { ScoringConfig } from "../../src/scoring/config.ts"
 import { NoveltyMemory, normalizeText, textHash } from "../../src/scoring/novelty.ts"
 import { explain, isIdentityIp, scoreRound } from "../../src/scoring/round.ts"
 import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
+import { textQuality } from "../../src/scoring/textQuality.ts"
+import { toolAgreement, validateToolCalls } from "../../src/scoring/tools.ts"
 import type { MinerScore, RoundResult, ToolSpec } from "../../src/scoring/types.ts"
 import {
   answerDirection,
@@ -37,6 +39,18 @@ const miner = (res: RoundResult, uid: number): MinerScore => {
   return m
 }
 
+const TOPIC = "chlorophyll absorbs sunlight inside chloroplasts converting carbon dioxide water into glucose releasing oxygen through stomata during daylight".split(" ")
+const OTHER = "medieval castles had thick stone walls moats drawbridges towers where archers defended against sieges".split(" ")
+
+/** An answer on the scene's topic: most of the topic's facts in order, a few words of its own. */
+const onTopic = (r: () => number, keep = 0.85): string => {
+  const out: Array<string> = []
+  for (const w of TOPIC) if (r() < keep) out.push(w)
+  out.push(...prose(r, 8).split(" "))
+  return `${out.join(" ")}.`
+}
+const offTopicText = (r: () => number): string => `${OTHER.filter(() => r() < 0.9).join(" ")} ${Math.floor(r() * 1e9).toString(36)}.`
+
 /** A scene: a prompt, an answer direction and helpers to make honest answers. */
 const scene = (seed: number) => {
   const r = rng(seed)
@@ -45,13 +59,15 @@ const scene = (seed: number) => {
   const honest = (uid: number, latencyMs = 2000, extra: Partial<SynthResponse> = {}): SynthResponse => ({
     uid,
     vec: around(dir, 0.4, r),
-    text: prose(r),
+    text: onTopic(r),
     latencyMs,
     ...extra
   })
-  const offTopic = (uid: number, latencyMs = 5): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, r), prompt, dir), text: prose(r), latencyMs })
+  const offTopic = (uid: number, latencyMs = 5): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, r), prompt, dir), text: offTopicText(r), latencyMs })
   return { r, prompt, dir, honest, offTopic }
 }
+
+const PROMPT_TEXT = "Explain how plants make their food from light, step by step, for a curious student."
 
 const WEATHER: ToolSpec = {
   name: "get_weather",
@@ -63,51 +79,52 @@ const WEATHER: ToolSpec = {
 }
 
 describe("filters", () => {
-  test("error, empty, irrelevant, low_quality, copy and out_of_consensus each earn exactly 0 with their reason", () => {
+  test("error, empty, echo, low_quality, copy, no_content and incomplete each earn exactly 0 with their reason", () => {
     const s = scene(1)
     const a = s.honest(1, 3000)
     const res = score({
       prompt: s.prompt,
+      promptText: PROMPT_TEXT,
       responses: [
         a,
         s.honest(2, 2500),
         s.honest(3, 4000),
+        s.honest(10, 3500),
         { uid: 4, vec: s.dir, text: "", latencyMs: null, finishReason: null, error: "Timeout" },
         { uid: 5, vec: s.dir, text: " \n ", latencyMs: 3 },
         s.offTopic(6),
         { uid: 7, vec: around(s.dir, 0.2, s.r), text: "buy buy buy ".repeat(30), latencyMs: 100 },
-        { uid: 8, vec: a.vec, text: a.text, latencyMs: 3100 },
-        // on topic (cos to prompt well above the floor) but far from the honest cluster
-        { uid: 9, vec: orthogonalTo(withCosine(s.prompt, 0.5, s.r), s.dir), text: prose(s.r), latencyMs: 50 }
+        { uid: 8, vec: a.vec, text: a.text.replace(TOPIC[3]!, "indeed"), latencyMs: 3100 },
+        { uid: 9, vec: s.prompt, text: PROMPT_TEXT, latencyMs: 50 },
+        { uid: 11, vec: around(s.dir, 0.4, s.r), text: "Chlorophyll matters.", latencyMs: 50 }
       ]
     })
-    const want: Record<number, string | null> = { 1: null, 2: null, 3: null, 4: "error", 5: "empty", 6: "irrelevant", 7: "low_quality", 8: "copy", 9: "out_of_consensus" }
+    const want: Record<number, string | null> = {
+      1: null, 2: null, 3: null, 10: null, 4: "error", 5: "empty", 6: "no_content", 7: "low_quality", 8: "copy", 9: "echo", 11: "incomplete"
+    }
     for (const [uid, reason] of Object.entries(want)) {
       const m = miner(res, Number(uid))
-      expect(m.filtered).toBe(reason as MinerScore["filtered"])
+      expect([uid, m.filtered]).toEqual([uid, reason as MinerScore["filtered"]])
       if (reason !== null) expect(m.reward).toBe(0)
       else expect(m.reward).toBeGreaterThan(0)
     }
-    expect(res.consensus).toEqual([1, 2, 3])
     expect(miner(res, 8).note).toContain("copy of faster uid 1")
     expect(res.miners.reduce((x, m) => x + m.reward, 0)).toBeCloseTo(1, 12)
     expect(res.best).toBe(res.miners.reduce((b, m) => (m.reward > b.reward ? m : b)).uid)
     const lines = explain(res)
-    expect(lines.some((l) => l.includes("uid 6") && l.includes("FILTERED irrelevant"))).toBe(true)
-    expect(lines.at(-1)).toBe("consensus: uids 1, 2, 3")
+    expect(lines.some((l) => l.includes("uid 6") && l.includes("FILTERED no_content"))).toBe(true)
   })
 
-  test("answers shorter than minAnswerChars are low_quality; a paraphrase at cos ≥ copyCosine is an L2 copy", () => {
+  test("the prompt's words reshuffled are an echo; an answer that quotes a few of the prompt's words is not", () => {
     const s = scene(2)
-    const a = s.honest(1, 1000)
-    const near = around(a.vec, 0.05, s.r) // cos ≈ 0.9988 with a, different text
+    const shuffled = PROMPT_TEXT.split(" ").reverse().join(" ")
     const res = score({
       prompt: s.prompt,
-      responses: [a, s.honest(2), { uid: 3, vec: near, text: prose(s.r), latencyMs: 1500 }, { uid: 4, vec: around(s.dir, 0.3, s.r), text: "k", latencyMs: 10 }]
+      promptText: PROMPT_TEXT,
+      responses: [s.honest(1), s.honest(2), { uid: 3, vec: s.prompt, text: shuffled, latencyMs: 10 }, { uid: 4, vec: s.honest(4).vec, text: `Plants make food from light: ${onTopic(s.r)}`, latencyMs: 900 }]
     })
-    expect(miner(res, 3).filtered).toBe("copy")
-    expect(miner(res, 3).note).toMatch(/cos 0\.99/)
-    expect(miner(res, 4).filtered).toBe("low_quality")
+    expect(miner(res, 3).filtered).toBe("echo")
+    expect(miner(res, 4).filtered).toBeNull()
   })
 
   test("copy direction follows latency (the faster one is the original); equal latency: the lower uid", () => {
@@ -121,12 +138,63 @@ describe("filters", () => {
     expect(miner(tie, 5).filtered).toBeNull()
   })
 
-  test("short identical answers are not copies (honest factual answers coincide)", () => {
+  test("the first sentence of another answer, sent later, is a copy; near-identical semantics with other words is not", () => {
     const s = scene(4)
+    const long = `${onTopic(s.r)} ${onTopic(s.r)} Then the plant stores the sugar as starch for the night.`
+    const a = { ...s.honest(1, 2000), text: long }
+    const first = long.split(". ")[0]!
+    const res = score({
+      prompt: s.prompt,
+      responses: [a, s.honest(2), s.honest(3), { uid: 4, vec: around(a.vec, 0.05, s.r), text: first, latencyMs: 2200 }, { uid: 5, vec: around(a.vec, 0.02, s.r), text: onTopic(s.r), latencyMs: 2300 }]
+    })
+    expect(miner(res, 4).filtered).toBe("copy")
+    expect(miner(res, 5).filtered).toBeNull() // cos ≈ 0.999 to uid 1, but its own words
+  })
+
+  test("short identical answers are not copies, and text that two other entities hold is common ground", () => {
+    const s = scene(5)
     const v = around(s.dir, 0.1, s.r)
-    const res = score({ prompt: s.prompt, responses: [1, 2, 3].map((uid) => ({ uid, vec: v, text: "Paris.", latencyMs: 500 * uid })) })
-    for (const m of res.miners) expect(m.filtered).toBeNull()
-    expect(res.consensus).toEqual([1, 2, 3])
+    const short = score({ prompt: s.prompt, responses: [1, 2, 3].map((uid) => ({ uid, vec: v, text: "Paris.", latencyMs: 500 * uid })) })
+    for (const m of short.miners) expect(m.filtered).toBeNull()
+    // a corrected text: most of its word sequences are the prompt's, so near-duplicates from 2+ others are common ground
+    const passage = onTopic(rng(99), 1)
+    const promptText = `Correct the spelling in this text: ${passage.replace("glucose", "glucsoe").replace("oxygen", "oxigen")}`
+    const common = score({ prompt: s.prompt, promptText, responses: [1, 2, 3, 4].map((uid) => ({ uid, vec: v, text: passage, latencyMs: 500 * uid })) })
+    for (const m of common.miners) expect(m.filtered).toBeNull()
+    // an answer of its own making is never common ground: copiers of one answer are copies, however many
+    const own = score({ prompt: s.prompt, responses: [1, 2, 3, 4].map((uid) => ({ uid, vec: v, text: passage, latencyMs: 500 * uid })) })
+    expect(own.miners.filter((m) => m.filtered === "copy").map((m) => m.uid)).toEqual([2, 3, 4])
+  })
+
+  test("one text sent to different prompts is a constant answer once the memory has seen it", () => {
+    const memory = new NoveltyMemory()
+    const canned = "Thank you for your question here is a detailed and helpful answer with the most important points and a summary"
+    for (const [k, seed] of [[0, 31], [1, 32]] as const) {
+      const s = scene(seed)
+      const res = score(
+        { id: `r${k}`, prompt: s.prompt, promptText: `prompt number ${k} about plants`, responses: [s.honest(1), s.honest(2), s.honest(3), { uid: 9, vec: s.dir, text: canned, latencyMs: 10 }] },
+        config,
+        memory
+      )
+      if (k === 1) {
+        expect(miner(res, 9).filtered).toBe("constant")
+        expect(miner(res, 9).note).toContain("round r0")
+      }
+    }
+  })
+
+  test("an answer in other words with the meaning of the others is kept; one with neither their content nor meaning is off topic", () => {
+    const s = scene(6)
+    const res = score({
+      prompt: s.prompt,
+      responses: [
+        s.honest(1), s.honest(2), s.honest(3), s.honest(4),
+        { uid: 5, vec: s.offTopic(5).vec, text: `${TOPIC.slice(0, 2).join(" ")} ${offTopicText(s.r)}`, latencyMs: 100 },
+        { uid: 6, vec: around(s.dir, 0.2, s.r), text: `${TOPIC.slice(0, 6).join(" ")} ${prose(s.r, 10)}`, latencyMs: 100 }
+      ]
+    })
+    expect(miner(res, 5).filtered).toBe("off_topic")
+    expect(miner(res, 6).filtered).toBeNull()
   })
 
   test("invalid tool calls: unknown tool, bad JSON, non-object, missing required, wrong type, enum, no tools offered", () => {
@@ -194,7 +262,7 @@ describe("filters", () => {
     expect(miner(res, 4).filtered).toBe("invalid_tool_calls")
     expect(miner(res, 4).note).toContain('missing required "city"')
     expect(res.consensus).toEqual([1, 2, 3])
-    expect(miner(res, 5).filtered).toBe("out_of_consensus")
+    expect(miner(res, 5).filtered).toBe("off_topic")
     for (const uid of [1, 2, 3]) {
       expect(miner(res, uid).axes["relevance"]).toBe(1)
       expect(miner(res, uid).axes["completion"]).toBe(1)
@@ -207,7 +275,7 @@ describe("filters", () => {
 describe("axes", () => {
   test("relevance ramps from relevanceFloor to relevanceFull; completion follows finish_reason", () => {
     const s = scene(6)
-    const { relevanceFloor: lo, relevanceFull: hi } = config.thresholds
+    const { relevanceFloor: lo, relevanceFull: hi } = config.calibration["default"]!
     const mid = (lo + hi) / 2
     const res = score({
       prompt: s.prompt,
@@ -253,33 +321,33 @@ describe("axes", () => {
     expect(miner(flaky, 2).reward).toBeLessThan(miner(base, 2).reward)
   })
 
-  test("consensus axis: closer to the cluster scores higher; a miner's own entity does not vouch for it", () => {
+  test("consensus axis: closer to the others scores higher; a miner's own entity does not vouch for it", () => {
     const s = scene(8)
-    const centre = [1, 2, 3].map((uid) => ({ uid, vec: around(s.dir, 0.25, s.r), text: prose(s.r), latencyMs: 2000 }))
-    const edge = { uid: 4, vec: around(s.dir, 0.6, s.r), text: prose(s.r), latencyMs: 2000 }
+    const centre = [1, 2, 3].map((uid) => ({ uid, vec: around(s.dir, 0.25, s.r), text: onTopic(s.r), latencyMs: 2000 }))
+    const edge = { uid: 4, vec: around(s.dir, 0.6, s.r), text: onTopic(s.r), latencyMs: 2000 }
     const res = score({ prompt: s.prompt, responses: [...centre, edge] })
-    expect(res.consensus).toEqual([1, 2, 3, 4])
     for (const uid of [1, 2, 3]) expect(miner(res, uid).axes["consensus"]!).toBeGreaterThan(miner(res, 4).axes["consensus"]!)
     // two near-identical answers from one entity vouch for each other only with entity weighting off
-    const twins = [10, 11].map((uid) => ({ uid, vec: around(s.dir, 0.2, s.r), text: prose(s.r), latencyMs: 2000, ip: "9.9.9.9" }))
-    const mixed = [...twins, { uid: 12, vec: around(s.dir, 0.6, s.r), text: prose(s.r), latencyMs: 2000 }]
+    const twinVec = around(s.dir, 0.2, s.r)
+    const twins = [10, 11].map((uid) => ({ uid, vec: around(twinVec, 0.05, s.r), text: onTopic(s.r), latencyMs: 2000, ip: "9.9.9.9" }))
+    const mixed = [...twins, { uid: 12, vec: around(s.dir, 0.6, s.r), text: onTopic(s.r), latencyMs: 2000 }, { uid: 13, vec: around(s.dir, 0.6, s.r), text: onTopic(s.r), latencyMs: 2000 }]
     const on = score({ prompt: s.prompt, responses: mixed })
     const off = score({ prompt: s.prompt, responses: mixed }, { ...config, entityWeighting: false })
     for (const r of [on, off]) expect(r.miners.every((m) => m.filtered === null)).toBe(true)
     expect(off.miners.find((m) => m.uid === 10)!.axes["consensus"]!).toBeGreaterThan(on.miners.find((m) => m.uid === 10)!.axes["consensus"]!)
   })
 
-  test("accuracy: skipped without a reference (its weight moves to consensus), cosine to the reference with one", () => {
+  test("accuracy: skipped without a reference (its weight moves to coverage), cosine to the reference with one", () => {
     const s = scene(9)
     const ref = around(s.dir, 0.1, s.r)
-    const good = { uid: 1, vec: around(ref, 0.1, s.r), text: prose(s.r), latencyMs: 2000 }
-    const fair = { uid: 2, vec: around(ref, 0.7, s.r), text: prose(s.r), latencyMs: 2000 }
+    const good = { uid: 1, vec: around(ref, 0.1, s.r), text: onTopic(s.r), latencyMs: 2000 }
+    const fair = { uid: 2, vec: around(ref, 0.7, s.r), text: onTopic(s.r), latencyMs: 2000 }
     const noRef = score({ prompt: s.prompt, responses: [good, fair] })
     expect(miner(noRef, 1).axes["accuracy"]).toBeUndefined()
     const w = config.axes
     const wsum = Object.entries(w).filter(([k]) => k !== "novelty").reduce((x, [, v]) => x + v, 0)
-    expect(noRef.weights!["consensus"]).toBeCloseTo((w["consensus"]! + w["accuracy"]!) / wsum, 12)
-    const withRef = score({ prompt: s.prompt, reference: { text: "the reference", vec: ref }, responses: [good, fair] })
+    expect(noRef.weights!["coverage"]).toBeCloseTo((w["coverage"]! + w["accuracy"]!) / wsum, 12)
+    const withRef = score({ prompt: s.prompt, reference: { text: onTopic(s.r, 1), vec: ref }, responses: [good, fair] })
     expect(miner(withRef, 1).axes["accuracy"]!).toBeGreaterThan(miner(withRef, 2).axes["accuracy"]!)
     expect(withRef.weights!["accuracy"]).toBeCloseTo(w["accuracy"]! / wsum, 12)
   })
@@ -292,7 +360,7 @@ describe("axes", () => {
     expect(tr.taskType).toBe("transcription")
     expect(tr.weights).toEqual({ accuracy: 0.65, speed: 0.25, completion: 0.1 })
     const trNoRef = score({ prompt: s.prompt, taskType: "transcription", responses: rs })
-    expect(trNoRef.weights!["consensus"]).toBeCloseTo(0.65, 12)
+    expect(trNoRef.weights!["coverage"]).toBeCloseTo(0.65, 12)
     expect(score({ prompt: s.prompt, taskType: "poetry", responses: rs }).taskType).toBe("chat")
   })
 
@@ -306,49 +374,50 @@ describe("axes", () => {
     expect(textQuality("")).toBe(0)
   })
 
-  test("novelty: skipped without memory; falls toward 0 near another hotkey's earlier answer; exact replay is a copy", () => {
+  test("novelty: skipped without memory; falls toward 0 for text another hotkey sent earlier; a replay is a copy", () => {
     const s = scene(11)
     const a = s.honest(1, 1000)
     const b = s.honest(2, 1200)
+    const c = s.honest(3, 1300)
     expect(miner(score({ prompt: s.prompt, responses: [a, b] }), 1).axes["novelty"]).toBeUndefined()
     const memory = new NoveltyMemory()
-    score({ prompt: s.prompt, responses: [a, b] }, config, memory)
-    expect(memory.size).toBe(2)
-    const close = withCosine(a.vec, 0.935, s.r) // between noveltySoftCosine (0.9) and copyCosine (0.97)
+    score({ prompt: s.prompt, responses: [a, b, c] }, config, memory)
+    expect(memory.size).toBe(3)
+    const half = `${a.text.split(" ").slice(0, 12).join(" ")} ${prose(s.r, 4)}`
     const res = score(
       {
         prompt: s.prompt,
         responses: [
-          { ...a, text: prose(s.r) }, // the same hotkey answering again: never a copy of itself
-          { uid: 3, vec: close, text: prose(s.r), latencyMs: 900 },
-          { uid: 4, vec: b.vec, text: b.text.toUpperCase(), latencyMs: 50 } // L1: same normalized text as uid 2's earlier answer
+          { ...a, text: onTopic(s.r) }, // the same hotkey answering again: never a copy of itself
+          { uid: 4, vec: s.honest(4).vec, text: half, latencyMs: 900 },
+          { uid: 5, vec: b.vec, text: b.text.toUpperCase(), latencyMs: 50 }, // same normalized text as uid 2's earlier answer
+          s.honest(6)
         ]
       },
       config,
       memory
     )
     expect(miner(res, 1).filtered).toBeNull()
-    expect(miner(res, 1).axes["novelty"]).toBe(1)
-    expect(miner(res, 3).axes["novelty"]!).toBeGreaterThan(0)
-    expect(miner(res, 3).axes["novelty"]!).toBeLessThan(1)
-    expect(miner(res, 4).filtered).toBe("copy")
-    expect(miner(res, 4).note).toContain("same text as uid 2")
-    // a different prompt does not see the first prompt's answers
-    const other = score({ prompt: randomUnit(DIM, s.r), promptText: "another prompt", responses: [{ ...b, uid: 4, hotkey: "hk-4" }, s.honest(5)] }, config, memory)
-    expect(miner(other, 4).filtered).not.toBe("copy")
+    expect(miner(res, 1).axes["novelty"]).toBeGreaterThan(0.5)
+    expect(miner(res, 4).axes["novelty"]!).toBeLessThan(1)
+    expect(miner(res, 5).filtered).toBe("copy")
+    expect(miner(res, 5).note).toContain("uid 2")
   })
 
-  test("the memory is bounded per prompt and in total", () => {
-    const m = new NoveltyMemory({ capacity: 5, perPrompt: 3 })
-    const v = Float32Array.of(1, 0)
-    const e = (k: number) => ({ hotkey: `h${k}`, uid: k, roundId: "r", hash: textHash(normalizeText(`t${k}`)), vec: v })
+  test("the memory is bounded per prompt, in total and per hotkey", () => {
+    const m = new NoveltyMemory({ capacity: 5, perPrompt: 3, perHotkey: 2 })
+    const prints = (k: number) => Uint32Array.from({ length: 8 }, (_, j) => k * 100 + j)
+    const e = (k: number) => ({ hotkey: `h${k}`, uid: k, roundId: "r", hash: textHash(normalizeText(`t${k}`)), shingles: prints(k) })
+    const c = { share: 0.8, minShingles: 5 }
     m.record("p1", [e(1), e(2), e(3), e(4)])
     expect(m.size).toBe(3)
     m.record("p2", [e(5), e(6), e(7)])
     expect(m.size).toBe(5)
-    expect(m.lookup("p1", "x", e(2).hash, null).exact).toBeNull() // evicted
-    expect(m.lookup("p2", "x", e(7).hash, null).exact?.uid).toBe(7)
-    expect(m.lookup("p2", "h7", e(7).hash, null).exact).toBeNull() // own answers are not copies
+    expect(m.holders("p1", "x", e(2).hash, prints(2), c)).toEqual([]) // evicted
+    expect(m.holders("p2", "x", "other", prints(7), c).map((h) => h.uid)).toEqual([7])
+    expect(m.holders("p2", "h7", e(7).hash, prints(7), c)).toEqual([]) // own answers are not copies
+    expect(m.constantOf("h7", "p3", e(7).hash, prints(7), c)?.roundId).toBe("r")
+    expect(m.constantOf("h7", "p2", e(7).hash, prints(7), c)).toBeNull() // the same prompt again is no constant answer
   })
 })
 
@@ -359,7 +428,7 @@ describe("entity weighting", () => {
     const sybils = [1, 2, 3].map((uid) => ({
       uid,
       vec: around(sybilDir, 0.2, s.r),
-      text: prose(s.r),
+      text: onTopic(s.r),
       latencyMs: 300,
       ...(shared === "ip" ? { ip: "6.6.6.6" } : { coldkey: "ck-farm" })
     }))
@@ -367,11 +436,11 @@ describe("entity weighting", () => {
     return score({ prompt: s.prompt, responses: [...sybils, ...honest] }, { ...config, entityWeighting: withSybilWeighting })
   }
 
-  test("3 sybils on one IP vs 2 independent honest miners: the honest pair is the consensus", () => {
+  test("3 sybils on one IP vs 2 independent honest miners: the honest pair is the consensus, the farm one share", () => {
     const res = farm(true, "ip")
     expect(res.consensus).toEqual([10, 11])
-    for (const uid of [1, 2, 3]) expect(miner(res, uid).filtered).toBe("out_of_consensus")
-    expect(miner(res, 10).reward + miner(res, 11).reward).toBeCloseTo(1, 12)
+    const farmTotal = [1, 2, 3].reduce((x, uid) => x + miner(res, uid).reward, 0)
+    expect(farmTotal).toBeLessThan(Math.max(miner(res, 10).reward, miner(res, 11).reward) * 1.01)
   })
 
   test("loopback addresses are no identity (local simulations share the host); a public IP is", () => {
@@ -394,7 +463,6 @@ describe("entity weighting", () => {
         ...[10, 11, 12].map((uid) => s.honest(uid, same.latencyMs, { coldkey: "ck-farm" }))
       ]
     })
-    expect(res.consensus).toEqual([1, 2, 10, 11, 12])
     const farm = [10, 11, 12].reduce((a, uid) => a + miner(res, uid).reward, 0)
     const honest = (miner(res, 1).reward + miner(res, 2).reward) / 2
     // equal-quality answers: the farm's three hotkeys together get about one miner's share
@@ -414,18 +482,16 @@ describe("entity weighting", () => {
     expect(farm(false, "ip").consensus).toEqual([1, 2, 3])
   })
 
-  test("one entity alone is no consensus: 3 sybils + 1 honest are each judged against the prompt", () => {
+  test("one entity alone is no consensus: 3 sybils + 1 honest, the farm's hotkeys never vouch for each other", () => {
     const s = scene(13)
     const sybilDir = orthogonalTo(answerDirection(s.prompt, s.r), s.dir)
     const res = score({
       prompt: s.prompt,
-      responses: [...[1, 2, 3].map((uid) => ({ uid, vec: around(sybilDir, 0.2, s.r), text: prose(s.r), latencyMs: 300, ip: "6.6.6.6" })), s.honest(10)]
+      responses: [...[1, 2, 3].map((uid) => ({ uid, vec: around(sybilDir, 0.2, s.r), text: onTopic(s.r), latencyMs: 300, ip: "6.6.6.6" })), s.honest(10)]
     })
     expect(res.consensus).toEqual([])
-    for (const m of res.miners) {
-      expect(m.filtered).toBeNull()
-      expect(m.axes["consensus"]).toBeUndefined()
-    }
+    const farmTotal = [1, 2, 3].reduce((x, uid) => x + miner(res, uid).reward, 0)
+    expect(farmTotal).toBeLessThan(miner(res, 10).reward * 1.5)
   })
 })
 
@@ -433,23 +499,35 @@ describe("config loading", () => {
   const fail = (u: unknown) => Effect.runPromise(Effect.flip(decodeScoringConfig(u, "test.json")))
   const base = JSON.parse(JSON.stringify(config)) as Record<string, unknown>
 
-  test("config/scoring.v1.json decodes to the built-in default", async () => {
+  test("config/scoring.v2.json decodes to the built-in default; v1 still loads, its cosines as the default calibration", async () => {
     const loaded = await Effect.runPromise(loadScoringConfig())
     expect(loaded).toEqual(config)
-    expect(DEFAULT_SCORING_CONFIG_PATH.endsWith("config/scoring.v1.json")).toBe(true)
+    expect(DEFAULT_SCORING_CONFIG_PATH.endsWith("config/scoring.v2.json")).toBe(true)
+    const v1Path = join(import.meta.dir, "../../config/scoring.v1.json")
+    const v1 = await Effect.runPromise(loadScoringConfig(v1Path))
+    const raw = JSON.parse(readFileSync(v1Path, "utf8")) as { thresholds: { relevanceFloor: number; consensusDistance: number } }
+    expect(v1.version).toBe(1)
+    expect(v1.calibration["default"]!.relevanceFloor).toBe(raw.thresholds.relevanceFloor)
+    expect(v1.calibration["default"]!.consensusDistance).toBe(raw.thresholds.consensusDistance)
+    expect(v1.lexical).toEqual(config.lexical)
+    const s = scene(40)
+    const res = score({ prompt: s.prompt, responses: [s.honest(1), s.honest(2), s.honest(3)] }, v1)
+    expect(res.miners.reduce((x, m) => x + m.reward, 0)).toBeCloseTo(1, 12)
   })
 
   test("bad values, unknown keys, unknown axes and broken rules name the key", async () => {
     const cases: Array<[unknown, string, RegExp]> = [
-      [{ ...base, thresholds: { ...config.thresholds, relevanceFloor: 3 } }, "thresholds.relevanceFloor", /between -1 and 1/],
+      [{ ...base, calibration: { default: { ...config.calibration["default"]!, relevanceFloor: 3 } } }, "calibration.default.relevanceFloor", /between -1 and 1/],
       [{ ...base, thresholds: { ...config.thresholds, relevanceFlor: 0.2 } }, "thresholds.relevanceFlor", /excess/],
+      [{ ...base, calibration: { "use-lite": config.calibration["default"]! } }, "calibration", /needs a "default"/],
+      [{ ...base, lexical: { ...config.lexical, copyShare: 2 } }, "lexical.copyShare", /between 0 and 1/],
       [{ ...base, axes: { ...config.axes, charisma: 1 } }, "axes.charisma", /unknown axis/],
       [{ ...base, taskTypes: { ...config.taskTypes, x: { optimalMs: 1, axes: { speed: 0 } } } }, "taskTypes.x.axes", /all be 0/],
       [{ ...base, defaultTaskType: "nope" }, "defaultTaskType", /not one of taskTypes/],
       [{ ...base, speed: { ...config.speed, tiers: [{ upTo: 1, score: 0.5 }, { upTo: 2, score: 0.9 }] } }, "speed.tiers.1.score", /faster is never worse/],
       [{ ...base, speed: { ...config.speed, tiers: [{ upTo: 1, score: "x" }] } }, "speed.tiers.0.score", /number/],
-      [{ ...base, version: undefined }, "version", /number/],
-      [{ ...base, thresholds: { ...config.thresholds, noveltySoftCosine: 0.99 } }, "thresholds.noveltySoftCosine", /below copyCosine/]
+      [{ ...base, version: 3 }, "version", /2/],
+      [{ ...base, calibration: { default: { ...config.calibration["default"]!, accuracyFull: 0.1 } } }, "calibration.default.accuracyFull", /above accuracyFloor/]
     ]
     for (const [u, key, msg] of cases) {
       const e: ScoringConfigError = await fail(u)
@@ -466,7 +544,7 @@ describe("config loading", () => {
     expect(missing.key).toBe("(file)")
     expect(missing.path).toBe(join(dir, "none.json"))
     const broken = join(dir, "broken.json")
-    writeFileSync(broken, '{"version": 1,')
+    writeFileSync(broken, '{"version": 2,')
     const bad = await Effect.runPromise(Effect.flip(loadScoringConfig(broken)))
     expect(bad.key).toBe("(json)")
     expect(bad.path).toBe(broken)

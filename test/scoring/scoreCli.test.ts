@@ -55,7 +55,7 @@ describe.skipIf(!hasUseLite)("bun run score (subprocess, real model)", () => {
     const m = byUid(out)
     expect(out.consensus).toEqual([1, 2, 3])
     for (const uid of [1, 2, 3]) expect(m.get(uid)!.reward).toBeGreaterThan(0.2)
-    const want: Record<number, string> = { 4: "irrelevant", 5: "empty", 6: "copy", 7: "error" }
+    const want: Record<number, string> = { 4: "no_content", 5: "empty", 6: "copy", 7: "error" }
     for (const [uid, reason] of Object.entries(want)) {
       expect(m.get(Number(uid))!.reward).toBe(0)
       expect(m.get(Number(uid))!.filtered).toBe(reason)
@@ -70,7 +70,7 @@ describe.skipIf(!hasUseLite)("bun run score (subprocess, real model)", () => {
     const m = byUid(out)
     expect(out.consensus).toEqual([10, 11, 12])
     expect(m.get(13)!.filtered).toBe("invalid_tool_calls")
-    expect(m.get(14)!.filtered).toBe("out_of_consensus")
+    expect(m.get(14)!.filtered).toBe("off_topic")
     expect(m.get(13)!.reward + m.get(14)!.reward).toBe(0)
   }, 120_000)
 

@@ -56,21 +56,22 @@ describe.skipIf(!hasUseLite)("scoreRound with the real use-lite model", () => {
       })
     )
 
-  test("on every corpus prompt the honest paraphrases form the consensus and the decoy earns 0", async () => {
+  test("on every corpus prompt the honest paraphrases are paid, the reported consensus is theirs, the decoy earns 0", async () => {
     expect(corpus.entries.length).toBeGreaterThanOrEqual(40)
     const misses: Array<string> = []
     for (const e of corpus.entries) {
       const res = await score(roundOf(e))
       const decoy = res.miners.find((m) => m.uid === 4)!
       expect(decoy.reward).toBe(0)
-      expect(["irrelevant", "out_of_consensus"]).toContain(decoy.filtered!)
-      if (res.consensus.join(",") !== "1,2,3") misses.push(`${e.id}: consensus ${res.consensus.join(",")}`)
+      expect(["off_topic", "no_content", "low_quality", "incomplete"]).toContain(decoy.filtered!)
+      if (res.consensus.length < 2 || res.consensus.some((uid) => uid > 3)) misses.push(`${e.id}: consensus ${res.consensus.join(",")}`)
+      for (const uid of [1, 2, 3]) { const m = res.miners.find((x) => x.uid === uid)!; if (m.reward <= 0) misses.push(`${e.id}: uid ${uid} unpaid: ${m.filtered} ${m.note}`) }
       expect(res.best === null ? 0 : res.best).toBeOneOf([1, 2, 3])
     }
     expect(misses).toEqual([])
   }, 120_000)
 
-  test("paraphrases agree more than unrelated answers; a decoy answered alone is irrelevant", async () => {
+  test("paraphrases agree more than unrelated answers; a decoy answered alone is off topic", async () => {
     for (const e of corpus.entries.slice(0, 12)) {
       const res = await score(roundOf(e))
       const honest = res.miners.filter((m) => m.uid <= 3)
@@ -84,7 +85,7 @@ describe.skipIf(!hasUseLite)("scoreRound with the real use-lite model", () => {
       expect(mixed.miners.find((m) => m.uid === 5)!.reward).toBe(0)
     }
     const lone = await score({ ...roundOf(corpus.entries[0]!), responses: [response(9, corpus.entries[0]!.decoy, 10)] })
-    expect(lone.miners[0]!.filtered).toBe("irrelevant")
+    expect(lone.miners[0]!.filtered).toBe("off_topic")
     expect(lone.best).toBeNull()
   }, 120_000)
 

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import fc from "fast-check"
+import { assertProperty } from "../support/property.ts"
 import { cosineMatrix, cosineMatrixNaive, cosineToRows, normalizeRows } from "../../src/scoring/similarity.ts"
 
 const matrixArb = fc
@@ -26,7 +27,7 @@ const reference = (data: Float32Array, n: number, dim: number) => {
 
 describe("cosineMatrix", () => {
   test("property: equals the naive triple loop, symmetric, diagonal 1 for non-zero rows", () => {
-    fc.assert(
+    assertProperty(
       fc.property(matrixArb, ({ n, dim, data }) => {
         const x = new Float32Array(data)
         normalizeRows(x, n, dim)

@@ -9,14 +9,9 @@ import { Effect } from "effect"
 import { errorMessage, minerBaseUrl, type ExchangeFail, exchangeBytes, exchangeFail } from "../HttpExchange.ts"
 import { parseReplyJson, requestFields } from "../InferenceSynapse.ts"
 import { signatureHex } from "../Signer.ts"
-import {
-  type HotkeySigner,
-  type InferenceReply,
-  type InferenceRequest,
-  MinerError,
-  type MinerTarget,
-  type MinerTransport
-} from "../Transport.ts"
+import { MinerError, type MinerTransport } from "../Transport.ts"
+import { type InferenceReply, type InferenceRequest } from "../../domain/Inference.ts"
+import { type HotkeySigner, type MinerTarget } from "../../domain/Miner.ts"
 import { decrypt, encrypt } from "./Fernet.ts"
 import {
   AVAILABILITY_PATH,

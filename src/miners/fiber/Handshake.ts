@@ -10,7 +10,7 @@
 import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, privateDecrypt, publicEncrypt, randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import { signatureHex, verifyHotkeySignature } from "../Signer.ts"
-import type { HotkeySigner } from "../Transport.ts"
+import type { HotkeySigner } from "../../domain/Miner.ts"
 import { generateKey, parseKey } from "./Fernet.ts"
 
 export const PUBLIC_KEY_PATH = "/fiber/public-key"

@@ -1,8 +1,8 @@
 // Simulated miner behaviours. Each is a SimHandler: it decides a SimAction for one verified request.
 // Handlers do not sleep; delays are carried in the action and applied by the front (HTTP axon,
 // Fiber front, or the in-process transport through Effect's clock). Everything is seeded.
-import type { ToolCallWire, Usage } from "../Transport.ts"
-import { type CorpusFile, loadCorpus, matchToolPrompt, nearestEntry, words } from "./Corpus.ts"
+import type { ToolCallWire, Usage } from "../../domain/Inference.ts"
+import { type CorpusFile, loadCorpus, matchToolPrompt, nearestEntry, words } from "../../challenges/Corpus.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
 import { mulberry32, type Rng } from "../../domain/random.ts"
 

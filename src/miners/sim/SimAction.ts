@@ -1,7 +1,7 @@
 // What a simulated miner does with one request, independent of the wire protocol.
 // Behaviours (Behaviour.ts) produce SimActions; the axon front (dendrite) and the Fiber front
 // turn them into HTTP answers (the Fiber front encrypts reply bodies).
-import type { InferenceRequest, ToolCallWire, Usage } from "../Transport.ts"
+import type { InferenceRequest, ToolCallWire, Usage } from "../../domain/Inference.ts"
 
 /** The InferenceSynapse reply fields a well-behaved miner returns. */
 export interface SimReply {

@@ -3,8 +3,8 @@
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { generateKeyPairSync } from "node:crypto"
 import { pairFromUri } from "../Signer.ts"
-import type { MinerTarget } from "../Transport.ts"
-import { startFiberMiner } from "../fiber/FiberServer.ts"
+import type { MinerTarget } from "../../domain/Miner.ts"
+import { startFiberMiner } from "./FiberServer.ts"
 import { startAxon } from "./AxonServer.ts"
 import {
   AnswerBoard,
@@ -14,7 +14,7 @@ import {
   makeSimBrains,
   type Mix
 } from "./Behaviour.ts"
-import type { CorpusFile } from "./Corpus.ts"
+import type { CorpusFile } from "../../challenges/Corpus.ts"
 
 export interface SimMinersOptions {
   readonly count: number

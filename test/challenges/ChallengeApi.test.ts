@@ -3,8 +3,8 @@ import { createHash } from "node:crypto"
 import { Keyring } from "@polkadot/keyring"
 import { cryptoWaitReady, signatureVerify } from "@polkadot/util-crypto"
 import { Effect, Exit, Redacted } from "effect"
-import * as ChallengeApi from "../../src/app/ChallengeApi.ts"
-import type { HotkeySigner } from "../../src/miners/Transport.ts"
+import * as ChallengeApi from "../../src/challenges/ChallengeApi.ts"
+import type { HotkeySigner } from "../../src/domain/Miner.ts"
 
 await cryptoWaitReady()
 const pair = new Keyring({ type: "sr25519", ss58Format: 42 }).addFromUri("//ChallengeApiValidator")

@@ -5,9 +5,9 @@
 import { readFileSync } from "node:fs"
 import { Tokenizer } from "@huggingface/tokenizers"
 import ort from "onnxruntime-node"
-import { normalizeRows } from "../scoring/similarity.ts"
-import type { Vec } from "../scoring/types.ts"
-import type { ModelSpec } from "./ModelResolver.ts"
+import { normalizeRows } from "../src/scoring/similarity.ts"
+import type { Vec } from "../src/scoring/types.ts"
+import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
 
 /** One model window: token ids with special tokens, the text row it belongs to, its weight. */
 export interface Window {

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { Schema } from "effect"
-import corpusAsset from "../../../data/corpus.json" with { type: "file" }
+import corpusAsset from "../../data/corpus.json" with { type: "file" }
 
 export const CorpusEntry = Schema.Struct({
   id: Schema.String,
@@ -33,7 +33,7 @@ export type CorpusFile = typeof CorpusFile.Type
 /** data/corpus.json. Imported as a file so the compiled binary embeds it: Bun then gives the file's path (the
  *  embedded copy under /$bunfs in dist/quorum). TypeScript types JSON imports as their content, hence the check. */
 export const DEFAULT_CORPUS_PATH: string =
-  typeof corpusAsset === "string" ? corpusAsset : resolve(import.meta.dir, "../../../data/corpus.json")
+  typeof corpusAsset === "string" ? corpusAsset : resolve(import.meta.dir, "../../data/corpus.json")
 
 let cached: CorpusFile | undefined
 /** Loads and validates the corpus (cached for the default path). Throws on a malformed file. */

@@ -1,10 +1,10 @@
 // Synthetic challenges: known-answer prompts from the project's corpus (data/corpus.json). Each carries a
 // reference answer (seed 003: the validator knows the answer), so the accuracy axis applies; tool prompts
 // carry their tools so tool calls are validated against them. Deterministic for a seed.
-import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
+import type { Challenge } from "../domain/Challenge.ts"
 import { toolSpecsOf } from "./ChallengeApi.ts"
 import { mulberry32 } from "../domain/random.ts"
-import type { CorpusFile } from "../miners/sim/Corpus.ts"
+import type { CorpusFile } from "./Corpus.ts"
 
 export interface SyntheticOptions {
   readonly seed: number

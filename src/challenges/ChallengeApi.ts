@@ -4,9 +4,9 @@
 // every call with a timeout, every body validated with a schema.
 import { createHash } from "node:crypto"
 import { Effect, Redacted, Schema } from "effect"
-import type { Challenge } from "../../actors/ChallengeSupervisor.ts"
-import type { HotkeySigner } from "../miners/Transport.ts"
-import { ChatMessage } from "../miners/Transport.ts"
+import type { Challenge } from "../domain/Challenge.ts"
+import type { HotkeySigner } from "../domain/Miner.ts"
+import { ChatMessage } from "../domain/Inference.ts"
 import type { RoundInput, RoundResult, ToolSpec } from "../scoring/types.ts"
 
 export class ChallengeApiError extends Schema.TaggedError<ChallengeApiError>()("ChallengeApiError", {

@@ -5,9 +5,9 @@
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Exit, Schema } from "effect"
 import { verifyHotkeySignature } from "../Signer.ts"
-import type { SimAction, SimHandler, SimReply, SimRequest } from "../sim/SimAction.ts"
+import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
 import { Nullish, RequestWireFields } from "../InferenceSynapse.ts"
-import { decrypt, encrypt } from "./Fernet.ts"
+import { decrypt, encrypt } from "../fiber/Fernet.ts"
 import {
   AVAILABILITY_PATH,
   CHALLENGE_PATH,
@@ -22,7 +22,7 @@ import {
   makeMinerRsaKey,
   PUBLIC_KEY_PATH,
   verifyKeyExchange
-} from "./Handshake.ts"
+} from "../fiber/Handshake.ts"
 
 export interface FiberMinerOptions {
   /** The miner's sr25519 hotkey pair. */

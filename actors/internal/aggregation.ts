@@ -1,9 +1,9 @@
-// The long-run aggregator behind the ScoringActor and the WeightSetter: keeps the pure aggregation state
-// (src/scoring/aggregate.ts, EMA with decay or the seed-004 group tournament) in memory, restores it from
+// The AggregateActor's state: the pure aggregation state (src/scoring/aggregate.ts, EMA with decay or the
+// seed-004 group tournament) in memory, restores it from
 // the store at start (schema-checked: a corrupt or foreign snapshot starts fresh with a warning instead of
 // crashing) and chooses which miners a tournament round asks (the next group of adjacent ranks).
 import { Effect, Schema } from "effect"
-import type { Aggregator } from "../../actors/ScoringActor.ts"
+import type { Aggregator } from "../../src/domain/Aggregator.ts"
 import {
   type AggregateState,
   type EmaState,
@@ -15,9 +15,9 @@ import {
   tournamentGroups,
   tournamentUpdate,
   weights
-} from "../scoring/aggregate.ts"
-import type { RoundResult } from "../scoring/types.ts"
-import type { StoreShape } from "../store/Store.ts"
+} from "../../src/scoring/aggregate.ts"
+import type { RoundResult } from "../../src/scoring/types.ts"
+import type { StoreShape } from "../../src/store/Store.ts"
 
 export type AggregationKind = "ema" | "tournament"
 

@@ -1,0 +1,104 @@
+// Singleton: owns the aggregation state (round rewards → long-run miner weights; EMA or the group tournament,
+// internal/aggregation.ts). Every change goes through its mailbox: a scored round (Update, persisted before
+// it is acknowledged), the registered set (Sync), the tournament's next group (PickGroup) and the weights
+// (ReadWeights). After each change the weights are published (`changes`, `published`).
+import { Clock, Deferred, Effect, PubSub, Ref } from "effect"
+import type { Scope } from "effect"
+import type { MinerWeight } from "../src/domain/Weights.ts"
+import type { RoundResult } from "../src/scoring/types.ts"
+import type { StoreError, StoreShape } from "../src/store/Store.ts"
+import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./internal/aggregation.ts"
+import * as Actor from "./internal/Actor.ts"
+
+/** A scored round moves the aggregate; the reply comes once the new state is on disk. */
+export class Update {
+  readonly _tag = "Update"
+  constructor(
+    readonly result: RoundResult,
+    readonly reply: Deferred.Deferred<void, StoreError>
+  ) {}
+}
+/** Registered uid → hotkey: drops deregistered uids, resets replaced hotkeys. */
+export class Sync {
+  readonly _tag = "Sync"
+  constructor(readonly registered: ReadonlyMap<number, string>) {}
+}
+/** The miners a tournament round asks among `available` (null for EMA: the supervisor samples). */
+export class PickGroup {
+  readonly _tag = "PickGroup"
+  constructor(
+    readonly available: ReadonlyArray<number>,
+    readonly max: number,
+    readonly reply: Deferred.Deferred<ReadonlyArray<number> | null>
+  ) {}
+}
+export class ReadWeights {
+  readonly _tag = "ReadWeights"
+  constructor(readonly reply: Deferred.Deferred<ReadonlyArray<MinerWeight>>) {}
+}
+export type Msg = Update | Sync | PickGroup | ReadWeights
+
+export interface Deps {
+  readonly store: StoreShape
+  readonly options: AggregatorOptions
+  /** How long a caller waits for an answer (the actor only does memory work and one state write). */
+  readonly askTimeoutMs: number
+}
+
+export interface AggregateActor {
+  readonly kind: AppAggregator["kind"]
+  readonly ref: Actor.ActorRef<Msg>
+  readonly update: (result: RoundResult) => Effect.Effect<void, StoreError | Actor.AskTimeout | Actor.MailboxClosed>
+  readonly sync: (registered: ReadonlyMap<number, string>) => Effect.Effect<void, Actor.MailboxClosed>
+  readonly pickGroup: (available: ReadonlyArray<number>, max: number) => Effect.Effect<ReadonlyArray<number> | null, Actor.AskTimeout | Actor.MailboxClosed>
+  /** The weights now, in mailbox order (after every change sent before). */
+  readonly weights: Effect.Effect<ReadonlyArray<MinerWeight>, Actor.AskTimeout | Actor.MailboxClosed>
+  /** The weights as last published (no mailbox wait: for readers such as the HTTP API). */
+  readonly published: Effect.Effect<ReadonlyArray<MinerWeight>>
+  /** Every change of the weights (after an update or a sync). */
+  readonly changes: PubSub.PubSub<ReadonlyArray<MinerWeight>>
+}
+
+export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scope.Scope> =>
+  Effect.gen(function* () {
+    // the state: restored from the store (a corrupt or foreign snapshot starts fresh), then only touched here
+    const agg = yield* loadAggregator(deps.store, deps.options)
+    const published = yield* Ref.make(agg.weights())
+    const changes = yield* PubSub.sliding<ReadonlyArray<MinerWeight>>(16)
+    const publish = Effect.suspend(() => {
+      const w = agg.weights()
+      return Ref.set(published, w).pipe(Effect.andThen(PubSub.publish(changes, w)), Effect.asVoid)
+    })
+    const persist = Effect.flatMap(Clock.currentTimeMillis, (now) => deps.store.putState(`aggregate:${agg.kind}`, agg.snapshot(), now))
+
+    const handle = (msg: Msg): Effect.Effect<void> => {
+      switch (msg._tag) {
+        case "Update":
+          return Effect.sync(() => agg.update(msg.result)).pipe(
+            Effect.andThen(persist),
+            Effect.exit,
+            Effect.tap(() => publish),
+            Effect.flatMap((exit) => Deferred.done(msg.reply, exit)),
+            Effect.asVoid
+          )
+        case "Sync":
+          return Effect.sync(() => agg.sync(msg.registered)).pipe(Effect.andThen(publish))
+        case "PickGroup":
+          return Deferred.succeed(msg.reply, agg.pickGroup(msg.available, msg.max)).pipe(Effect.asVoid)
+        case "ReadWeights":
+          return Deferred.succeed(msg.reply, agg.weights()).pipe(Effect.asVoid)
+      }
+    }
+    const ref = yield* Actor.make<Msg, never, never>({ name: "aggregate", capacity: 256 }, handle)
+    const ask = <A, E>(build: (reply: Deferred.Deferred<A, E>) => Msg) => Actor.ask(ref, build, deps.askTimeoutMs)
+    return {
+      kind: agg.kind,
+      ref,
+      update: (result) => ask((reply: Deferred.Deferred<void, StoreError>) => new Update(result, reply)),
+      sync: (registered) => ref.tell(new Sync(registered)),
+      pickGroup: (available, max) => ask((reply: Deferred.Deferred<ReadonlyArray<number> | null>) => new PickGroup(available, max, reply)),
+      weights: ask((reply: Deferred.Deferred<ReadonlyArray<MinerWeight>>) => new ReadWeights(reply)),
+      published: Ref.get(published),
+      changes
+    } satisfies AggregateActor
+  })

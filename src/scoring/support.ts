@@ -1,0 +1,122 @@
+// Content support, pyramid style: a content unit that many independent answers contain is part of a good
+// answer; an answer is credited for the units it shares with the others, weighted by how many others hold
+// them. Coverage rewards answering completely and correctly rather than typically, a partial answer covers
+// less than a complete one, and text that no one else wrote (random words, another prompt's answer, a
+// constant text) earns no support. Entities (miners sharing an IP or coldkey) count once, and never
+// support their own units. Units the prompt already holds weigh less (restating the question is not
+// content). Units past a length budget count less and less, so verbosity does not pay, while adding text
+// never lowers coverage (a prefix never covers more than its whole). Pure: no I/O.
+
+export interface SupportConfig {
+  /** A unit belongs to an answer's pyramid when at least this share of the other entities hold it. */
+  readonly pyramidShare: number
+  /** … and at least this many other entities (or all of them, when fewer). */
+  readonly pyramidMinEntities: number
+  /** Weight of units that the prompt already contains. */
+  readonly promptUnitWeight: number
+  /** Units beyond this multiple of the median answer's unit count are discounted … */
+  readonly lengthBudget: number
+  /** … by (budget / position)^lengthDecay. */
+  readonly lengthDecay: number
+  /** The reference answer (when the round has one) counts as this many entities. */
+  readonly referenceWeight: number
+}
+
+export interface SupportInput {
+  /** Content units (unit → first position) per answer, aligned with `entity`; answers not taking part are skipped. */
+  readonly units: ReadonlyArray<ReadonlyMap<string, number>>
+  /** Entity id per answer, −1 for answers that take no part (filtered). */
+  readonly entity: Int32Array
+  readonly promptUnits: ReadonlySet<string>
+  readonly referenceUnits: ReadonlyMap<string, number> | null
+}
+
+export interface SupportResult {
+  /** Share of the pyramid's weight an answer covers, in [0,1]; 0 for answers taking no part. */
+  readonly coverage: Float64Array
+  /** Share of an answer's own non-prompt units that at least one other entity (or the reference) holds. */
+  readonly supported: Float64Array
+  /** Share of its word pairs (pair units) that another entity holds, and how many pairs it has. */
+  readonly pairSupport: Float64Array
+  readonly pairs: Int32Array
+  /** Whether the answer had a pyramid at all (other entities agreeing on something). */
+  readonly informative: ReadonlyArray<boolean>
+}
+
+/**
+ * Coverage and support share of every answer with `entity[i] ≥ 0`, against the other entities' answers
+ * (each entity's answers together weigh one) and the reference.
+ */
+export const contentSupport = (input: SupportInput, config: SupportConfig): SupportResult => {
+  const n = input.units.length
+  const members = new Map<number, Array<number>>()
+  for (let i = 0; i < n; i++) {
+    const e = input.entity[i]!
+    if (e < 0) continue
+    const m = members.get(e)
+    if (m === undefined) members.set(e, [i])
+    else m.push(i)
+  }
+  // support of each unit per entity (share of its members holding it) and in total
+  const total = new Map<string, number>()
+  const byEntity = new Map<number, Map<string, number>>()
+  for (const [e, ms] of members) {
+    const own = new Map<string, number>()
+    for (const i of ms) for (const u of input.units[i]!.keys()) own.set(u, (own.get(u) ?? 0) + 1 / ms.length)
+    for (const [u, c] of own) total.set(u, (total.get(u) ?? 0) + c)
+    byEntity.set(e, own)
+  }
+  const refW = input.referenceUnits === null ? 0 : config.referenceWeight
+  if (input.referenceUnits !== null) for (const u of input.referenceUnits.keys()) total.set(u, (total.get(u) ?? 0) + refW)
+
+  const counts = [...members.values()].flatMap((ms) => ms.map((i) => input.units[i]!.size)).sort((a, b) => a - b)
+  const median = counts.length === 0 ? 0 : counts.length % 2 === 1 ? counts[(counts.length - 1) / 2]! : (counts[counts.length / 2 - 1]! + counts[counts.length / 2]!) / 2
+  const budget = Math.max(1, config.lengthBudget * median)
+
+  const coverage = new Float64Array(n)
+  const supported = new Float64Array(n)
+  const informative: Array<boolean> = new Array(n).fill(false)
+  const pairSupport = new Float64Array(n)
+  const pairs = new Int32Array(n)
+  for (let i = 0; i < n; i++) {
+    const e = input.entity[i]!
+    if (e < 0) continue
+    const own = byEntity.get(e)!
+    const others = members.size - 1 + refW
+    if (others <= 0) continue
+    const need = Math.max(Math.min(config.pyramidMinEntities, others), config.pyramidShare * others) - 1e-9
+    let pyramid = 0
+    let covered = 0
+    const units = input.units[i]!
+    for (const [u, s] of total) {
+      const support = s - (own.get(u) ?? 0)
+      if (support < need) continue
+      const w = support * (input.promptUnits.has(u) ? config.promptUnitWeight : 1)
+      pyramid += w
+      const pos = units.get(u)
+      if (pos !== undefined) covered += pos < budget ? w : w * Math.pow(budget / (pos + 1), config.lengthDecay)
+    }
+    let novel = 0
+    let held = 0
+    let heldPairs = 0
+    let pairCount = 0
+    for (const u of units.keys()) {
+      const isHeld = (total.get(u) ?? 0) - (own.get(u) ?? 0) > 1e-9
+      if (u.includes(" ")) {
+        pairCount++
+        if (isHeld) heldPairs++
+      }
+      if (input.promptUnits.has(u)) continue
+      novel++
+      if (isHeld) held++
+    }
+    supported[i] = novel === 0 ? 1 : held / novel
+    pairs[i] = pairCount
+    pairSupport[i] = pairCount === 0 ? 1 : heldPairs / pairCount
+    if (pyramid > 0) {
+      informative[i] = true
+      coverage[i] = Math.min(1, covered / pyramid)
+    }
+  }
+  return { coverage, supported, pairSupport, pairs, informative }
+}

@@ -1,0 +1,38 @@
+// The scoring pool's task protocol: what the Embedder (src/embeddings) sends the Piscina worker
+// (scoring.worker.ts) and the worker data each thread starts with. Types only; the one contract both sides share.
+import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
+import type { HeatmapInput } from "../src/scoring/heatmap.ts"
+
+/** What the pool passes as workerData. */
+export interface ScoringWorkerData {
+  readonly spec: ModelSpec | null
+  readonly intraOpThreads: number
+  readonly maxBatch?: number
+  readonly tokenBudget?: number
+}
+
+export interface EmbedTask {
+  readonly texts: ReadonlyArray<string>
+}
+/** Embeds all texts; also returns the cosine matrix of rows [simStart, simStart + simCount). */
+export interface EmbedRoundTask {
+  readonly texts: ReadonlyArray<string>
+  readonly simStart: number
+  readonly simCount: number
+}
+export interface SimilarityTask {
+  readonly data: Float32Array<ArrayBuffer>
+  readonly n: number
+  readonly dim: number
+}
+export interface RenderPngTask {
+  readonly svg: string
+  readonly fitWidth?: number
+}
+
+/** A round's heatmap, SVG built and rasterized here (a 256-answer SVG is ~5 MB of markup). */
+export interface HeatmapTask {
+  readonly input: HeatmapInput
+  readonly png: boolean
+  readonly fitWidth?: number
+}
