@@ -83,7 +83,8 @@ const build = (rc: Recipe): Built => {
   }
   const honest: Array<SynthResponse> = []
   for (let k = 0; k < rc.honest; k++) {
-    const uid = add("honest", { vec: around(dir, 0.5, r), text: topical(topic, r), latencyMs: 500 + Math.floor(r() * 9000) })
+    // honest answers agree like real ones (use-lite: mean cos 0.89 to the others on the AlpacaEval dev split)
+    const uid = add("honest", { vec: around(dir, 0.25, r), text: topical(topic, r), latencyMs: 500 + Math.floor(r() * 9000) })
     honest.push(responses.find((x) => x.uid === uid)!)
   }
   for (let k = 0; k < rc.junk; k++) {
@@ -216,7 +217,8 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   test("more hotkeys gain nothing: putting k paid miners under one coldkey never raises their total reward", () => {
     assertProperty(
       fc.property(recipeArb, fc.integer({ min: 2, max: 4 }), fc.integer(), (rc, k, pick) => {
-        const { round } = build({ ...rc, honest: Math.max(rc.honest, 3) })
+        // no farm already in the round: joining one changes the content support third parties get from it
+        const { round } = build({ ...rc, honest: Math.max(rc.honest, 3), sybils: 0 })
         const solo = score(round)
         const paid = shuffled(solo.miners.filter((m) => m.reward > 0).map((m) => m.uid), pick).slice(0, k)
         if (paid.length < 2) return
@@ -290,6 +292,58 @@ describe("scoreRound properties (synthetic embeddings)", () => {
         }
       }),
       { numRuns: 100 }
+    )
+  })
+
+  test("an echo of the prompt (verbatim or its words reshuffled) never earns", () => {
+    assertProperty(
+      fc.property(recipeArb, fc.boolean(), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (rc, shuffle, k) => {
+        const built = build(rc)
+        const r = rng(k)
+        const promptText = `Please explain in simple words ${TOPIC_POOL.filter(() => r() < 0.5).join(" ")} for a student`
+        const words = promptText.split(" ")
+        const text = shuffle ? shuffled(words, k).join(" ") : promptText
+        const res = byUid(score({ ...built.round, promptText, responses: [...built.round.responses, { uid: 99, vec: built.round.prompt, text, latencyMs: 1 }] }))
+        expect(res.get(99)!.reward).toBe(0)
+        expect(res.get(99)!.filtered).not.toBeNull()
+      }),
+      { numRuns: 150 }
+    )
+  })
+
+  test("a prefix of an answer never earns more than the whole answer at the same latency", () => {
+    assertProperty(
+      fc.property(recipeArb, fc.integer({ min: 1, max: 40 }), (rc, cut) => {
+        const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
+        const target = built.round.responses.find((x) => built.roles.get(x.uid) === "honest")!
+        const words = target.text.split(" ")
+        const prefix = words.slice(0, Math.max(1, Math.min(words.length, cut))).join(" ")
+        const swap = (text: string) => byUid(score({ ...built.round, responses: built.round.responses.map((x) => (x.uid === target.uid ? { ...x, text } : x)) })).get(target.uid)!.reward
+        expect(swap(prefix)).toBeLessThanOrEqual(swap(target.text) + 1e-12)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
+  test("a lexical copy never raises the copier's entity total", () => {
+    assertProperty(
+      fc.property(recipeArb, fc.integer({ min: 0, max: 30 }), (rc, edit) => {
+        const built = build({ ...rc, honest: Math.max(3, rc.honest), copies: 0 })
+        const honest = built.round.responses.filter((x) => built.roles.get(x.uid) === "honest")
+        // a copy with small edits: one word changed in an answer of 30+ words
+        const long = `${honest[0]!.text} ${honest[0]!.text.split(" ").reverse().join(" ")}`
+        const original = { ...honest[0]!, text: long }
+        const member = honest[1]!
+        const words = original.text.split(" ")
+        const edited = words.map((w, k) => (k === edit % words.length ? "indeed" : w)).join(" ")
+        const base = built.round.responses.map((x) => (x.uid === member.uid ? { ...x, coldkey: "ck-operator" } : x.uid === original.uid ? original : x))
+        const copier: SynthResponse = { uid: 98, vec: original.vec, text: edited, latencyMs: original.latencyMs! + 200, coldkey: "ck-operator" }
+        const total = (res: RoundResult) => res.miners.filter((m) => m.uid === member.uid || m.uid === 98).reduce((a, m) => a + m.reward, 0)
+        const without = score({ ...built.round, responses: base })
+        const withCopy = score({ ...built.round, responses: [...base, copier] })
+        expect(total(withCopy)).toBeLessThanOrEqual(total(without) + 1e-12)
+      }),
+      { numRuns: 150 }
     )
   })
 })
