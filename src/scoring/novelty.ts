@@ -2,7 +2,7 @@
 // detection. Copies are established by lexical evidence: the share of an answer's own word shingles (those
 // the prompt does not already hold) that another answer contains. Independent long answers share ideas and
 // embeddings, but rarely their word sequences. Two sources of copies:
-//   - this round: an answer contained in a FASTER answer of another miner (ties: the lower uid is the original);
+//   - this round: an answer contained in a FASTER answer of another miner (ties: the longer, then the lower uid);
 //   - earlier rounds: an answer contained in one another hotkey gave earlier to the same prompt.
 // Content that two or more other entities hold is common ground (a spelling correction, a short fact, a
 // quoted passage), not a copy. A hotkey sending the same text to different prompts is a constant answer.
@@ -226,7 +226,8 @@ export const detectRoundCopies = (
   commonMaxNovelShare: number
 ): Map<number, CopyFinding> => {
   const lat = (x: CopyCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
-  const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || a.uid - b.uid)
+  // at equal latency the fuller answer is the original (a prefix sent at the same time copies it, not the reverse)
+  const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || b.all.length - a.all.length || a.uid - b.uid)
   const found = new Map<number, CopyFinding>()
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!

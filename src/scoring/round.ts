@@ -41,6 +41,8 @@ export const makeNoveltyMemory = (config: ScoringConfig): NoveltyMemory =>
 const EPS = 1e-9
 /** Word pairs an answer needs before the absence of shared pairs says anything. */
 const MIN_PAIRS = 12
+/** Entities a round needs before a median of shared word pairs says what is normal. */
+const MIN_SALAD_VOICES = 5
 
 const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -204,14 +206,17 @@ export const scoreRound = (
     },
     config.content
   )
+  // agreement with each other entity is its best-agreeing member's (an entity counts once, whatever it sent)
   const meanAgreement = (i: number): number => {
-    let num = 0
-    let den = 0
+    const best = new Map<number, number>()
     for (let j = 0; j < n; j++) {
-      if (j === i || textEntities.entity[j]! < 0 || textEntities.entity[j] === textEntities.entity[i]) continue
-      num += textEntities.weight[j]! * agreement[i * n + j]!
-      den += textEntities.weight[j]!
+      const e = textEntities.entity[j]!
+      if (j === i || e < 0 || e === textEntities.entity[i]) continue
+      best.set(e, Math.max(best.get(e) ?? -1, agreement[i * n + j]!))
     }
+    let num = 0
+    for (const a of best.values()) num += a
+    let den = best.size
     if (referenceCos !== null) {
       num += config.content.referenceWeight * referenceCos[i]!
       den += config.content.referenceWeight
@@ -222,6 +227,7 @@ export const scoreRound = (
   const medianCoverage = median(informative)
   const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
   const cc = config.content
+  const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
@@ -231,6 +237,7 @@ export const scoreRound = (
       ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
     } else if (
       support.pairs[i]! >= MIN_PAIRS &&
+      voices >= MIN_SALAD_VOICES &&
       medianPairSupport !== null &&
       medianPairSupport >= cc.wordSaladMinMedian &&
       support.pairSupport[i]! < cc.wordSaladPairShare * medianPairSupport &&

@@ -45,7 +45,7 @@ export interface SupportResult {
 
 /**
  * Coverage and support share of every answer with `entity[i] ≥ 0`, against the other entities' answers
- * (each entity's answers together weigh one) and the reference.
+ * (each entity counts once: it holds a unit when any of its answers does) and the reference.
  */
 export const contentSupport = (input: SupportInput, config: SupportConfig): SupportResult => {
   const n = input.units.length
@@ -62,7 +62,8 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
   const byEntity = new Map<number, Map<string, number>>()
   for (const [e, ms] of members) {
     const own = new Map<string, number>()
-    for (const i of ms) for (const u of input.units[i]!.keys()) own.set(u, (own.get(u) ?? 0) + 1 / ms.length)
+    // an entity holds a unit when any of its members does, and counts once
+    for (const i of ms) for (const u of input.units[i]!.keys()) own.set(u, 1)
     for (const [u, c] of own) total.set(u, (total.get(u) ?? 0) + c)
     byEntity.set(e, own)
   }

@@ -41,7 +41,7 @@ export const USE_LITE_CALIBRATION: Calibration = {
   accuracyFull: 0.9,
   offTopicCosine: 0.45,
   aloneRelevanceFloor: 0.25,
-  wordSaladCosine: 0.55
+  wordSaladCosine: 0.6
 }
 
 /**

@@ -436,11 +436,14 @@ describe("entity weighting", () => {
     return score({ prompt: s.prompt, responses: [...sybils, ...honest] }, { ...config, entityWeighting: withSybilWeighting })
   }
 
-  test("3 sybils on one IP vs 2 independent honest miners: the honest pair is the consensus, the farm one share", () => {
+  test("3 sybils on one IP vs 2 independent honest miners: the honest pair is the consensus, the farm earns one share", () => {
     const res = farm(true, "ip")
     expect(res.consensus).toEqual([10, 11])
     const farmTotal = [1, 2, 3].reduce((x, uid) => x + miner(res, uid).reward, 0)
-    expect(farmTotal).toBeLessThan(Math.max(miner(res, 10).reward, miner(res, 11).reward) * 1.01)
+    const honestMean = (miner(res, 10).reward + miner(res, 11).reward) / 2
+    // three hotkeys of one operator earn about what one miner earns, not three shares
+    expect(farmTotal).toBeLessThan(honestMean * 1.5)
+    expect(farmTotal).toBeLessThan(0.5)
   })
 
   test("loopback addresses are no identity (local simulations share the host); a public IP is", () => {
