@@ -8,6 +8,7 @@ import ort from "onnxruntime-node"
 import { normalizeRows } from "../src/scoring/similarity.ts"
 import type { Vec } from "../src/scoring/types.ts"
 import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
+import { createSession, type Device } from "./executionProvider.ts"
 
 /** One model window: token ids with special tokens, the text row it belongs to, its weight. */
 export interface Window {
@@ -35,6 +36,9 @@ export interface Encoder {
   readonly spec: ModelSpec
   readonly dim: number
   readonly session: ort.InferenceSession
+  /** The execution provider the session runs on, and why not CUDA when it was asked for. */
+  readonly provider: "cpu" | "cuda"
+  readonly providerNote: string | null
   readonly tokenizer: Tokenizer
   /** Token ids around each window (e.g. [CLS] … [SEP]). */
   readonly prefix: ReadonlyArray<number>
@@ -42,6 +46,8 @@ export interface Encoder {
   /** Windows of the given rows of `texts` (all rows when omitted); empty texts give none. */
   readonly windowsOf: (texts: ReadonlyArray<string>, rows?: ReadonlyArray<number>) => Array<Window>
   readonly planBatches: (windows: ReadonlyArray<Window>) => Array<Batch>
+  /** One batch of exactly these windows, in this order, padded to the longest (the benchmark's bare baseline). */
+  readonly batchOf: (windows: ReadonlyArray<Window>) => Batch
   /** The batches embed() runs for `texts`, in order. */
   readonly plan: (texts: ReadonlyArray<string>) => Array<Batch>
   /** The full pipeline: n × dim, rows L2-normalized (zero rows for empty texts). */
@@ -52,6 +58,8 @@ export interface Encoder {
 
 export interface SessionOptions {
   readonly intraOpThreads?: number
+  /** Execution provider (default cpu). */
+  readonly device?: Device
 }
 
 /** Token ids a template adds around a single sequence, found by encoding a probe with and without them. */
@@ -76,7 +84,7 @@ export const makeEncoder = async (
   const tokenizerConfig: unknown =
     spec.tokenizerConfigFile === null ? {} : JSON.parse(readFileSync(spec.tokenizerConfigFile, "utf8"))
   const tokenizer = new Tokenizer(tokenizerJson as object, tokenizerConfig as object)
-  const session = await ort.InferenceSession.create(spec.modelFile, {
+  const { session, provider, note: providerNote } = await createSession(spec.modelFile, sessionOptions.device ?? "cpu", {
     intraOpNumThreads: Math.max(1, sessionOptions.intraOpThreads ?? 1),
     interOpNumThreads: 1,
     executionMode: "sequential",
@@ -159,6 +167,11 @@ export const makeEncoder = async (
       start = end
     }
     return batches
+  }
+
+  const batchOf = (windows: ReadonlyArray<Window>): Batch => {
+    const seqLen = windows.reduce((m, w) => Math.max(m, w.ids.length), 0)
+    return { windows, seqLen, feeds: feedsOf(windows, seqLen) }
   }
 
   const poolOutput = (batch: Batch, result: ort.InferenceSession.OnnxValueMapType): Float32Array => {
@@ -255,5 +268,5 @@ export const makeEncoder = async (
     return out
   }
 
-  return { spec, dim, session, tokenizer, prefix, suffix, windowsOf, planBatches, plan, embed, runBatch }
+  return { spec, dim, session, provider, providerNote, tokenizer, prefix, suffix, windowsOf, planBatches, batchOf, plan, embed, runBatch }
 }

@@ -7,6 +7,8 @@ import type { HeatmapInput } from "../src/scoring/heatmap.ts"
 export interface ScoringWorkerData {
   readonly spec: ModelSpec | null
   readonly intraOpThreads: number
+  /** Execution provider: auto (CUDA when offered, else CPU), cpu, cuda. Default cpu. */
+  readonly device?: "auto" | "cpu" | "cuda"
   readonly maxBatch?: number
   readonly tokenBudget?: number
 }

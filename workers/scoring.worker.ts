@@ -4,6 +4,7 @@
 import { workerData } from "node:worker_threads"
 import { Resvg } from "@resvg/resvg-js"
 import Piscina from "piscina"
+import { makeOnnxCosine, type OnnxCosine } from "./onnxCosine.ts"
 import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
 import { makeEncoder, type Encoder } from "./encoder.ts"
@@ -16,7 +17,7 @@ const getEncoder = (): Promise<Encoder> => {
   if (encoder === null) {
     encoder = makeEncoder(
       config.spec,
-      { intraOpThreads: config.intraOpThreads },
+      { intraOpThreads: config.intraOpThreads, device: config.device ?? "cpu" },
       {
         ...(config.maxBatch === undefined ? {} : { maxBatch: config.maxBatch }),
         ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget })
@@ -48,14 +49,21 @@ export const embedRound = async (task: EmbedRoundTask) => {
   return Piscina.move(out)
 }
 
-/** Loads the model now (warm-up); returns the dimension the session produces. */
+/** Loads the model now (warm-up): the dimension the session produces and its execution provider. */
 export const warmup = async () => {
   const enc = await getEncoder()
   const v = await enc.embed(["warm up"])
-  return v.length
+  return { dim: v.length, provider: enc.provider, note: enc.providerNote }
 }
 
-export const similarity = (task: SimilarityTask) => Piscina.move(cosineMatrix(task.data, task.n, task.dim))
+// onnxruntime's GEMM for the cosine matrix; the JS kernel when the session cannot be created
+let gemm: Promise<OnnxCosine | null> | null = null
+const getGemm = (): Promise<OnnxCosine | null> => (gemm ??= makeOnnxCosine(1).catch(() => null))
+
+export const similarity = async (task: SimilarityTask) => {
+  const g = await getGemm()
+  return Piscina.move(g === null ? cosineMatrix(task.data, task.n, task.dim) : await g.matrix(task.data, task.n, task.dim))
+}
 
 const rasterize = (svg: string, fitWidth: number | undefined): Uint8Array<ArrayBuffer> => {
   const resvg = new Resvg(svg, {

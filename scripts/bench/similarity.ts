@@ -1,12 +1,14 @@
 // `bun run bench similarity`: the blocked cosine kernel against the naive triple loop and against numpy's
-// BLAS `X @ X.T` (single-threaded, timed inside python on the same data), plus averageLinkage timings.
+// BLAS `X @ X.T` (single-threaded, timed inside python on the same data), and onnxruntime's GEMM (the
+// kernel the scoring worker uses, workers/onnxCosine.ts, one thread), plus averageLinkage timings.
 // Flags: --quick (fewer repetitions), --no-python (skip the numpy comparison).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { makeOnnxCosine } from "../../workers/onnxCosine.ts"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
 import { cosineMatrix, cosineMatrixNaive, normalizeRows } from "../../src/scoring/similarity.ts"
-import { medianMs } from "../lib/timing.ts"
+import { asyncMedianMs, medianMs } from "../lib/timing.ts"
 import { mulberry32 as rng } from "../../src/domain/random.ts"
 
 const SHAPES: ReadonlyArray<readonly [number, number]> = [[256, 384], [1024, 384], [256, 512], [1024, 512]]
@@ -68,26 +70,33 @@ const pad = (s: string, w: number) => s.padStart(w)
 
 export async function run(args: ReadonlyArray<string> = process.argv.slice(2)): Promise<void> {
   const quick = args.includes("--quick")
-  const rows: Array<{ n: number; dim: number; data: Float32Array; blocked: number; naive: number; reps: number }> = []
+  const rows: Array<{ n: number; dim: number; data: Float32Array; blocked: number; naive: number; onnx: number; reps: number }> = []
+  const gemm = await makeOnnxCosine(1)
   for (const [n, dim] of SHAPES) {
     const data = makeData(n, dim, n * 31 + dim)
     const big = n >= 1024
     const reps = quick ? 3 : big ? 7 : 25
     const blocked = timeMs(() => cosineMatrix(data, n, dim), reps)
     const naive = timeMs(() => cosineMatrixNaive(data, n, dim), quick || big ? 3 : 7)
-    rows.push({ n, dim, data, blocked, naive, reps })
+    const onnx = await asyncMedianMs(() => gemm.matrix(data, n, dim), reps)
+    rows.push({ n, dim, data, blocked, naive, onnx, reps })
   }
   const py = args.includes("--no-python") ? "skipped (--no-python)" : numpyTimes(rows.map((r) => ({ n: r.n, dim: r.dim, data: r.data, reps: r.reps })))
 
-  console.log("cosine matrix (median ms; ratio > 1 means the blocked kernel is faster)")
-  console.log(`${pad("N", 6)} ${pad("d", 5)} ${pad("blocked", 9)} ${pad("naive", 9)} ${pad("naive/blk", 10)} ${pad("numpy@1t", 9)} ${pad("numpy/blk", 10)} ${pad("GFLOP/s", 8)}`)
+  await gemm.release()
+  console.log("cosine matrix (median ms; numpy/x > 1 means x is faster than numpy; goal: onnx within 2× of numpy, numpy/onnx ≥ 0.5)")
+  console.log(
+    `${pad("N", 6)} ${pad("d", 5)} ${pad("blocked", 9)} ${pad("naive", 9)} ${pad("naive/blk", 10)} ${pad("onnx@1t", 9)} ${pad("numpy@1t", 9)} ${pad("numpy/blk", 10)} ${pad("numpy/onnx", 11)} ${pad("GFLOP/s", 8)}`
+  )
   for (const r of rows) {
     const np = typeof py === "string" ? undefined : py.times[`${r.n}x${r.dim}`]
     const gflops = (r.n * (r.n + 1) * r.dim) / (r.blocked * 1e6) // upper triangle, 2 flops per multiply-add
     console.log(
       `${pad(String(r.n), 6)} ${pad(String(r.dim), 5)} ${pad(r.blocked.toFixed(2), 9)} ${pad(r.naive.toFixed(2), 9)} ${pad((r.naive / r.blocked).toFixed(2) + "x", 10)} ${
-        pad(np === undefined ? "-" : np.toFixed(2), 9)
-      } ${pad(np === undefined ? "-" : (np / r.blocked).toFixed(3) + "x", 10)} ${pad(gflops.toFixed(2), 8)}`
+        pad(r.onnx.toFixed(2), 9)
+      } ${pad(np === undefined ? "-" : np.toFixed(2), 9)} ${pad(np === undefined ? "-" : (np / r.blocked).toFixed(3) + "x", 10)} ${
+        pad(np === undefined ? "-" : (np / r.onnx).toFixed(3) + "x", 11)
+      } ${pad(gflops.toFixed(2), 8)}`
     )
   }
   console.log(typeof py === "string" ? `numpy: ${py}` : `numpy ${py.numpy}, X @ X.T single-threaded BLAS (OPENBLAS/OMP/MKL_NUM_THREADS=1), timed in python`)

@@ -10,6 +10,7 @@ import type { AppConfigValues } from "../config/AppConfig.ts"
 import { parseMix } from "../miners/sim/Behaviour.ts"
 import { startSimMiners } from "../miners/sim/SimMiners.ts"
 import { pairFromUri, signerFromPair } from "../miners/Signer.ts"
+import { externalMiners } from "./ExternalMiners.ts"
 import { makeTransport } from "./Transports.ts"
 
 /** Config values the demo changes when the operator left them at their defaults (a lively demo). */
@@ -72,7 +73,9 @@ export const demoWorld = (config: AppConfigValues) =>
     // the localnet registers and stakes this hotkey as its validator
     const pair = yield* Effect.promise(() => pairFromUri(LOCALNET_VALIDATOR_URI))
     const signer = signerFromPair(pair)
-    const sim = yield* startDemoMiners(config, signer.ss58)
+    const sim = config.DEMO_MINERS_FILE === undefined
+      ? yield* startDemoMiners(config, signer.ss58)
+      : yield* externalMiners(config.DEMO_MINERS_FILE, config.MINER_PROTOCOL)
     const miners: ReadonlyArray<MinerInfo> = sim.miners.map((m) => ({ ...m.target, coldkey: `sim-coldkey-${m.uid}` }))
     yield* Effect.logInfo("simulated miners up", {
       count: sim.miners.length,

@@ -3,7 +3,7 @@
 // actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
 // prints a one-line JSON summary on stdout.
 import { resolve as resolvePath } from "node:path"
-import { Clock, Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { Challenge } from "../domain/Challenge.ts"
 import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
@@ -12,6 +12,7 @@ import { openDatabase, makeStore } from "../store/Store.ts"
 import * as ChallengeApi from "../challenges/ChallengeApi.ts"
 import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
 import { withLogging } from "./Logging.ts"
+import { makeLoadProbe } from "./LoadProbe.ts"
 import { makeScorer } from "./Scorer.ts"
 import { makeSyntheticSource } from "../challenges/Synthetic.ts"
 import { runValidator } from "./Validator.ts"
@@ -80,7 +81,10 @@ const run = (config: AppConfigValues) =>
   Effect.gen(function* () {
     const startedAt = yield* Clock.currentTimeMillis
     yield* freshDemoDatabase(config)
-    const { db, store } = yield* openStore(config.DB_PATH)
+    const probe = config.LOAD_PROBE_FILE === undefined ? null : yield* makeLoadProbe(config.LOAD_PROBE_FILE)
+    const opened = yield* openStore(config.DB_PATH)
+    const db = opened.db
+    const store = probe === null ? opened.store : probe.store(opened.store)
     yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
     yield* Effect.addFinalizer(() =>
       Clock.currentTimeMillis.pipe(
@@ -95,7 +99,18 @@ const run = (config: AppConfigValues) =>
           modelRepo: config.MODEL_REPO,
           cacheDir: config.MODEL_CACHE_DIR,
           poolSize: config.EMBED_POOL_SIZE,
-          intraOpThreads: config.EMBED_INTRA_OP_THREADS
+          intraOpThreads: config.EMBED_INTRA_OP_THREADS,
+          device: config.EMBED_DEVICE,
+          remote:
+            config.EMBED_BACKEND === "openai" && config.EMBED_API_URL !== undefined && config.EMBED_API_MODEL !== undefined
+              ? {
+                  url: config.EMBED_API_URL,
+                  model: config.EMBED_API_MODEL,
+                  apiKey: config.EMBED_API_KEY === undefined ? undefined : Redacted.value(config.EMBED_API_KEY),
+                  batchSize: config.EMBED_API_BATCH,
+                  timeoutMs: config.EMBED_API_TIMEOUT_SECONDS * 1000
+                }
+              : undefined
         })
       ),
       Embedder
@@ -103,7 +118,7 @@ const run = (config: AppConfigValues) =>
     yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source, dir: embedder.model.dir })
     const world = yield* worldOf(config, store, db)
 
-    const synthetic = makeSyntheticSource(loadCorpus(), { seed: config.DEMO_SEED })
+    const synthetic = makeSyntheticSource(loadCorpus(config.DEMO_CORPUS_FILE), { seed: config.DEMO_SEED })
     const api =
       config.CHALLENGE_API_URL === undefined
         ? null
@@ -120,10 +135,10 @@ const run = (config: AppConfigValues) =>
     const v = yield* runValidator({
       config,
       store,
-      embedRound: embedder.embedRound,
+      embedRound: probe === null ? embedder.embedRound : probe.embedRound(embedder.embedRound),
       renderHeatmap: (input) => embedder.renderHeatmap(input, { png: true, fitWidth: 1200 }),
-      score: scorer.score,
-      transport: world.transport,
+      score: probe === null ? scorer.score : probe.score(scorer.score),
+      transport: probe === null ? world.transport : probe.transport(world.transport),
       miners: world.miners,
       minersRefreshMs: MAIN_POLICY.minersRefreshMs[config.QUORUM_MODE],
       excludeHotkeys: world.excludeHotkeys,

@@ -59,8 +59,23 @@ export const overlap = (a: string, b: string): number => {
   return inter / (A.size + B.size - inter)
 }
 
+// nearest entries are remembered per corpus and prompt: every miner of a round asks for the same prompt
+const nearestMemo = new WeakMap<CorpusFile, Map<string, CorpusEntry>>()
+const MEMO_PROMPTS = 4096
+
 /** The corpus entry whose prompt best matches (exact match first, else highest word overlap; ties → first). */
 export const nearestEntry = (corpus: CorpusFile, prompt: string): CorpusEntry => {
+  let memo = nearestMemo.get(corpus)
+  if (memo === undefined) nearestMemo.set(corpus, (memo = new Map()))
+  const hit = memo.get(prompt)
+  if (hit !== undefined) return hit
+  const found = searchNearest(corpus, prompt)
+  if (memo.size >= MEMO_PROMPTS) memo.clear()
+  memo.set(prompt, found)
+  return found
+}
+
+const searchNearest = (corpus: CorpusFile, prompt: string): CorpusEntry => {
   const first = corpus.entries[0]
   if (first === undefined) throw new Error("corpus has no entries")
   const norm = prompt.trim().toLowerCase()

@@ -72,8 +72,15 @@ export const ConfigKeys = {
   MODEL_PATH: spec(NonEmpty, undefined, "a model directory", "explicit embedding model dir (model.onnx + tokenizer.json + config)"),
   MODEL_REPO: spec(NonEmpty, "sentence-transformers/all-MiniLM-L6-v2", "a hub repo id", "model downloaded when none is found locally"),
   MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
-  EMBED_POOL_SIZE: spec(intBetween(1, 64), "2", "an integer 1..64", "embedding worker threads"),
-  EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), "1", "an integer 1..64", "onnxruntime threads per worker"),
+  EMBED_POOL_SIZE: spec(intBetween(1, 64), undefined, "an integer 1..64", "embedding worker threads (default: one per core)"),
+  EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), undefined, "an integer 1..64", "onnxruntime threads per worker (default: the cores left per worker, at least 1)"),
+  EMBED_DEVICE: spec(Schema.Literals(["auto", "cpu", "cuda"]), "auto", "auto | cpu | cuda", "onnxruntime execution provider (auto: CUDA when the installed runtime offers it, else CPU)"),
+  EMBED_BACKEND: spec(Schema.Literals(["local", "openai"]), "local", "local | openai", "local: the worker pool; openai: an OpenAI-compatible /v1/embeddings server (TEI, vLLM, Infinity, bun run embed-server)"),
+  EMBED_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "base URL of the embeddings API, e.g. http://host:8081/v1 (EMBED_BACKEND=openai)"),
+  EMBED_API_MODEL: spec(NonEmpty, undefined, "a model name", "model name sent to the embeddings API (EMBED_BACKEND=openai)"),
+  EMBED_API_KEY: spec(Schema.String, undefined, "a string", "bearer token for the embeddings API", true),
+  EMBED_API_BATCH: spec(intBetween(1, 2048), "64", "an integer 1..2048", "texts per embeddings API request"),
+  EMBED_API_TIMEOUT_SECONDS: spec(numBetween(0.1, 600), "30", "seconds 0.1..600", "timeout of each embeddings API request (3 retries on 429/5xx/network errors)"),
   SCORING_CONFIG: spec(NonEmpty, undefined, "a file path", "versioned scoring registry (default: the shipped config/scoring.v1.json)"),
   AGGREGATION: spec(Schema.Literals(["ema", "tournament"]), "ema", "ema | tournament", "how round rewards become weights"),
   EMA_ALPHA: spec(numBetween(0, 1), "0.3", "a number 0..1", "EMA step toward a round reward"),
@@ -90,6 +97,9 @@ export const ConfigKeys = {
   DEMO_SEED: spec(intBetween(0, 2 ** 31 - 1), "7", "an integer ≥ 0", "seed of the simulated miners and synthetic challenges"),
   DEMO_CHAIN: spec(Schema.Literals(["auto", "off"]), "auto", "auto | off", "demo: run the local subtensor (chopsticks) when its fixture exists"),
   DEMO_MINERS: spec(intBetween(1, 256), "8", "an integer 1..256", "simulated miners in demo mode"),
+  DEMO_MINERS_FILE: spec(NonEmpty, undefined, "a file path", "demo: query the miners listed in this file (run by another process, e.g. bun run loadtest) instead of starting them"),
+  DEMO_CORPUS_FILE: spec(NonEmpty, undefined, "a file path", "demo: synthetic challenges from this corpus file (data/corpus.json's format) instead of the shipped one"),
+  LOAD_PROBE_FILE: spec(NonEmpty, undefined, "a file path", "write stage timings, RSS and event-loop lag as JSON lines here (bun run loadtest reads them)"),
   DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits")
 } as const satisfies Record<string, KeySpec>
 
@@ -103,8 +113,9 @@ export const AppConfigSchema = Schema.Struct(
 )
 
 type Decoded = typeof AppConfigSchema.Type
-export type AppConfigValues = Omit<Decoded, "CHALLENGE_API_KEY" | "LOG_LEVEL"> & {
+export type AppConfigValues = Omit<Decoded, "CHALLENGE_API_KEY" | "EMBED_API_KEY" | "LOG_LEVEL"> & {
   readonly CHALLENGE_API_KEY: Redacted.Redacted<string> | undefined
+  readonly EMBED_API_KEY: Redacted.Redacted<string> | undefined
   readonly LOG_LEVEL: "Trace" | "Debug" | "Info" | "Warn" | "Error" | "Fatal" | "None"
   /** Where each key's value came from. */
   readonly sources: Readonly<Record<ConfigKey, "cli" | "env" | "dotenv" | "default" | "unset">>
@@ -328,6 +339,7 @@ export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigVal
     return {
       ...v,
       CHALLENGE_API_KEY: v.CHALLENGE_API_KEY === undefined ? undefined : Redacted.make(v.CHALLENGE_API_KEY),
+      EMBED_API_KEY: v.EMBED_API_KEY === undefined ? undefined : Redacted.make(v.EMBED_API_KEY),
       LOG_LEVEL: logLevelOf(v.LOG_LEVEL),
       sources: origin as AppConfigValues["sources"]
     }
@@ -367,6 +379,16 @@ const crossCheck = (v: Decoded): ConfigError | null => {
       source: "",
       allowed: `≤ MAX_MINERS (${v.MAX_MINERS})`,
       message: `Invalid config MIN_MINERS=${v.MIN_MINERS}: must not exceed MAX_MINERS=${v.MAX_MINERS}; lower MIN_MINERS or raise MAX_MINERS.`
+    })
+  }
+  if (v.EMBED_BACKEND === "openai" && (v.EMBED_API_URL === undefined || v.EMBED_API_MODEL === undefined)) {
+    const key = v.EMBED_API_URL === undefined ? "EMBED_API_URL" : "EMBED_API_MODEL"
+    return new ConfigError({
+      key,
+      value: "",
+      source: "",
+      allowed: ConfigKeys[key].allowed,
+      message: `EMBED_BACKEND=openai needs EMBED_API_URL and EMBED_API_MODEL; set ${key} (e.g. http://127.0.0.1:8081/v1 from bun run embed-server).`
     })
   }
   return null

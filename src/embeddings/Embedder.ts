@@ -6,9 +6,11 @@ import { resolve } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
 import Piscina from "piscina"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
-import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/protocol.ts"
+import type { EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/protocol.ts"
 import type { HeatmapInput } from "../scoring/heatmap.ts"
 import { ModelNotFound, resolveModel, type ModelSpec, type ResolveOptions } from "./ModelResolver.ts"
+import { makeOpenAiEmbeddings, type OpenAiEmbeddingsOptions } from "./OpenAiEmbeddings.ts"
+import { assembleRows, chooseParallelism, lengthBuckets, planEmbed, TextCache } from "./pipeline.ts"
 
 export { ModelNotFound } from "./ModelResolver.ts"
 
@@ -26,22 +28,29 @@ export interface ModelInfo {
   readonly name: string
   readonly dim: number
   readonly dir: string
-  readonly source: ModelSpec["source"]
+  readonly source: ModelSpec["source"] | "remote"
   readonly maxLength: number
   readonly pooling: ModelSpec["pooling"]
 }
 
 export interface EmbedderOptions extends ResolveOptions {
-  /** Worker threads (default: 2 on ≥ 2 cores, else 1). */
+  /** Worker threads (default: one per core). */
   readonly poolSize?: number | undefined
-  /** onnxruntime intra-op threads per worker (default 1). */
+  /** onnxruntime intra-op threads per worker (default: the cores left per worker, at least 1). */
   readonly intraOpThreads?: number | undefined
+  /** onnxruntime execution provider (default cpu; auto = CUDA when offered, else CPU with a log line). */
+  readonly device?: "auto" | "cpu" | "cuda" | undefined
+  /** Rows kept in the exact-text cache (default 8192; 0 disables it). */
+  readonly cacheSize?: number | undefined
   /** Timeout of each call (default 60 s). */
   readonly timeoutMs?: number | undefined
   /** Timeout of the model load + warm-up when the layer is built (default 120 s). */
   readonly loadTimeoutMs?: number | undefined
   /** Windows per model batch (default 32). */
   readonly maxBatch?: number | undefined
+  /** Embed through an OpenAI-compatible /v1/embeddings server instead of the local model (the pool still
+   *  computes similarity matrices and renders heatmaps). */
+  readonly remote?: OpenAiEmbeddingsOptions | undefined
 }
 
 /** The worker entry point inside a compiled binary: scripts/build.ts compiles workers/scoring.worker.ts as an
@@ -51,8 +60,20 @@ export const EMBEDDED_WORKER_FILE = "/$bunfs/root/workers/scoring.worker.js"
 export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
   compiled ? EMBEDDED_WORKER_FILE : resolve(import.meta.dir, "../../workers/scoring.worker.ts")
 const WORKER_FILE = workerFile()
-/** Texts per chunk when one embed() call is spread over several workers. */
-const MIN_CHUNK = 32
+/** Fewest texts per length bucket when one call is spread over several workers. */
+const MIN_BUCKET = 16
+/** Most texts per worker task. */
+const MAX_TASK = 64
+
+export interface EmbedderStats {
+  readonly poolSize: number
+  readonly intraOpThreads: number
+  readonly cacheHits: number
+  readonly cacheMisses: number
+  readonly cacheSize: number
+  /** Texts sent to the workers so far (after de-duplication and the cache). */
+  readonly embedded: number
+}
 
 export class Embedder extends Context.Service<
   Embedder,
@@ -70,6 +91,7 @@ export class Embedder extends Context.Service<
       input: HeatmapInput,
       options?: { readonly png?: boolean; readonly fitWidth?: number }
     ) => Effect.Effect<{ readonly svg: string; readonly png: Uint8Array<ArrayBuffer> | null }, EmbedError>
+    readonly stats: Effect.Effect<EmbedderStats>
   }
 >()("quorum/embeddings/Embedder") {
   static readonly layer = (options: EmbedderOptions = {}): Layer.Layer<Embedder, ModelNotFound | EmbedError> =>
@@ -81,21 +103,27 @@ type TransferList = NonNullable<NonNullable<Parameters<Piscina["run"]>[1]>["tran
 const isVec = (u: unknown): u is Vec => u instanceof Float32Array
 
 const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
-  const spec = yield* resolveModel(options)
-  const model: ModelInfo = {
-    name: spec.name,
-    dim: spec.dim,
-    dir: spec.dir,
-    source: spec.source,
-    maxLength: spec.maxLength,
-    pooling: spec.pooling
-  }
-  const poolSize = Math.max(1, Math.floor(options.poolSize ?? Math.min(2, availableParallelism())))
-  const intraOpThreads = Math.max(1, Math.floor(options.intraOpThreads ?? 1))
+  const remote = options.remote === undefined ? null : makeOpenAiEmbeddings(options.remote)
+  const spec = remote === null ? yield* resolveModel(options) : null
+  const modelName = spec?.name ?? options.remote?.model ?? "remote"
+  const remoteEmbed = (operation: string, texts: ReadonlyArray<string>) =>
+    remote === null
+      ? Effect.die("no remote backend")
+      : remote.embed(texts).pipe(
+          Effect.mapError((e) => new EmbedError({ operation, size: texts.length, model: modelName, message: `${e.message} (${e.url})`, cause: e }))
+        )
+  // a remote backend tells its dimension with its first answer
+  const dim = spec?.dim ?? (yield* remoteEmbed("warmup", ["warm up"])).length
+  const model: ModelInfo =
+    spec === null
+      ? { name: modelName, dim, dir: remote?.endpoint ?? "", source: "remote", maxLength: 0, pooling: "in-graph" }
+      : { name: spec.name, dim: spec.dim, dir: spec.dir, source: spec.source, maxLength: spec.maxLength, pooling: spec.pooling }
+  const { poolSize, intraOpThreads } = chooseParallelism(availableParallelism(), options.poolSize ?? (remote === null ? undefined : 1), options.intraOpThreads)
   const timeoutMs = options.timeoutMs ?? 60_000
   const workerData: ScoringWorkerData = {
     spec,
     intraOpThreads,
+    device: options.device ?? "cpu",
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch })
   }
   const pool = yield* Effect.acquireRelease(
@@ -109,7 +137,12 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
           workerData
         })
     ),
-    (p) => Effect.promise(() => p.destroy())
+    // let running tasks finish first (terminating a thread inside onnxruntime aborts the process), then stop
+    (p) =>
+      Effect.promise(() => p.close()).pipe(
+        Effect.timeoutOption("30 seconds"),
+        Effect.andThen(Effect.promise(() => p.destroy()))
+      )
   )
 
   /** One pool task with abort-on-interrupt, a timeout, and failures as EmbedError. */
@@ -122,13 +155,16 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     limitMs: number = timeoutMs
   ) =>
     Effect.tryPromise({
-      try: (signal) =>
-        (transferList === undefined ? pool.run(task, { name, signal }) : pool.run(task, { name, signal, transferList: transferList as unknown as TransferList })) as Promise<unknown>,
+      // No abort signal: Piscina aborts a running task by terminating its worker thread, and terminating a
+      // thread inside an onnxruntime call aborts the whole process (found by `bun run loadtest`). A call past
+      // its timeout fails here; its worker finishes the task and the result is dropped.
+      try: () =>
+        (transferList === undefined ? pool.run(task, { name }) : pool.run(task, { name, transferList: transferList as unknown as TransferList })) as Promise<unknown>,
       catch: (cause) =>
         new EmbedError({
           operation,
           size,
-          model: spec.name,
+          model: modelName,
           message: `worker task ${name} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
           cause
         })
@@ -136,7 +172,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
       Effect.timeoutOrElse({
         duration: limitMs,
         orElse: () =>
-          Effect.fail(new EmbedError({ operation, size, model: spec.name, message: `timed out after ${limitMs} ms` }))
+          Effect.fail(new EmbedError({ operation, size, model: modelName, message: `timed out after ${limitMs} ms` }))
       })
     )
 
@@ -147,52 +183,64 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
           new EmbedError({
             operation,
             size,
-            model: spec.name,
+            model: modelName,
             message: `worker returned ${isVec(u) ? `${u.length} floats` : typeof u}, expected ${length} floats`
           })
         )
 
-  const dim = spec.dim
   const embedChunk = (texts: ReadonlyArray<string>) =>
-    call("embed", texts.length, "embed", { texts } satisfies EmbedTask).pipe(
-      Effect.flatMap(expectVec("embed", texts.length, texts.length * dim))
-    )
+    remote !== null
+      ? remoteEmbed("embed", texts)
+      : call("embed", texts.length, "embed", { texts } satisfies EmbedTask).pipe(
+          Effect.flatMap(expectVec("embed", texts.length, texts.length * dim))
+        )
+
+  const cache = new TextCache(Math.max(0, Math.floor(options.cacheSize ?? 8192)))
+  let embedded = 0
+  /** texts → n × dim: repeated texts and cache hits are embedded once, the rest in length buckets, one per worker. */
+  const embedTexts = (texts: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const plan = planEmbed(texts, cache)
+      // length buckets (one per worker), each cut into tasks of at most MAX_TASK texts so no task runs long
+      const buckets = lengthBuckets(plan.todo, poolSize, MIN_BUCKET).flatMap((b) =>
+        Array.from({ length: Math.ceil(b.length / MAX_TASK) }, (_, k) => b.slice(k * MAX_TASK, (k + 1) * MAX_TASK))
+      )
+      const results = yield* Effect.forEach(buckets, embedChunk, { concurrency: Math.max(1, buckets.length) })
+      const rows = new Map(plan.known)
+      buckets.forEach((bucket, k) => {
+        const data = results[k]!
+        bucket.forEach((t, i) => {
+          const row = data.slice(i * dim, (i + 1) * dim)
+          rows.set(t, row)
+          cache.set(t, row)
+        })
+      })
+      embedded += plan.todo.length
+      return assembleRows(texts, rows, dim)
+    })
 
   const embed = Effect.fn("Embedder.embed")(function* (texts: ReadonlyArray<string>) {
-    const parts = Math.min(poolSize, Math.floor(texts.length / MIN_CHUNK))
-    if (parts <= 1) return { dim, data: yield* embedChunk(texts) }
-    const size = Math.ceil(texts.length / parts)
-    const chunks = Array.from({ length: parts }, (_, i) => texts.slice(i * size, (i + 1) * size))
-    const results = yield* Effect.forEach(chunks, embedChunk, { concurrency: parts })
-    const data = new Float32Array(new ArrayBuffer(texts.length * dim * 4))
-    let offset = 0
-    for (const r of results) {
-      data.set(r, offset)
-      offset += r.length
-    }
-    return { dim, data }
+    return { dim, data: yield* embedTexts(texts) }
   })
+
+  const similarityOf = (operation: string, rows: Float32Array<ArrayBuffer>, n: number, d: number) => {
+    const task: SimilarityTask = { data: rows, n, dim: d }
+    return call(operation, n, "similarity", task, [rows.buffer]).pipe(Effect.flatMap(expectVec(operation, n, n * n)))
+  }
 
   const embedRound = Effect.fn("Embedder.embedRound")(function* (input: RoundInput) {
     const n = input.responses.length
-    const texts = [
-      input.prompt,
-      ...input.responses.map((r) => (r.error === undefined ? r.text : "")),
-      ...(input.reference === null ? [] : [input.reference])
-    ]
-    const m = texts.length
-    const task: EmbedRoundTask = { texts, simStart: 1, simCount: n }
-    const packed = yield* call("embedRound", m, "embedRound", task).pipe(
-      Effect.flatMap(expectVec("embedRound", m, m * dim + n * n))
-    )
-    const buf = packed.buffer
-    const f = 4
+    const answers = input.responses.map((r) => (r.error === undefined ? r.text : ""))
+    const texts = [input.prompt, ...answers, ...(input.reference === null ? [] : [input.reference])]
+    const all = yield* embedTexts(texts)
+    const responses = all.slice(dim, (1 + n) * dim)
     const result: RoundEmbeddings = {
       dim,
-      prompt: new Float32Array(buf, 0, dim),
-      responses: new Float32Array(buf, dim * f, n * dim),
-      reference: input.reference === null ? null : new Float32Array(buf, (1 + n) * dim * f, dim),
-      similarity: new Float32Array(buf, m * dim * f, n * n)
+      prompt: all.slice(0, dim),
+      reference: input.reference === null ? null : all.slice((1 + n) * dim, (2 + n) * dim),
+      // the matrix is computed from a copy, so `responses` stays usable here
+      similarity: yield* similarityOf("embedRound", responses.slice(), n, dim),
+      responses
     }
     return result
   })
@@ -202,23 +250,20 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
       return yield* new EmbedError({
         operation: "similarity",
         size: n,
-        model: spec.name,
+        model: modelName,
         message: `data has ${data.length} floats, need ${n}×${d}`
       })
     }
     const copy = new Float32Array(new ArrayBuffer(n * d * 4))
     copy.set(data.subarray(0, n * d))
-    const task: SimilarityTask = { data: copy, n, dim: d }
-    return yield* call("similarity", n, "similarity", task, [copy.buffer]).pipe(
-      Effect.flatMap(expectVec("similarity", n, n * n))
-    )
+    return yield* similarityOf("similarity", copy, n, d)
   })
 
   const renderPng = Effect.fn("Embedder.renderPng")(function* (svg: string, fitWidth?: number) {
     const task: RenderPngTask = fitWidth === undefined ? { svg } : { svg, fitWidth }
     const out = yield* call("renderPng", 1, "renderPng", task)
     if (!(out instanceof Uint8Array)) {
-      return yield* new EmbedError({ operation: "renderPng", size: 1, model: spec.name, message: "worker did not return bytes" })
+      return yield* new EmbedError({ operation: "renderPng", size: 1, model: modelName, message: "worker did not return bytes" })
     }
     return new Uint8Array(out.buffer as ArrayBuffer, out.byteOffset, out.byteLength)
   })
@@ -235,7 +280,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     const out = yield* call("heatmap", input.n, "heatmap", task)
     const r = out as { svg?: unknown; png?: unknown }
     if (typeof r?.svg !== "string" || !(r.png === null || r.png instanceof Uint8Array)) {
-      return yield* new EmbedError({ operation: "heatmap", size: input.n, model: spec.name, message: "worker did not return a heatmap" })
+      return yield* new EmbedError({ operation: "heatmap", size: input.n, model: modelName, message: "worker did not return a heatmap" })
     }
     const png = r.png === null ? null : new Uint8Array(r.png.buffer as ArrayBuffer, r.png.byteOffset, r.png.byteLength)
     return { svg: r.svg, png }
@@ -243,16 +288,27 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
 
   // load the model in every worker now, so a broken model fails the layer instead of the first round
   const warmup = call("warmup", 1, "warmup", {}, undefined, options.loadTimeoutMs ?? 120_000).pipe(
-    Effect.flatMap((u) =>
-      u === dim
-        ? Effect.void
-        : Effect.fail(
-            new EmbedError({ operation: "warmup", size: 1, model: spec.name, message: `model produced ${String(u)} floats, config says ${dim}` })
-          )
-    )
+    Effect.flatMap((u) => {
+      const w = u as { dim?: unknown; provider?: unknown; note?: unknown } | null
+      return w?.dim === dim
+        ? Effect.succeed({ provider: String(w.provider), note: typeof w.note === "string" ? w.note : null })
+        : Effect.fail(new EmbedError({ operation: "warmup", size: 1, model: modelName, message: `model produced ${String(w?.dim)} floats, config says ${dim}` }))
+    })
   )
-  yield* Effect.forEach(Array.from({ length: poolSize }, () => warmup), (w) => w, { concurrency: poolSize, discard: true })
-  yield* Effect.logDebug("embedder ready").pipe(Effect.annotateLogs({ model: spec.name, dim, poolSize, intraOpThreads }))
+  if (remote === null) {
+    const warm = yield* Effect.forEach(Array.from({ length: poolSize }, () => warmup), (w) => w, { concurrency: poolSize })
+    const note = warm.find((w) => w.note !== null)?.note
+    // asked for CUDA explicitly: a warning; auto: an info line saying why it runs on CPU
+    if (note !== undefined && note !== null) yield* options.device === "cuda" ? Effect.logWarning(note) : Effect.logInfo(note)
+    yield* Effect.logDebug("embedding workers ready").pipe(
+      Effect.annotateLogs({ model: modelName, dim, provider: warm[0]?.provider ?? "cpu", poolSize, intraOpThreads })
+    )
+  } else {
+    yield* Effect.logDebug("remote embeddings ready").pipe(Effect.annotateLogs({ model: modelName, dim, endpoint: remote.endpoint }))
+  }
 
-  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap })
+  const stats = Effect.sync(
+    (): EmbedderStats => ({ poolSize, intraOpThreads, cacheHits: cache.hits, cacheMisses: cache.misses, cacheSize: cache.size, embedded })
+  )
+  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, stats })
 })

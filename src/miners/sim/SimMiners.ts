@@ -15,6 +15,7 @@ import {
   type Mix
 } from "./Behaviour.ts"
 import type { CorpusFile } from "../../challenges/Corpus.ts"
+import type { SimAction, SimHandler, SimRequest } from "./SimAction.ts"
 
 export interface SimMinersOptions {
   readonly count: number
@@ -31,6 +32,8 @@ export interface SimMinersOptions {
   readonly behaviourOptions?: Omit<BehaviourOptions, "uid" | "seed" | "corpus" | "board" | "latency">
   /** Fiber only: one RSA-2048 key for all miners (fast start for large counts). Default: count > 8. */
   readonly fiberShareRsaKey?: boolean
+  /** Sees every verified request and what the miner decided (load tests count answers with it). */
+  readonly observe?: (uid: number, req: SimRequest, action: SimAction) => void
 }
 
 export interface SimMiner {
@@ -77,6 +80,15 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
   const sharedRsaPem = startFiber !== undefined && (o.fiberShareRsaKey ?? o.count > 8)
     ? generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString()
     : undefined
+  const observed = (uid: number, handler: SimHandler): SimHandler => {
+    const observe = o.observe
+    if (observe === undefined) return handler
+    return async (req) => {
+      const action = await handler(req)
+      observe(uid, req, action)
+      return action
+    }
+  }
   const stops: Array<() => Promise<void> | void> = []
   const miners: Array<SimMiner> = []
   try {
@@ -91,7 +103,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
           keypair,
           host,
           port: wanted,
-          handler: brain.handler,
+          handler: observed(brain.uid, brain.handler),
           ...(o.allowedValidators !== undefined ? { allowedValidators: [...o.allowedValidators] } : {}),
           ...(sharedRsaPem !== undefined ? { rsaPrivateKeyPem: sharedRsaPem } : {})
         })
@@ -100,7 +112,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
       } else {
         const h = await startAxon({
           keypair,
-          handler: brain.handler,
+          handler: observed(brain.uid, brain.handler),
           host,
           port: wanted,
           ...(o.allowedValidators !== undefined ? { allowedValidators: o.allowedValidators } : {})

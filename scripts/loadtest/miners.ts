@@ -1,0 +1,76 @@
+// The load test's miner process (started by scripts/loadtest.ts): N simulated miners as real HTTP servers
+// (dendrite axons or Fiber fronts) answering from real LLM answers (alpacaeval-dev) with latencies those
+// answers' lengths imply. Writes the miner list for the validator (--list) and one JSON line per request a
+// miner handled (--served: challenge id, uid, what it did, its own delay, answer length). SIGTERM flushes and exits.
+import { writeFileSync } from "node:fs"
+import { parseArgs } from "node:util"
+import { LOCALNET_VALIDATOR_URI } from "../../src/chain/Localnet.ts"
+import { ALPACA_DIR, hasAlpaca, latencyFromLengths, loadAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"
+import { parseMix } from "../../src/miners/sim/Behaviour.ts"
+import type { SimAction } from "../../src/miners/sim/SimAction.ts"
+import { startSimMiners } from "../../src/miners/sim/SimMiners.ts"
+import { pairFromUri } from "../../src/miners/Signer.ts"
+
+const { values } = parseArgs({
+  options: {
+    count: { type: "string", default: "256" },
+    protocol: { type: "string", default: "fiber" },
+    mix: { type: "string", default: "honest=70,fast-junk=10,copycat=10,slow=5,flaky=5" },
+    seed: { type: "string", default: "1" },
+    list: { type: "string" },
+    served: { type: "string" },
+    "chars-per-second": { type: "string", default: "400" }
+  },
+  strict: true
+})
+const count = Number(values.count)
+const protocol = values.protocol
+if (!Number.isInteger(count) || count < 1) throw new Error("--count must be a positive integer")
+if (protocol !== "fiber" && protocol !== "dendrite") throw new Error("--protocol must be fiber or dendrite")
+if (values.list === undefined || values.served === undefined) throw new Error("--list and --served are required")
+if (!hasAlpaca()) throw new Error(`alpacaeval-dev not found at ${ALPACA_DIR}: the load test needs real answers`)
+const seed = Number(values.seed)
+
+const alpaca = loadAlpaca()
+const answerLatency = latencyFromLengths(alpaca.lengths, Number(values["chars-per-second"]))
+const validator = await pairFromUri(LOCALNET_VALIDATOR_URI)
+const sink = Bun.file(values.served).writer({ highWaterMark: 1 << 20 })
+const delayOf = (a: SimAction) => (a.kind === "reply" || a.kind === "raw" ? a.delayMs : a.kind === "slow-body" ? a.totalMs : null)
+
+const sim = await startSimMiners({
+  count,
+  protocol,
+  mix: parseMix(values.mix),
+  seed,
+  corpus: alpaca.corpus,
+  // honest, copycat and flaky miners generate like an LLM server; slow ones keep their own (long) profile
+  latency: { honest: answerLatency, copycat: answerLatency, flaky: answerLatency },
+  allowedValidators: new Set([validator.address]),
+  observe: (uid, req, action) => {
+    const text = action.kind === "reply" || action.kind === "slow-body" ? action.reply.response_text : ""
+    sink.write(JSON.stringify({ c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
+  }
+})
+const flush = setInterval(() => void sink.flush(), 500)
+writeFileSync(
+  values.list,
+  JSON.stringify({
+    protocol,
+    seed,
+    latency: answerLatency,
+    miners: sim.miners.map((m) => ({ uid: m.uid, hotkey: m.hotkey, ip: m.target.ip, port: m.port, behaviour: m.behaviour }))
+  })
+)
+console.log(JSON.stringify({ ready: true, miners: sim.miners.length, latency: answerLatency }))
+
+let stopping = false
+const stop = () => {
+  if (stopping) return
+  stopping = true
+  clearInterval(flush)
+  void Promise.resolve(sink.end())
+    .then(() => sim.stop())
+    .then(() => process.exit(0))
+}
+process.on("SIGTERM", stop)
+process.on("SIGINT", stop)

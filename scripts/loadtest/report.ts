@@ -1,0 +1,235 @@
+// The load test's analysis, pure: the validator's probe lines (LOAD_PROBE_FILE), the miners' served lines,
+// and the stored answers → stage latencies, throughput, memory, lost answers, reward shares, goals met or
+// missed, and which stage limits throughput.
+
+export interface ProbeReq { readonly k: "req"; readonly c: string; readonly uid: number; readonly t: number; readonly at?: number; readonly ms: number; readonly lat?: number; readonly err?: string }
+export interface ProbePut { readonly k: "put"; readonly c: string; readonly uid: number; readonly ms: number }
+export interface ProbeRound { readonly k: "round"; readonly c: string; readonly t: number; readonly ev: string; readonly ms?: number; readonly n?: number; readonly rewards?: ReadonlyArray<readonly [number, number]> }
+export interface ProbeSample { readonly k: "sample"; readonly t: number; readonly rss: number; readonly heap: number; readonly lagMax: number; readonly lagP99: number }
+export type ProbeLine = ProbeReq | ProbePut | ProbeRound | ProbeSample
+
+/** What a miner did with one request; `c` is null when the protocol does not carry the challenge id (dendrite). */
+export interface Served { readonly c: string | null; readonly uid: number; readonly kind: string; readonly delay: number | null; readonly chars: number; readonly at?: number }
+export interface StoredAnswer { readonly c: string; readonly uid: number; readonly ok: boolean }
+
+export interface ReportInput {
+  readonly probe: ReadonlyArray<ProbeLine>
+  readonly served: ReadonlyArray<Served>
+  readonly stored: ReadonlyArray<StoredAnswer>
+  readonly behaviours: ReadonlyMap<number, string>
+  readonly timeoutMs: number
+  readonly durationMs: number
+  readonly warmupMs: number
+  readonly goals: { readonly challengesPerMinute: number; readonly overheadP99Ms: number; readonly rssGrowth: number; readonly deadlineSlackMs: number }
+  readonly maxConcurrent: number
+}
+
+export interface Dist { readonly n: number; readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number; readonly mean: number }
+export const dist = (xs: ReadonlyArray<number>): Dist => {
+  const s = [...xs].sort((a, b) => a - b)
+  const q = (p: number) => (s.length === 0 ? 0 : s[Math.min(s.length - 1, Math.floor(p * s.length))]!)
+  const r = (v: number) => Math.round(v * 100) / 100
+  return { n: s.length, p50: r(q(0.5)), p95: r(q(0.95)), p99: r(q(0.99)), max: r(s[s.length - 1] ?? 0), mean: r(s.reduce((a, b) => a + b, 0) / Math.max(1, s.length)) }
+}
+
+/** Margin under the timeout inside which an answer counts as delivered in time (network, encryption). */
+const IN_TIME_MARGIN_MS = 300
+
+export const analyze = (input: ReportInput) => {
+  const rounds = new Map<string, { created?: number; running?: number; embedMs?: number; scoreMs?: number; stored?: number; storeMs?: number; rewards?: ReadonlyArray<readonly [number, number]> }>()
+  const round = (c: string) => {
+    let r = rounds.get(c)
+    if (r === undefined) rounds.set(c, (r = {}))
+    return r
+  }
+  const reqs: Array<ProbeReq> = []
+  const puts: Array<number> = []
+  const samples: Array<ProbeSample> = []
+  for (const l of input.probe) {
+    if (l.k === "req") reqs.push(l)
+    else if (l.k === "put") puts.push(l.ms)
+    else if (l.k === "sample") samples.push(l)
+    else {
+      const r = round(l.c)
+      if (l.ev === "created") r.created = l.t
+      else if (l.ev === "running") r.running = l.t
+      else if (l.ev === "embedded") r.embedMs = l.ms ?? 0
+      else if (l.ev === "scored") {
+        r.scoreMs = l.ms ?? 0
+        if (l.rewards !== undefined) r.rewards = l.rewards
+      } else if (l.ev === "stored") {
+        r.stored = l.t
+        r.storeMs = l.ms ?? 0
+      }
+    }
+  }
+  const created = [...rounds.values()].map((r) => r.created).filter((t): t is number => t !== undefined)
+  const start = created.length === 0 ? 0 : Math.min(...created)
+  const from = start + input.warmupMs
+  const to = start + input.durationMs
+  const windowMinutes = Math.max(1e-9, (to - from) / 60_000)
+  const inWindow = [...rounds.entries()].filter(([, r]) => r.created !== undefined && r.created >= from && r.created < to)
+  const evaluated = inWindow.filter(([, r]) => r.stored !== undefined)
+  const challengesPerMinute = Math.round((evaluated.length / windowMinutes) * 100) / 100
+
+  const served = withChallengeIds(input.served, reqs)
+  // stages
+  const runningOf = new Map([...rounds].map(([c, r]) => [c, r.running]))
+  const servedBy = new Map(served.filter((s) => s.c !== null).map((s) => [`${s.c}|${s.uid}`, s]))
+  const okReqs = reqs.filter((q) => q.lat !== undefined)
+  const overhead = okReqs.flatMap((q) => {
+    const s = servedBy.get(`${q.c}|${q.uid}`)
+    return s === undefined || s.delay === null ? [] : [Math.max(0, q.lat! - s.delay)]
+  })
+  const all = [...rounds.values()]
+  const stages = {
+    queue: dist(all.flatMap((r) => (r.created !== undefined && r.running !== undefined ? [r.running - r.created] : []))),
+    fanout: dist(reqs.flatMap((q) => {
+      const run = runningOf.get(q.c)
+      return run === undefined ? [] : [Math.max(0, q.t - run)]
+    })),
+    miner: dist(okReqs.map((q) => q.lat!)),
+    embed: dist(all.flatMap((r) => (r.embedMs === undefined ? [] : [r.embedMs]))),
+    score: dist(all.flatMap((r) => (r.scoreMs === undefined ? [] : [r.scoreMs]))),
+    store: dist([...puts, ...all.flatMap((r) => (r.storeMs === undefined ? [] : [r.storeMs]))]),
+    overhead: dist(overhead)
+  }
+
+  // lost answers (data loss): the validator received a reply and did not store it, or a miner answered in time
+  // and the validator has no record of the request at all. An in-time answer the validator recorded as a
+  // timeout (its own overhead pushed it past the deadline) is counted apart, as timed_out_in_validator.
+  const storedOk = new Set(input.stored.filter((s) => s.ok).map((s) => `${s.c}|${s.uid}`))
+  const finished = new Set([...rounds].filter(([, r]) => r.stored !== undefined).map(([c]) => c))
+  const reqBy = new Map(reqs.map((q) => [`${q.c}|${q.uid}`, q]))
+  let answered = 0
+  let late = 0
+  let timedOutInValidator = 0
+  const lostSamples: Array<{ c: string; uid: number; delay: number; why: string }> = []
+  let lost = 0
+  const lose = (c: string, uid: number, delay: number, why: string) => {
+    lost++
+    if (lostSamples.length < 20) lostSamples.push({ c, uid, delay: Math.round(delay), why })
+  }
+  // a reply the transport returned after the session's own (wall-clock) deadline is stored as a timeout row:
+  // the validator was late (timed_out_in_validator), nothing was lost; no row at all is a loss
+  const storedAny = new Set(input.stored.map((s) => `${s.c}|${s.uid}`))
+  for (const q of okReqs) {
+    if (!finished.has(q.c) || storedOk.has(`${q.c}|${q.uid}`)) continue
+    if (storedAny.has(`${q.c}|${q.uid}`)) continue
+    lose(q.c, q.uid, q.lat!, "received, no stored row")
+  }
+  for (const s of served) {
+    if (s.c === null || !finished.has(s.c) || (s.kind !== "reply" && s.kind !== "slow-body") || s.delay === null) continue
+    if (s.delay > input.timeoutMs - IN_TIME_MARGIN_MS) {
+      late++
+      continue
+    }
+    answered++
+    const q = reqBy.get(`${s.c}|${s.uid}`)
+    if (q === undefined) lose(s.c, s.uid, s.delay, "answered in time, no record in the validator")
+    else if (!storedOk.has(`${s.c}|${s.uid}`) && storedAny.has(`${s.c}|${s.uid}`)) timedOutInValidator++
+  }
+
+  // deadlines: answers due at running + timeout, then embedding; the rest (score, store, mailbox wait) ≤ slack
+  const overDeadline = evaluated.flatMap(([c, r]) => {
+    const over = r.stored! - (r.running ?? r.created!) - input.timeoutMs - (r.embedMs ?? 0)
+    return over > input.goals.deadlineSlackMs ? [{ c, overMs: Math.round(over) }] : []
+  })
+
+  // memory and event loop
+  const afterWarm = samples.filter((s) => s.t >= from && s.t < to)
+  const minuteMean = (xs: ReadonlyArray<ProbeSample>) => xs.reduce((a, s) => a + s.rss, 0) / Math.max(1, xs.length)
+  const firstMin = afterWarm.filter((s) => s.t < from + 60_000)
+  const lastMin = afterWarm.filter((s) => s.t >= to - 60_000)
+  const rssStart = minuteMean(firstMin)
+  const rssEnd = minuteMean(lastMin)
+  const rssGrowth = rssStart === 0 ? 0 : (rssEnd - rssStart) / rssStart
+
+  // reward share by behaviour (sum of round rewards)
+  const share: Record<string, number> = {}
+  let total = 0
+  for (const [, r] of evaluated) {
+    for (const [uid, reward] of r.rewards ?? []) {
+      const b = input.behaviours.get(uid) ?? "unknown"
+      share[b] = (share[b] ?? 0) + reward
+      total += reward
+    }
+  }
+  for (const k of Object.keys(share)) share[k] = Math.round((share[k]! / Math.max(1e-9, total)) * 1000) / 1000
+
+  // throughput limits (rounds per minute each stage can sustain)
+  const serialMs = stages.embed.mean + stages.score.mean + stages.store.mean
+  const roundSpanMs = dist(evaluated.map(([, r]) => r.stored! - (r.running ?? r.created!))).mean
+  const capacity = {
+    scoring_actor: serialMs === 0 ? Infinity : Math.round((60_000 / serialMs) * 10) / 10,
+    rounds_in_flight: roundSpanMs === 0 ? Infinity : Math.round(((input.maxConcurrent * 60_000) / roundSpanMs) * 10) / 10
+  }
+  const goal = input.goals.challengesPerMinute
+  const limiting = capacity.scoring_actor <= capacity.rounds_in_flight ? "scoring_actor" : "rounds_in_flight"
+  const cap = capacity[limiting]
+  const limit =
+    cap >= goal
+      ? `no stage below the goal (${goal}/min): scoring actor ${capacity.scoring_actor}/min, rounds in flight ${capacity.rounds_in_flight}/min`
+      : limiting === "scoring_actor"
+        ? `the scoring actor (embed ${stages.embed.mean} ms + score ${stages.score.mean} ms + store ${stages.store.mean} ms per round, one round at a time) sustains ${cap} rounds/min: ${(goal / cap).toFixed(2)}× short of ${goal}/min; embedding is ${Math.round((stages.embed.mean / serialMs) * 100)}% of it`
+        : `rounds in flight (MAX_CONCURRENT_CHALLENGES=${input.maxConcurrent}, ${roundSpanMs} ms per round) sustain ${cap} rounds/min: ${(goal / cap).toFixed(2)}× short of ${goal}/min`
+
+  const goals = [
+    { name: "challenges_per_minute", target: `≥ ${goal}`, measured: challengesPerMinute, ok: challengesPerMinute >= goal },
+    { name: "lost_answers", target: "0", measured: lost, ok: lost === 0 },
+    { name: "rss_growth_after_warmup", target: `≤ ${input.goals.rssGrowth * 100}%`, measured: Math.round(rssGrowth * 1000) / 10, ok: rssGrowth <= input.goals.rssGrowth },
+    { name: "validator_overhead_p99_ms", target: `≤ ${input.goals.overheadP99Ms}`, measured: stages.overhead.p99, ok: stages.overhead.n > 0 && stages.overhead.p99 <= input.goals.overheadP99Ms },
+    { name: "in_time_answers_timed_out_by_the_validator", target: "0", measured: timedOutInValidator, ok: timedOutInValidator === 0 },
+    { name: "rounds_scored_within_deadline_plus_embedding", target: `all (slack ${input.goals.deadlineSlackMs} ms)`, measured: `${evaluated.length - overDeadline.length}/${evaluated.length}`, ok: overDeadline.length === 0 && evaluated.length > 0 }
+  ]
+  const perMinute = Array.from({ length: Math.ceil(input.durationMs / 60_000) }, (_, m) => {
+    const lo = start + m * 60_000
+    const hi = Math.min(to, lo + 60_000)
+    const n = [...rounds.values()].filter((r) => r.created !== undefined && r.created >= lo && r.created < hi && r.stored !== undefined).length
+    return { minute: m, evaluated_per_minute: Math.round((n / Math.max(1e-9, (hi - lo) / 60_000)) * 10) / 10 }
+  })
+  const answerChars = dist(served.filter((s) => s.chars > 0).map((s) => s.chars))
+  return {
+    ok: goals.every((g) => g.ok),
+    lost,
+    challenges_per_minute: challengesPerMinute,
+    goals,
+    limit,
+    capacity_rounds_per_minute: capacity,
+    window_minutes: Math.round(windowMinutes * 100) / 100,
+    rounds: { created: rounds.size, evaluated: finished.size, in_window: inWindow.length, evaluated_in_window: evaluated.length, over_deadline: overDeadline.slice(0, 20), over_deadline_count: overDeadline.length },
+    answers: { answered_in_time: answered, answered_after_timeout: late, timed_out_in_validator: timedOutInValidator, in_time_margin_ms: IN_TIME_MARGIN_MS, lost, lost_samples: lostSamples, requests: reqs.length, errors: reqs.length - okReqs.length, answer_chars: answerChars },
+    stages_ms: stages,
+    rss: { start_mb: Math.round(rssStart / 1e5) / 10, end_mb: Math.round(rssEnd / 1e5) / 10, growth_pct: Math.round(rssGrowth * 1000) / 10 },
+    event_loop_lag_ms: { p99_of_seconds: dist(afterWarm.map((s) => s.lagP99)), max: Math.max(0, ...afterWarm.map((s) => s.lagMax)) },
+    reward_share_by_behaviour: share,
+    timeline: {
+      per_minute: perMinute,
+      samples: samples.map((s) => ({ t_s: Math.round((s.t - start) / 100) / 10, rss_mb: Math.round(s.rss / 1e5) / 10, lag_p99_ms: s.lagP99, lag_max_ms: s.lagMax }))
+    }
+  }
+}
+export type Report = ReturnType<typeof analyze>
+
+/** How far after the validator sent a request the miner may have seen it and still be matched to it. */
+const MATCH_WINDOW_MS = 1000
+
+/**
+ * Served records without a challenge id (dendrite carries none) get the id of the validator request to the same
+ * miner that started last before the miner saw it (within MATCH_WINDOW_MS); unmatched ones stay null.
+ */
+export const withChallengeIds = (served: ReadonlyArray<Served>, reqs: ReadonlyArray<ProbeReq>): Array<Served> => {
+  const byUid = new Map<number, Array<ProbeReq>>()
+  for (const q of reqs) if (q.at !== undefined) (byUid.get(q.uid) ?? byUid.set(q.uid, []).get(q.uid)!).push(q)
+  for (const list of byUid.values()) list.sort((a, b) => a.at! - b.at!)
+  return served.map((s) => {
+    if (s.c !== null || s.at === undefined) return s
+    const list = byUid.get(s.uid) ?? []
+    let best: ProbeReq | undefined
+    for (const q of list) {
+      if (q.at! > s.at + 50) break
+      if (s.at - q.at! <= MATCH_WINDOW_MS) best = q
+    }
+    return best === undefined ? s : { ...s, c: best.c }
+  })
+}

@@ -1,0 +1,101 @@
+// Load-test instrumentation (LOAD_PROBE_FILE): wraps the validator's injected parts — miner transport, store,
+// embedRound, score — with timers and writes JSON lines that `bun run loadtest` turns into its report:
+//   {k:"req",   c, uid, t, at, ms, lat, err}   one miner request: start (ms since the probe started; `at` epoch ms), wall
+//                                              time around the transport call, the reply's latency, error tag
+//   {k:"put",   c, uid, ms}                    storing one answer
+//   {k:"round", c, t, ...}                     round events: created, running, embedMs, scoreMs, evalMs, done
+//   {k:"sample",t, rss, heap, lagMax, lagP99}  every second: memory and event-loop lag (timer drift, 20 ms tick)
+// Nothing here changes behaviour: every wrapped call returns what the original returns.
+import { Effect } from "effect"
+import type { Scope } from "effect"
+import type { MinerTransport } from "../miners/Transport.ts"
+import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
+import type { StoreShape } from "../store/Store.ts"
+
+export interface LoadProbe {
+  readonly transport: (t: MinerTransport) => MinerTransport
+  readonly store: (s: StoreShape) => StoreShape
+  readonly embedRound: <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>
+  readonly score: (f: (r: RoundInput, e: RoundEmbeddings) => RoundResult) => (r: RoundInput, e: RoundEmbeddings) => RoundResult
+}
+
+const TICK_MS = 20
+
+export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const t0 = performance.now()
+    const since = () => Math.round((performance.now() - t0) * 10) / 10
+    const sink = Bun.file(path).writer({ highWaterMark: 1 << 20 })
+    const write = (o: Record<string, unknown>) => {
+      sink.write(JSON.stringify(o) + "\n")
+    }
+    // event-loop lag: how late a 20 ms timer fires, summarized every second
+    let lags: Array<number> = []
+    let expected = performance.now() + TICK_MS
+    const tick = setInterval(() => {
+      const now = performance.now()
+      lags.push(Math.max(0, now - expected))
+      expected = now + TICK_MS
+    }, TICK_MS)
+    const sample = setInterval(() => {
+      const m = process.memoryUsage()
+      const sorted = lags.sort((a, b) => a - b)
+      write({
+        k: "sample",
+        t: since(),
+        rss: m.rss,
+        heap: m.heapUsed,
+        lagMax: sorted[sorted.length - 1] ?? 0,
+        lagP99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0
+      })
+      lags = []
+      void sink.flush()
+    }, 1000)
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        clearInterval(tick)
+        clearInterval(sample)
+        await sink.end()
+      })
+    )
+
+    const timed = <A, E, R>(eff: Effect.Effect<A, E, R>, done: (ms: number, ok: A | null) => void) =>
+      Effect.suspend(() => {
+        const s = performance.now()
+        return eff.pipe(
+          Effect.onExit((exit) => Effect.sync(() => done(performance.now() - s, exit._tag === "Success" ? exit.value : null)))
+        )
+      })
+
+    const transport = (t: MinerTransport): MinerTransport => ({
+      ...t,
+      query: (target, request, timeoutMs) => {
+        const start = since()
+        const at = Date.now()
+        return t.query(target, request, timeoutMs).pipe(
+          Effect.tapError((e) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, err: e.reason }))),
+          Effect.tap((r) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, lat: r.latencyMs })))
+        )
+      }
+    })
+
+    const store = (s: StoreShape): StoreShape => ({
+      ...s,
+      putChallenge: (c) => s.putChallenge(c).pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: c.id, t: since(), ev: "created" })))),
+      setChallengeStatus: (id, status, now) =>
+        s.setChallengeStatus(id, status, now).pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: id, t: since(), ev: status })))),
+      putResponse: (c, r, now) => timed(s.putResponse(c, r, now), (ms) => write({ k: "put", c, uid: r.uid, ms, ok: r.error === undefined })),
+      putEvaluation: (result, now) => timed(s.putEvaluation(result, now), (ms) => write({ k: "round", c: result.roundId, t: since(), ev: "stored", ms }))
+    })
+
+    const embedRound = <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) =>
+      timed(f(r), (ms) => write({ k: "round", c: r.id, t: since(), ev: "embedded", ms, n: r.responses.length }))
+
+    const score = (f: (r: RoundInput, e: RoundEmbeddings) => RoundResult) => (r: RoundInput, e: RoundEmbeddings) => {
+      const s = performance.now()
+      const out = f(r, e)
+      write({ k: "round", c: r.id, t: since(), ev: "scored", ms: performance.now() - s, rewards: out.miners.map((m) => [m.uid, m.reward]) })
+      return out
+    }
+    return { transport, store, embedRound, score }
+  })

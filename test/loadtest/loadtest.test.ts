@@ -1,0 +1,113 @@
+// The load test: its analysis on hand-made lines (lost answers, overhead, deadlines, goals), and a short
+// bounded run of `bun run loadtest` — the real validator process against 32 real HTTP miners in another
+// process for 30 s — whose report must count 0 lost answers and carry every stage, plot and goal. Slow
+// rounds (a busy machine) only lengthen the drain (up to 240 s); nothing here depends on speed.
+import { describe, expect, test } from "bun:test"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { analyze, type ProbeLine } from "../../scripts/loadtest/report.ts"
+import { hasAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"
+import { hasUseLite, skipNote } from "../support/shared.ts"
+
+const ROOT = resolve(import.meta.dir, "../..")
+const goals = { challengesPerMinute: 60, overheadP99Ms: 5, rssGrowth: 0.1, deadlineSlackMs: 1000 }
+
+describe("loadtest analysis", () => {
+  const probe: Array<ProbeLine> = [
+    { k: "round", c: "a", t: 0, ev: "created" },
+    { k: "round", c: "a", t: 10, ev: "running" },
+    { k: "req", c: "a", uid: 0, t: 12, ms: 1003, lat: 1003 },
+    { k: "req", c: "a", uid: 1, t: 12, ms: 2010, lat: 2010 },
+    { k: "req", c: "a", uid: 2, t: 13, ms: 5000, err: "Timeout" },
+    { k: "req", c: "a", uid: 3, t: 14, at: 1_000_000, ms: 506, lat: 506 },
+    { k: "put", c: "a", uid: 0, ms: 0.5 },
+    { k: "round", c: "a", t: 5100, ev: "embedded", ms: 80, n: 3 },
+    { k: "round", c: "a", t: 5110, ev: "scored", ms: 5, rewards: [[0, 0.75], [1, 0.25], [2, 0]] },
+    { k: "round", c: "a", t: 5120, ev: "stored", ms: 2 },
+    // a round that waited in a mailbox: stored long after its deadline + embedding
+    { k: "round", c: "b", t: 30_000, ev: "created" },
+    { k: "round", c: "b", t: 30_000, ev: "running" },
+    { k: "round", c: "b", t: 60_000, ev: "embedded", ms: 100 },
+    { k: "round", c: "b", t: 60_001, ev: "stored", ms: 1 },
+    ...[0, 20_000, 40_000].map((t, i): ProbeLine => ({ k: "sample", t, rss: 100e6 * (1 + i * 0.01), heap: 1, lagMax: 2, lagP99: 1 }))
+  ]
+  const served = [
+    { c: "a", uid: 0, kind: "reply", delay: 1000, chars: 1200 },
+    { c: "a", uid: 1, kind: "reply", delay: 2000, chars: 900 }, // answered in time, not stored: lost
+    { c: "a", uid: 2, kind: "hang", delay: null, chars: 0 },
+    { c: "b", uid: 0, kind: "reply", delay: 4900, chars: 10 }, // after the timeout margin: late, not lost
+    // dendrite carries no challenge id: matched to the request sent to that miner just before it saw it
+    { c: null, uid: 3, kind: "reply", delay: 500, chars: 800, at: 1_000_020 }
+  ]
+  const r = analyze({
+    probe,
+    served,
+    stored: [{ c: "a", uid: 0, ok: true }, { c: "a", uid: 2, ok: false }, { c: "a", uid: 3, ok: true }],
+    behaviours: new Map([[0, "honest"], [1, "copycat"], [2, "flaky"], [3, "honest"]]),
+    timeoutMs: 5000,
+    durationMs: 60_000,
+    warmupMs: 0,
+    goals,
+    maxConcurrent: 15
+  })
+
+  test("counts lost answers (received or answered in time, not stored) and late ones apart", () => {
+    expect(r.lost).toBe(1)
+    expect(r.answers.lost_samples).toEqual([{ c: "a", uid: 1, delay: 2010, why: "received, no stored row" }])
+    expect(r.answers.answered_after_timeout).toBe(1)
+    expect(r.goals.find((g) => g.name === "lost_answers")?.ok).toBe(false)
+  })
+
+  test("stage latencies, overhead = validator latency − the miner's own delay, reward shares", () => {
+    expect(r.stages_ms.queue.max).toBe(10)
+    expect(r.stages_ms.overhead.max).toBe(10)
+    expect(r.stages_ms.overhead.n).toBe(3) // incl. the dendrite answer matched by time (506 − 500)
+    expect(r.answers.answered_in_time).toBe(3)
+    expect(r.stages_ms.embed.n).toBe(2)
+    expect(r.reward_share_by_behaviour).toEqual({ honest: 0.75, copycat: 0.25, flaky: 0 })
+    expect(r.challenges_per_minute).toBe(2)
+  })
+
+  test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {
+    expect(r.rounds.over_deadline).toEqual([{ c: "b", overMs: 24_901 }])
+    expect(r.ok).toBe(false)
+    expect(r.limit).toContain("short of 60/min")
+  })
+})
+
+const canRun = hasAlpaca() && hasUseLite
+if (!canRun) skipNote("alpacaeval-dev answers and the use-lite model (bounded load test)", join(ROOT, "../shared"))
+
+describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
+  test("drives the real validator against real HTTP miners; report with 0 lost, every stage and the plots", async () => {
+    const out = mkdtempSync(join(tmpdir(), "quorum-loadtest-"))
+    try {
+      const p = Bun.spawn(
+        [process.execPath, join(ROOT, "scripts/loadtest.ts"), "--miners", "32", "--duration", "30s", "--warmup", "5s", "--rate", "4", "--timeout", "12", "--drain", "240s",
+          "--protocol", "dendrite", "--model", join(ROOT, "../shared/models/use-lite"), "--out", out],
+        { cwd: ROOT, stdout: "pipe", stderr: "pipe" }
+      )
+      const code = await p.exited
+      const stdout = await new Response(p.stdout).text()
+      const stderr = await new Response(p.stderr).text()
+      if (!existsSync(join(out, "report.json"))) throw new Error(`no report (exit ${code}):\n${stdout}\n${stderr.slice(-3000)}`)
+      const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as ReturnType<typeof analyze>
+      expect(report.lost).toBe(0)
+      expect(report.answers.answered_in_time).toBeGreaterThan(0)
+      expect(report.rounds.evaluated).toBeGreaterThan(0)
+      expect(typeof report.challenges_per_minute).toBe("number")
+      for (const stage of ["queue", "fanout", "miner", "embed", "score", "store", "overhead"] as const) expect(report.stages_ms[stage].n).toBeGreaterThan(0)
+      expect(report.answers.answer_chars.p50).toBeGreaterThan(500) // real LLM answers, not one-liners
+      expect(Object.keys(report.reward_share_by_behaviour).length).toBeGreaterThan(1)
+      for (const png of ["challenges_per_minute", "stage_latency", "rss", "event_loop_lag", "reward_share"]) {
+        expect(readFileSync(join(out, `${png}.png`)).subarray(1, 4).toString()).toBe("PNG")
+      }
+      // exit status follows the goals: 0 only when every goal was met, and a miss is said loudly
+      expect(code === 0).toBe(report.ok)
+      if (!report.ok) expect(stderr).toContain("LOAD TEST FAILED")
+    } finally {
+      rmSync(out, { recursive: true, force: true })
+    }
+  }, 480_000)
+})
