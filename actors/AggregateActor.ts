@@ -1,7 +1,7 @@
 // Singleton: owns the aggregation state (round rewards → long-run miner weights; EMA or the group tournament,
-// internal/aggregation.ts). Every change goes through its mailbox: a scored round (Update, persisted before
-// it is acknowledged), the registered set (Sync), the tournament's next group (PickGroup) and the weights
-// (ReadWeights). After each change the weights are published (`changes`, `published`).
+// internal/aggregation.ts). Every change goes through its mailbox: a scored round (Update: its evaluation and
+// the new state persisted in one transaction before it is acknowledged), the registered set (Sync), the
+// tournament's next group (PickGroup) and the weights (ReadWeights). After each change the weights are published (`changes`, `published`).
 import { Clock, Deferred, Effect, PubSub, Ref } from "effect"
 import type { Scope } from "effect"
 import type { MinerWeight } from "../src/domain/Weights.ts"
@@ -10,7 +10,10 @@ import type { StoreError, StoreShape } from "../src/store/Store.ts"
 import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./internal/aggregation.ts"
 import * as Actor from "./internal/Actor.ts"
 
-/** A scored round moves the aggregate; the reply comes once the new state is on disk. */
+/**
+ * A scored round moves the aggregate; its evaluation and the new state are stored in one transaction, and
+ * the reply comes once both are on disk.
+ */
 export class Update {
   readonly _tag = "Update"
   constructor(
@@ -69,13 +72,18 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
       const w = agg.weights()
       return Ref.set(published, w).pipe(Effect.andThen(PubSub.publish(changes, w)), Effect.asVoid)
     })
-    const persist = Effect.flatMap(Clock.currentTimeMillis, (now) => deps.store.putState(`aggregate:${agg.kind}`, agg.snapshot(), now))
+    // the scored round's evaluation and the aggregate state it produced, in one transaction (with the
+    // `aggregate:applied` counter): a crash leaves both or neither on disk
+    const persist = (result: RoundResult) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        deps.store.putEvaluation(result, now, { key: `aggregate:${agg.kind}`, snapshot: agg.snapshot() })
+      )
 
     const handle = (msg: Msg): Effect.Effect<void> => {
       switch (msg._tag) {
         case "Update":
           return Effect.sync(() => agg.update(msg.result)).pipe(
-            Effect.andThen(persist),
+            Effect.andThen(persist(msg.result)),
             Effect.exit,
             Effect.tap(() => publish),
             Effect.flatMap((exit) => Deferred.done(msg.reply, exit)),

@@ -4,13 +4,15 @@
 // finished round to the ScoringActor. It owns its loops too: the challenge tick (one challenge per interval
 // from the challenge source), the resume of rounds a restart interrupted, and the availability probes.
 // A session that crashes past its restart cap escalates here: it is dropped and the next Reconcile starts
-// it again.
+// it again. The miners a round asks are persisted with the running status (in-flight placeholders): a
+// resumed round asks them again within the deadline or records them unanswered with a reason.
 import { randomUUID } from "node:crypto"
 import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Random, Ref, Schedule, Schema, Scope, Semaphore } from "effect"
 import { type Challenge, ChallengeSchema } from "../src/domain/Challenge.ts"
 import type { MinerInfo } from "../src/domain/Miner.ts"
 import type { MinerTransport } from "../src/miners/Transport.ts"
 import type { MinerResponse, RoundInput } from "../src/scoring/types.ts"
+import { IN_FLIGHT, makeRoundRecovery, UNANSWERED_GONE, UNANSWERED_RESTART } from "../src/store/RoundRecovery.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
 import * as Actor from "./internal/Actor.ts"
 import * as MinerSession from "./MinerSession.ts"
@@ -54,6 +56,8 @@ export interface Deps {
   /** The challenge source: the next challenge (null: none available now). */
   readonly nextChallenge: (id: string) => Effect.Effect<Challenge | null, { readonly message: string }>
   readonly schedule: SupervisorSchedule
+  /** Set when the validator shuts down (Shutdown.ts): the challenge tick stops issuing. */
+  readonly draining?: Ref.Ref<boolean>
 }
 
 /** The supervisor's own loops. */
@@ -107,6 +111,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
     const fibers = yield* FiberMap.make<number, void, never>()
     const children = yield* Ref.make(new Map<number, Child>())
     const rounds = yield* Semaphore.make(deps.maxConcurrent)
+    const recovery = makeRoundRecovery(deps.store.db)
     const now = Clock.currentTimeMillis
 
     const dropChild = (uid: number, session: MinerSession.MinerSession) =>
@@ -190,41 +195,69 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           message: `only ${selected.length} miner(s) available, MIN_MINERS is ${deps.minMiners}`
         })
       }
-      yield* deps.store.setChallengeStatus(challenge.id, "running", yield* now)
-      const responses = yield* Effect.forEach(
-        selected,
-        (c) =>
-          Effect.gen(function* () {
-            const availability = yield* c.session.availability
-            const exit = yield* Effect.exit(c.session.query(challenge.request, deps.timeoutMs))
-            const base = { uid: c.info.uid, hotkey: c.info.hotkey, coldkey: c.info.coldkey, ip: c.info.ip, availability }
-            const response: MinerResponse & { usage?: unknown } = Exit.isSuccess(exit)
-              ? {
-                  ...base,
-                  text: exit.value.responseText,
-                  latencyMs: exit.value.latencyMs,
-                  finishReason: exit.value.finishReason,
-                  toolCalls: exit.value.toolCalls.map((t) => ({
-                    ...(t.id === undefined ? {} : { id: t.id }),
-                    name: t.function.name,
-                    arguments: t.function.arguments
-                  })),
-                  usage: exit.value.usage
-                }
-              : {
-                  ...base,
-                  text: "",
-                  latencyMs: null,
-                  finishReason: null,
-                  toolCalls: [],
-                  error: errorTag(exit.cause)
-                }
-            // persisted as it arrives: a crash after this point loses no answer
-            yield* deps.store.putResponse(challenge.id, response, yield* now)
-            return response as MinerResponse
-          }),
+      // the selection is persisted with the running status: after a crash every asked miner is accounted for
+      yield* recovery.markAsked(challenge.id, selected.map((c) => c.info), yield* now)
+      const responses = yield* Effect.forEach(selected, (c) => askOne(c, challenge, deps.timeoutMs), { concurrency: "unbounded" })
+      yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
+    })
+
+    /** Asks one miner and persists its answer (or its typed failure) as it arrives. */
+    const askOne = (c: Child, challenge: Challenge, timeoutMs: number) =>
+      Effect.gen(function* () {
+        const availability = yield* c.session.availability
+        const exit = yield* Effect.exit(c.session.query(challenge.request, timeoutMs))
+        const base = { uid: c.info.uid, hotkey: c.info.hotkey, coldkey: c.info.coldkey, ip: c.info.ip, availability }
+        const response: MinerResponse & { usage?: unknown } = Exit.isSuccess(exit)
+          ? {
+              ...base,
+              text: exit.value.responseText,
+              latencyMs: exit.value.latencyMs,
+              finishReason: exit.value.finishReason,
+              toolCalls: exit.value.toolCalls.map((t) => ({
+                ...(t.id === undefined ? {} : { id: t.id }),
+                name: t.function.name,
+                arguments: t.function.arguments
+              })),
+              usage: exit.value.usage
+            }
+          : unanswered(base, errorTag(exit.cause))
+        // persisted as it arrives: a crash after this point loses no answer
+        yield* deps.store.putResponse(challenge.id, response, yield* now)
+        return response as MinerResponse
+      })
+
+    /**
+     * A resumed round: miners still in flight at the crash are asked again with what is left of the
+     * round's deadline, or recorded unanswered with the reason; then the round is scored.
+     */
+    const finishResumed = Effect.fn("ChallengeSupervisor.finishResumed")(function* (challenge: Challenge, stored: ReadonlyArray<MinerResponse>) {
+      const pending = yield* recovery.inFlight(challenge.id)
+      const live = yield* Ref.get(children)
+      const at = yield* now
+      let reasked = 0
+      const redone = yield* Effect.forEach(
+        pending,
+        (p) => {
+          const remaining = p.askedAt + deps.timeoutMs - at
+          const child = live.get(p.uid)
+          if (child !== undefined && child.info.hotkey === p.hotkey && remaining >= MIN_REASK_MS) {
+            reasked++
+            return askOne(child, challenge, remaining)
+          }
+          const reason = child === undefined || child.info.hotkey !== p.hotkey ? UNANSWERED_GONE : UNANSWERED_RESTART
+          const response = unanswered({ uid: p.uid, hotkey: p.hotkey, coldkey: p.coldkey, ip: p.ip }, reason)
+          return deps.store.putResponse(challenge.id, response, at).pipe(Effect.as(response as MinerResponse))
+        },
         { concurrency: "unbounded" }
       )
+      const answered = stored.filter((r) => r.error !== IN_FLIGHT)
+      const responses = [...answered, ...redone].sort((a, b) => a.uid - b.uid)
+      yield* Effect.logInfo("resuming round", {
+        challenge: challenge.id,
+        stored: answered.length,
+        asked_again: reasked,
+        unanswered: pending.length - reasked
+      })
       yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
     })
 
@@ -248,14 +281,22 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
 
     const resume = Effect.fn("ChallengeSupervisor.resume")(function* (challenge: Challenge) {
       const stored = yield* deps.store.responsesOf(challenge.id)
-      if (stored.length >= deps.minMiners) {
-        // every answer was persisted as it arrived: score them as they were received
-        yield* Effect.logInfo("resuming round from stored answers", { challenge: challenge.id, responses: stored.length })
-        yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, stored), null))
-        return
+      if (stored.length === 0) {
+        yield* Effect.logInfo("re-running round interrupted before its miners were asked", { challenge: challenge.id })
+        return yield* startRound(challenge)
       }
-      yield* Effect.logInfo("re-running round interrupted before its answers were in", { challenge: challenge.id, stored: stored.length })
-      yield* startRound(challenge)
+      if (!stored.some((r) => r.error === IN_FLIGHT)) {
+        // every asked miner's answer (or failure) was persisted as it arrived: score them as they were received
+        yield* Effect.logInfo("resuming round from stored answers", { challenge: challenge.id, responses: stored.length })
+        return yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, stored), null))
+      }
+      // every asked miner has a row (an answer, a failure, or an in-flight placeholder): finish from there
+      yield* Effect.forkIn(
+        rounds.withPermits(1)(finishResumed(challenge, stored)).pipe(
+          Effect.catch((e) => Effect.logWarning("resumed round not scored", { challenge: challenge.id, reason: e._tag, message: e.message }))
+        ),
+        outer
+      )
     })
 
     const handle = (msg: Msg) =>
@@ -294,6 +335,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
     const issued = yield* Ref.make(0)
     const { challengeIntervalMs, maxChallenges, probeIntervalMs, probeDelayMs, probeTimeoutMs } = deps.schedule
     const issueOne = Effect.gen(function* () {
+      if (deps.draining !== undefined && (yield* Ref.get(deps.draining))) return
       if (maxChallenges > 0 && (yield* Ref.get(issued)) >= maxChallenges) return
       const challenge = yield* deps.nextChallenge(randomUUID())
       if (challenge === null) return
@@ -324,6 +366,18 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       issued: Ref.get(issued)
     }
   })
+
+/** A resumed round re-asks an in-flight miner only if at least this much of its deadline is left. */
+const MIN_REASK_MS = 250
+
+const unanswered = (base: Omit<MinerResponse, "text" | "latencyMs" | "finishReason" | "toolCalls" | "error">, error: string): MinerResponse => ({
+  ...base,
+  text: "",
+  latencyMs: null,
+  finishReason: null,
+  toolCalls: [],
+  error
+})
 
 const errorTag = (cause: Cause.Cause<unknown>): string => {
   for (const r of cause.reasons) {

@@ -1,10 +1,9 @@
 // Singleton: receives finished rounds, embeds them in the worker pool, scores them with the pure engine,
-// persists the evaluation, moves the aggregate (the AggregateActor persists it before acknowledging) and
-// publishes the result.
-import { Clock, Deferred, Effect, PubSub, Schema } from "effect"
+// has the AggregateActor persist the evaluation and the aggregate it moves (one transaction, acknowledged
+// once on disk) and publishes the result.
+import { Deferred, Effect, PubSub, Schema } from "effect"
 import type { Scope } from "effect"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../src/scoring/types.ts"
-import type { StoreError, StoreShape } from "../src/store/Store.ts"
 import * as Actor from "./internal/Actor.ts"
 
 export class ScoringFailed extends Schema.TaggedError<ScoringFailed>()("ScoringFailed", {
@@ -36,8 +35,10 @@ export type Msg = Evaluate
 export interface Deps {
   readonly embed: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
-  readonly store: StoreShape
-  /** Moves the long-run aggregate with a stored result (AggregateActor.update: acknowledged once persisted). */
+  /**
+   * Stores the evaluation and moves the long-run aggregate with it, in one transaction (AggregateActor.update:
+   * acknowledged once both are on disk).
+   */
   readonly aggregate: (result: RoundResult) => Effect.Effect<void, { readonly message: string }>
   readonly evaluationTimeoutMs: number
 }
@@ -68,9 +69,8 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         try: () => deps.score(round, emb),
         catch: (e) => fail(round, "score", String(e))
       })
-      const now = yield* Clock.currentTimeMillis
-      // the evaluation is stored first: the aggregate only moves for rounds that are on disk
-      yield* deps.store.putEvaluation(result, now).pipe(Effect.mapError((e: StoreError) => fail(round, "store", e.message)))
+      // the evaluation and the aggregate it moves are one transaction (AggregateActor.update): a crash leaves
+      // both or neither on disk, and the aggregate only moves for rounds that are stored
       yield* deps.aggregate(result).pipe(Effect.mapError((e) => fail(round, "store", e.message)))
       yield* PubSub.publish(results, { round, result, embeddings: emb })
       yield* Effect.logInfo("round scored", {

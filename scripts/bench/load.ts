@@ -2,7 +2,11 @@
 // actor system — ChallengeSupervisor, one MinerSession per UID, ScoringActor with the worker-pool embedder
 // and the real scorer, SQLite persistence of every answer — against a baseline measured in the same run:
 // the same rounds done directly (query fan-out → embed → score, no actors, no persistence).
+// The actor pipeline runs twice on a SQLite file, synchronous NORMAL and FULL (the durability cost).
 // Flags: --quick (500 miners, 3 rounds), --miners N, --rounds R, --per-round K.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect, Exit, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
@@ -17,7 +21,7 @@ import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/In
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import type { MinerResponse, RoundInput } from "../../src/scoring/types.ts"
-import { makeStore, openDatabase } from "../../src/store/Store.ts"
+import { makeStore, openDatabase, type SqliteSynchronous } from "../../src/store/Store.ts"
 
 const MIX = { honest: 0.7, "fast-junk": 0.1, copycat: 0.1, offline: 0.1 } as const
 const LATENCY = {
@@ -80,51 +84,77 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
     }
     const baseMs = performance.now() - t0
 
-    // actors: supervisor + one session per miner + scoring actor + SQLite
-    const db = openDatabase(":memory:")
-    const store = makeStore(db)
-    const actorMs = yield* Effect.scoped(
+    // actors: supervisor + one session per miner + scoring actor + SQLite (a real file: the durability
+    // setting is measured too, DB_SYNCHRONOUS=NORMAL vs the live default FULL)
+    const dir = mkdtempSync(join(tmpdir(), "quorum-load-"))
+    const actorRun = (synchronous: SqliteSynchronous, tag: string) =>
       Effect.gen(function* () {
-        const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 }, askTimeoutMs: 10_000 })
-        const scoring = yield* ScoringActor.make({
-          embed: embedder.embedRound,
-          score: scorer.score,
-          store,
-          aggregate: aggregate.update,
-          evaluationTimeoutMs: 120_000
-        })
-        const sub = yield* PubSub.subscribe(scoring.results)
-        const supervisor = yield* ChallengeSupervisor.make({
-          transport,
-          store,
-          scoring,
-          minMiners: 2,
-          maxMiners: perRound,
-          timeoutMs: 5_000,
-          maxConcurrent: 4,
-          excludeHotkeys: new Set(),
-          nextChallenge: () => Effect.succeed(null),
-          // the bench sends its challenges itself; the supervisor's loops are not started
-          schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
-        })
-        const tStart = performance.now()
-        yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
-        while ((yield* supervisor.children).length < miners.length) yield* Effect.sleep("5 millis")
-        const sessionsMs = performance.now() - tStart
-        const t1 = performance.now()
-        const src = makeSyntheticSource({ ...corpus, toolPrompts: [] }, { seed: 9 })
-        for (let r = 0; r < rounds; r++) yield* supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(src.next(`actor-${r}`)))
-        for (let r = 0; r < rounds; r++) yield* PubSub.take(sub)
-        const sessions = (yield* supervisor.children).length
-        console.log(`actors: ${sessions} miner sessions started in ${sessionsMs.toFixed(0)} ms (not part of the timed rounds)`)
-        return performance.now() - t1
+        const db = openDatabase(join(dir, `${tag}.db`), { synchronous })
+        const store = makeStore(db)
+        const ms = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 }, askTimeoutMs: 10_000 })
+            const scoring = yield* ScoringActor.make({
+              embed: embedder.embedRound,
+              score: scorer.score,
+              aggregate: aggregate.update,
+              evaluationTimeoutMs: 120_000
+            })
+            const sub = yield* PubSub.subscribe(scoring.results)
+            const supervisor = yield* ChallengeSupervisor.make({
+              transport,
+              store,
+              scoring,
+              minMiners: 2,
+              maxMiners: perRound,
+              timeoutMs: 5_000,
+              maxConcurrent: 4,
+              excludeHotkeys: new Set(),
+              nextChallenge: () => Effect.succeed(null),
+              // the bench sends its challenges itself; the supervisor's loops are not started
+              schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
+            })
+            const tStart = performance.now()
+            yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
+            while ((yield* supervisor.children).length < miners.length) yield* Effect.sleep("5 millis")
+            const sessionsMs = performance.now() - tStart
+            const t1 = performance.now()
+            const src = makeSyntheticSource({ ...corpus, toolPrompts: [] }, { seed: 9 })
+            for (let r = 0; r < rounds; r++) yield* supervisor.ref.tell(new ChallengeSupervisor.NewChallenge(src.next(`actor-${tag}-${r}`)))
+            for (let r = 0; r < rounds; r++) yield* PubSub.take(sub)
+            const sessions = (yield* supervisor.children).length
+            console.log(`actors (${synchronous}): ${sessions} miner sessions started in ${sessionsMs.toFixed(0)} ms (not part of the timed rounds)`)
+            return performance.now() - t1
+          })
+        )
+        const stats = yield* store.stats()
+        db.close()
+        return { ms, stats }
       })
-    )
-    const stats = yield* store.stats()
-    db.close()
+    const normal = yield* actorRun("NORMAL", "normal")
+    const full = yield* actorRun("FULL", "full")
+    const line = (name: string, r: typeof full) =>
+      console.log(`${name} ${r.ms.toFixed(0)} ms (${(r.ms / rounds).toFixed(0)} ms/round), stored ${r.stats.responses} answers, ${r.stats.evaluations} evaluations`)
     console.log(`baseline (direct, sequential): ${baseMs.toFixed(0)} ms (${(baseMs / rounds).toFixed(0)} ms/round)`)
-    console.log(`actor pipeline (persisted):    ${actorMs.toFixed(0)} ms (${(actorMs / rounds).toFixed(0)} ms/round), stored ${stats.responses} answers, ${stats.evaluations} evaluations`)
-    console.log(`ratio actor/baseline: ${(actorMs / baseMs).toFixed(2)}× (below 1 = the actors overlap rounds)`)
+    line("actor pipeline, synchronous=NORMAL:", normal)
+    line("actor pipeline, synchronous=FULL:  ", full)
+    console.log(`ratio actor/baseline: ${(full.ms / baseMs).toFixed(2)}× with FULL, ${(normal.ms / baseMs).toFixed(2)}× with NORMAL (below 1 = the actors overlap rounds)`)
+    console.log(`durability cost in the pipeline: FULL/NORMAL = ${(full.ms / normal.ms).toFixed(2)}×`)
+    // the commit itself, isolated: one transaction per stored answer, as the supervisor writes them
+    const commits = (synchronous: SqliteSynchronous) => {
+      const db = openDatabase(join(dir, `commits-${synchronous}.db`), { synchronous })
+      const store = makeStore(db)
+      const t = performance.now()
+      for (let i = 0; i < 1000; i++) {
+        Effect.runSync(store.putResponse("c", { uid: i, hotkey: "h", coldkey: "c", ip: "i", text: "answer ".repeat(100), latencyMs: 1, finishReason: "stop", toolCalls: [] }, i))
+      }
+      db.close()
+      return performance.now() - t
+    }
+    const cn = commits("NORMAL")
+    const cf = commits("FULL")
+    rmSync(dir, { recursive: true, force: true })
+    console.log(`1000 answer commits: NORMAL ${cn.toFixed(0)} ms, FULL ${cf.toFixed(0)} ms (FULL/NORMAL = ${(cf / cn).toFixed(2)}×, ${((cf - cn) / 1000).toFixed(3)} ms per commit)`)
   })
 
   const modelPath = process.env["MODEL_PATH"] ?? "minilm-l6-shape"

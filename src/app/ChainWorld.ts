@@ -133,7 +133,7 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
       config,
       api: conn.api,
       pair: hotkey.pair,
-      transport: makeTransport(config.MINER_PROTOCOL, signer),
+      transport: makeTransport(config.MINER_PROTOCOL, signer, { requireAuthenticatedFiber: config.FIBER_REQUIRE_AUTH === "true" }),
       db,
       targetOf: (n) => ({ ip: n.axon.ip, port: n.axon.port }),
       blockTimeSeconds: BLOCK_TIME_SECONDS.live,

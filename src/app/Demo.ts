@@ -82,7 +82,7 @@ export const demoWorld = (config: AppConfigValues) =>
       protocol: config.MINER_PROTOCOL,
       behaviours: summarize(sim.miners.map((m) => m.behaviour))
     })
-    return { pair, signer, sim, miners, transport: makeTransport(config.MINER_PROTOCOL, signer) }
+    return { pair, signer, sim, miners, transport: makeTransport(config.MINER_PROTOCOL, signer, { requireAuthenticatedFiber: config.FIBER_REQUIRE_AUTH === "true" }) }
   })
 
 const summarize = (xs: ReadonlyArray<string>) => {

@@ -5,7 +5,7 @@
 import { resolve as resolvePath } from "node:path"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { Challenge } from "../domain/Challenge.ts"
-import { type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
+import { type AppConfigValues, configHelp, dbSynchronous, loadConfig } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
@@ -38,11 +38,11 @@ Modes: QUORUM_MODE=demo (default: simulated miners on 127.0.0.1, local subtensor
 Keys:
 ${configHelp()}`
 
-const openStore = (path: string) =>
+const openStore = (path: string, synchronous: ReturnType<typeof dbSynchronous>) =>
   Effect.acquireRelease(
     Effect.try({
       try: () => {
-        const db = openDatabase(path)
+        const db = openDatabase(path, { synchronous })
         return { db, store: makeStore(db) }
       },
       catch: (e) => new StartupError({ stage: "store", message: `cannot open DB_PATH=${path}: ${String(e)}; check the path is writable` })
@@ -82,7 +82,7 @@ const run = (config: AppConfigValues) =>
     const startedAt = yield* Clock.currentTimeMillis
     yield* freshDemoDatabase(config)
     const probe = config.LOAD_PROBE_FILE === undefined ? null : yield* makeLoadProbe(config.LOAD_PROBE_FILE)
-    const opened = yield* openStore(config.DB_PATH)
+    const opened = yield* openStore(config.DB_PATH, dbSynchronous(config))
     const db = opened.db
     const store = probe === null ? opened.store : probe.store(opened.store)
     yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
@@ -125,6 +125,7 @@ const run = (config: AppConfigValues) =>
         : ChallengeApi.make({
             baseUrl: config.CHALLENGE_API_URL,
             apiKey: config.CHALLENGE_API_KEY,
+            apiHotkey: config.CHALLENGE_API_HOTKEY,
             signer: world.signer,
             timeoutMs: MAIN_POLICY.challengeApiTimeoutMs,
             now: Date.now

@@ -7,5 +7,9 @@ import type { HotkeySigner } from "../domain/Miner.ts"
 
 export const makeTransport = (
   protocol: AppConfigValues["MINER_PROTOCOL"],
-  signer: HotkeySigner
-): MinerTransport => (protocol === "fiber" ? makeFiberTransport({ signer }) : makeDendriteTransport({ signer }))
+  signer: HotkeySigner,
+  options: { readonly requireAuthenticatedFiber?: boolean } = {}
+): MinerTransport =>
+  protocol === "fiber"
+    ? makeFiberTransport({ signer, requireAuthenticated: options.requireAuthenticatedFiber === true })
+    : makeDendriteTransport({ signer })

@@ -15,10 +15,12 @@ import type { Challenge } from "../domain/Challenge.ts"
 import type { MinerInfo } from "../domain/Miner.ts"
 import type { SubmitFailure } from "../domain/Weights.ts"
 import { serve } from "../http/Api.ts"
+import { DEFAULT_REPLY_CAPS, type ReplyCaps, withReplyCaps } from "../miners/ReplyCaps.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type RenderHeatmap, startHeatmapJob } from "./Heatmaps.ts"
+import { drainRounds } from "./Shutdown.ts"
 
 /** Policy of the jobs and actors started here (named, not inline). */
 export const VALIDATOR_POLICY = {
@@ -86,7 +88,6 @@ export const runValidator = (parts: ValidatorParts) =>
     const scoring = yield* ScoringActor.make({
       embed: parts.embedRound,
       score: parts.score,
-      store,
       aggregate: aggregate.update,
       evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
     })
@@ -94,8 +95,11 @@ export const runValidator = (parts: ValidatorParts) =>
       dir: config.HEATMAP_DIR,
       ...(parts.renderHeatmap === undefined ? {} : { render: parts.renderHeatmap })
     })
+    // set by the shutdown drain (below): the supervisor's challenge tick stops issuing
+    const draining = yield* Ref.make(false)
     const supervisor = yield* ChallengeSupervisor.make({
-      transport: parts.transport,
+      draining,
+      transport: withReplyCaps(parts.transport, replyCapsOf(config)),
       store,
       scoring,
       minMiners: config.MIN_MINERS,
@@ -187,6 +191,10 @@ export const runValidator = (parts: ValidatorParts) =>
       config.API_HOST,
       config.API_PORT
     )
+    // Registered last, so it runs first when the scope closes (before the actors and fibers above stop):
+    // no new challenge is issued, running rounds finish within the grace period, the rest are closed;
+    // none is left `running`.
+    yield* Effect.addFinalizer(() => drainRounds({ store, draining, graceMs: (config.SHUTDOWN_GRACE_SECONDS ?? 15) * 1000 }))
     yield* Effect.logInfo("validator running", { api: api.url, aggregation: aggregate.kind, protocol: parts.transport.protocol })
 
     return {
@@ -205,3 +213,14 @@ export const runValidator = (parts: ValidatorParts) =>
         )
     } satisfies RunningValidator
   })
+
+/** The per-field reply caps from the config (defaults where a hand-built config lacks them). */
+const replyCapsOf = (c: Partial<AppConfigValues>): ReplyCaps => ({
+  ...DEFAULT_REPLY_CAPS,
+  maxTextChars: c.REPLY_MAX_TEXT_CHARS ?? DEFAULT_REPLY_CAPS.maxTextChars,
+  maxFinishReasonChars: c.REPLY_MAX_FINISH_REASON_CHARS ?? DEFAULT_REPLY_CAPS.maxFinishReasonChars,
+  maxToolCalls: c.REPLY_MAX_TOOL_CALLS ?? DEFAULT_REPLY_CAPS.maxToolCalls,
+  maxToolNameChars: c.REPLY_MAX_TOOL_NAME_CHARS ?? DEFAULT_REPLY_CAPS.maxToolNameChars,
+  maxToolArgumentsChars: c.REPLY_MAX_TOOL_ARGS_CHARS ?? DEFAULT_REPLY_CAPS.maxToolArgumentsChars,
+  maxTokens: c.REPLY_MAX_TOKENS ?? DEFAULT_REPLY_CAPS.maxTokens
+})

@@ -13,6 +13,7 @@ import { Context, Effect, Layer, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
+import { keyfilePermissionProblem } from "./KeyfilePermissions.ts"
 
 export const SS58_PREFIX = 42
 export const DEFAULT_WALLET_PATH = join(homedir(), ".bittensor", "wallets")
@@ -166,6 +167,9 @@ export const loadHotkey = Effect.fn("Wallet.loadHotkey")(function*(
   })
   const encryption = detectEncryption(text)
   if (encryption !== undefined) return yield* new WalletEncrypted({ path, format: encryption })
+  // as ssh does for private keys: a secret readable by group or others is reported (not refused)
+  const exposed = keyfilePermissionProblem(path)
+  if (exposed !== undefined) yield* Effect.logWarning(`hotkey file is readable by others: ${exposed}`).pipe(Effect.annotateLogs({ path }))
   const raw = yield* Effect.try({
     try: (): unknown => JSON.parse(text),
     catch: () => new WalletMalformed({ path, problem: "it is not valid JSON" })

@@ -16,6 +16,7 @@ import { Clock, Context, Effect, Layer } from "effect"
 import { ChainCallError, fromViolations, type WeightCall, WeightsRejected } from "./ChainErrors.ts"
 import { commitHash, type EpochParams, randomSalt, revealState, revealWindow } from "./CommitReveal.ts"
 import { computeRevealRound, encodePayloadV3, encodePayloadV4, encryptForRound } from "./Timelock.ts"
+import { makeOutcomeReconciler } from "./OutcomeReconciler.ts"
 import { checkWeights, type WeightCallKind } from "./weightRules.ts"
 import { makeChainCalls, txFn } from "./WeightsChainCalls.ts"
 import type {
@@ -65,7 +66,9 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
   const netuid = config.netuid
   const hotkey = signer.address
 
-  const { readState, sendAndWatch } = makeChainCalls(deps)
+  const { readState, sendAndWatch, rpc } = makeChainCalls(deps)
+
+  const reconciler = makeOutcomeReconciler({ api, journal, netuid, hotkey, rpc })
 
   const prepare = (weights: ReadonlyMap<number, number>, state: ChainWeightState): EmitVector => {
     // One weight per uid 0..n−1, as SDK validators call it (metagraph.uids): its min_allowed fill is by position.
@@ -133,14 +136,16 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     const versionKey = options.versionKey ?? config.versionKey
     const mode = resolveMode(options.mode ?? config.mode, state)
     yield* Effect.annotateCurrentSpan({ netuid, mode, n: vector.uids.length })
+    const call: WeightCall = mode === "set"
+      ? "set_weights"
+      : mode === "hash"
+      ? "commit_weights"
+      : state.calls.commitTimelockedWeights
+      ? "commit_timelocked_weights"
+      : "commit_crv3_weights"
+    // never send again while an earlier submission may still be on chain
+    yield* reconciler.ensureResolved(call)
     if (options.bypassPrecheck !== true) {
-      const call: WeightCall = mode === "set"
-        ? "set_weights"
-        : mode === "hash"
-        ? "commit_weights"
-        : state.calls.commitTimelockedWeights
-        ? "commit_timelocked_weights"
-        : "commit_crv3_weights"
       const rejected = precheck(mode === "set" ? "set" : "commit", vector, state, versionKey, call)
       if (rejected !== undefined) return yield* Effect.fail(rejected)
     }
@@ -195,7 +200,6 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
       try: () => encryptForRound(payload, round),
       catch: (cause) => new ChainCallError({ operation: "timelock encrypt", cause })
     })
-    const call: WeightCall = v4 ? "commit_timelocked_weights" : "commit_crv3_weights"
     const id = yield* begin("commit_timelock", state, vector, versionKey, { revealRound: round })
     const tx = v4
       ? txFn(api, "commitTimelockedWeights")(netuid, u8aToHex(ct), round, state.commitRevealVersion ?? 4)
@@ -257,6 +261,7 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     })
 
   const revealPending = Effect.fn("WeightSubmitter.revealPending")(function*() {
+    yield* reconciler.reconcile() // an unknown commit that landed becomes revealable
     const pending = yield* journal.pendingReveals(netuid, hotkey)
     if (pending.length === 0) return []
     const state = yield* readState()
@@ -271,6 +276,7 @@ export const makeWeightSubmitter = (deps: WeightSubmitterDeps): WeightSubmitterS
     precheck,
     submit,
     submitVector,
+    reconcile: reconciler.reconcile,
     revealPending
   }
 }

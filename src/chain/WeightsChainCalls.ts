@@ -10,6 +10,10 @@ import { readHyperparams } from "./Hyperparams.ts"
 import type { ChainWeightState, WeightSubmitterConfig } from "./WeightsContract.ts"
 import { SubmissionOutcome, type WeightsJournalShape } from "./WeightsJournal.ts"
 
+/** Errors after which the extrinsic is known NOT to be on chain (anything else: outcome unknown). */
+const outcomeKnownFailed = (error: WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped): boolean =>
+  error._tag === "WeightsRejected" || (error._tag === "TransactionDropped" && error.status !== "FinalityTimeout")
+
 // ---------------------------------------------------------------------------------------------
 // Storage decoding (Schema at the boundary: codecs → JSON → Schema)
 
@@ -172,7 +176,9 @@ export const makeChainCalls = (deps: ChainCallDeps) => {
         journal.finish(
           id,
           new SubmissionOutcome({
-            status: "failed",
+            // a refusal is a known failure; a lost connection or a timeout after sending is not: the
+            // extrinsic may be in a block (OutcomeReconciler.ts decides from chain state)
+            status: outcomeKnownFailed(error) ? "failed" : "unknown",
             blockHash: null,
             blockNumber: null,
             txHash: "txHash" in error && typeof error.txHash === "string" ? error.txHash : null,

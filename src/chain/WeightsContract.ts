@@ -4,6 +4,7 @@ import type { Duration, Effect } from "effect"
 import { Schema } from "effect"
 import type { ChainCallError, TransactionDropped, TransactionTimeout, WeightCall, WeightsRejected } from "./ChainErrors.ts"
 import type { WeightCallKind, WeightRuleState } from "./weightRules.ts"
+import type { OutcomeUnknown, Resolution } from "./OutcomeReconciler.ts"
 import type { JournalError, SubmissionKind } from "./WeightsJournal.ts"
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ export interface SubmitOptions {
   readonly revealRound?: number
 }
 
-export type SubmitError = WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped | JournalError
+export type SubmitError = WeightsRejected | ChainCallError | TransactionTimeout | TransactionDropped | JournalError | OutcomeUnknown
 
 export interface WeightSubmitterShape {
   /** Reads the subnet's weight hyperparameters and this hotkey's neuron state. */
@@ -118,6 +119,8 @@ export interface WeightSubmitterShape {
     vector: EmitVector,
     options?: SubmitOptions & { readonly versionKey?: bigint }
   ) => Effect.Effect<SubmitResult, SubmitError>
+  /** Resolves journal rows with an unknown outcome from chain state (never re-sends them). */
+  readonly reconcile: () => Effect.Effect<ReadonlyArray<Resolution>, ChainCallError | JournalError>
   /** Reveals every journaled hash commit whose window is open; marks expired ones. */
   readonly revealPending: () => Effect.Effect<ReadonlyArray<RevealResult>, ChainCallError | JournalError>
 }

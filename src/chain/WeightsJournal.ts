@@ -7,7 +7,11 @@ import { Context, Effect, Layer, Schema } from "effect"
 export const SubmissionKind = Schema.Literals(["set", "commit_hash", "reveal_hash", "commit_timelock"])
 export type SubmissionKind = typeof SubmissionKind.Type
 
-export const SubmissionStatus = Schema.Literals(["pending", "included", "failed"])
+/**
+ * pending: journaled, being sent. unknown: sent, but the outcome was not seen (connection dropped, timed
+ * out): reconciled from chain state, never re-submitted while unknown. included / failed: known.
+ */
+export const SubmissionStatus = Schema.Literals(["pending", "unknown", "included", "failed"])
 export type SubmissionStatus = typeof SubmissionStatus.Type
 
 /** Lifecycle of a hash commit's reveal. */
@@ -36,7 +40,7 @@ export class NewSubmission extends Schema.Class<NewSubmission>("quorum/chain/New
 }) {}
 
 export class SubmissionOutcome extends Schema.Class<SubmissionOutcome>("quorum/chain/SubmissionOutcome")({
-  status: Schema.Literals(["included", "failed"]),
+  status: Schema.Literals(["included", "failed", "unknown"]),
   blockHash: Schema.NullOr(Schema.String),
   blockNumber: Schema.NullOr(Schema.Number),
   txHash: Schema.NullOr(Schema.String),
@@ -78,6 +82,8 @@ export interface WeightsJournalShape {
   readonly setRevealStatus: (commitId: number, status: RevealStatus) => Effect.Effect<void, JournalError>
   /** Rows still "pending" (sent or about to be sent when the process stopped). */
   readonly unfinished: () => Effect.Effect<ReadonlyArray<SubmissionRecord>, JournalError>
+  /** Rows of this netuid and hotkey whose outcome is not known: pending (a crash mid-send) or unknown. */
+  readonly unresolved: (netuid: number, hotkey: string) => Effect.Effect<ReadonlyArray<SubmissionRecord>, JournalError>
   readonly get: (id: number) => Effect.Effect<SubmissionRecord | undefined, JournalError>
   readonly recent: (limit: number) => Effect.Effect<ReadonlyArray<SubmissionRecord>, JournalError>
 }
@@ -171,10 +177,12 @@ const toRecord = (r: Row): SubmissionRecord =>
     finishedAtMs: r.finished_at_ms
   })
 
-/** The journal over an open bun:sqlite database (creates the table; caller owns the handle). */
+/**
+ * The journal over an open bun:sqlite database (creates the table; caller owns the handle and its
+ * durability pragmas: the store's DB_SYNCHRONOUS applies to a shared handle).
+ */
 export const makeSqliteJournal = (db: Database, now: () => number = Date.now): WeightsJournalShape => {
   db.run("PRAGMA journal_mode = WAL")
-  db.run("PRAGMA synchronous = NORMAL")
   db.run(SCHEMA)
   const insert = db.query(
     `INSERT INTO weight_submissions (kind, netuid, hotkey, block, version_key, uids, vals, salt, commit_hash,
@@ -195,6 +203,9 @@ export const makeSqliteJournal = (db: Database, now: () => number = Date.now): W
   )
   const setReveal = db.query(`UPDATE weight_submissions SET reveal_status = $status WHERE id = $id`)
   const unfinished = db.query(`SELECT * FROM weight_submissions WHERE status = 'pending' ORDER BY id`)
+  const unresolved = db.query(
+    `SELECT * FROM weight_submissions WHERE netuid = $netuid AND hotkey = $hotkey AND status IN ('pending', 'unknown') ORDER BY id`
+  )
   const byId = db.query(`SELECT * FROM weight_submissions WHERE id = $id`)
   const recent = db.query(`SELECT * FROM weight_submissions ORDER BY id DESC LIMIT $limit`)
 
@@ -245,6 +256,8 @@ export const makeSqliteJournal = (db: Database, now: () => number = Date.now): W
         setReveal.run({ $id: commitId, $status: status })
       }),
     unfinished: () => attempt("unfinished", () => (unfinished.all() as Array<Row>).map(toRecord)),
+    unresolved: (netuid, hotkey) =>
+      attempt("unresolved", () => (unresolved.all({ $netuid: netuid, $hotkey: hotkey }) as Array<Row>).map(toRecord)),
     get: (id) =>
       attempt("get", () => {
         const r = byId.get({ $id: id }) as Row | null
@@ -262,7 +275,11 @@ export class WeightsJournal extends Context.Service<WeightsJournal, WeightsJourn
       Effect.gen(function*() {
         const db = yield* Effect.acquireRelease(
           Effect.try({
-            try: () => new Database(path, { create: true, strict: false }),
+            try: () => {
+              const db = new Database(path, { create: true, strict: false })
+              db.run("PRAGMA synchronous = FULL") // its own file: a landed submission must survive power loss
+              return db
+            },
             catch: (cause) => new JournalError({ operation: `open ${path}`, cause })
           }),
           (db) => Effect.sync(() => db.close())

@@ -7,11 +7,12 @@ import { Effect, Redacted, Schema } from "effect"
 import type { Challenge } from "../domain/Challenge.ts"
 import type { HotkeySigner } from "../domain/Miner.ts"
 import { ChatMessage } from "../domain/Inference.ts"
+import { HEADER_RESPONSE_SIGNATURE, requestAuthHeaders, responseProblem } from "./ChallengeApiAuth.ts"
 import type { RoundInput, RoundResult, ToolSpec } from "../scoring/types.ts"
 
 export class ChallengeApiError extends Schema.TaggedError<ChallengeApiError>()("ChallengeApiError", {
   operation: Schema.Literals(["pull", "post"]),
-  reason: Schema.Literals(["Unreachable", "Timeout", "HttpStatus", "Invalid"]),
+  reason: Schema.Literals(["Unreachable", "Timeout", "HttpStatus", "Invalid", "Unauthenticated"]),
   status: Schema.NullOr(Schema.Number),
   message: Schema.String
 }) {}
@@ -99,6 +100,8 @@ export interface ChallengeApiOptions {
   readonly signer: HotkeySigner
   readonly timeoutMs: number
   readonly now: () => number
+  /** The API's ss58 hotkey: when set, every answer must carry a valid response signature (ChallengeApiAuth.ts). */
+  readonly apiHotkey?: string | undefined
 }
 
 export interface ChallengeApi {
@@ -114,7 +117,9 @@ export const make = (opts: ChallengeApiOptions): ChallengeApi => {
   const request = (operation: "pull" | "post", method: "GET" | "POST", path: string, body: string | null) =>
     Effect.tryPromise({
       try: async (signal) => {
-        const headers: Record<string, string> = { ...signedHeaders(opts.signer, opts.now(), body) }
+        const now = opts.now()
+        const signedPath = new URL(`${base}${path}`).pathname + new URL(`${base}${path}`).search
+        const headers: Record<string, string> = { ...signedHeaders(opts.signer, now, body), ...requestAuthHeaders(opts.signer, method, signedPath, body, now) }
         if (opts.apiKey !== undefined) headers["X-API-Key"] = Redacted.value(opts.apiKey)
         if (body !== null) headers["content-type"] = "application/json"
         const res = await fetch(`${base}${path}`, {
@@ -124,7 +129,10 @@ export const make = (opts: ChallengeApiOptions): ChallengeApi => {
           signal: AbortSignal.any([signal, AbortSignal.timeout(opts.timeoutMs)])
         })
         const text = await res.text()
-        return { status: res.status, text: text.length > MAX_BODY ? text.slice(0, MAX_BODY) : text }
+        const unauthentic = opts.apiHotkey === undefined
+          ? undefined
+          : responseProblem(opts.apiHotkey, res.headers.get(HEADER_RESPONSE_SIGNATURE), { status: res.status, method, path: signedPath, body: text, requestTimestampMs: now })
+        return { status: res.status, text: text.length > MAX_BODY ? text.slice(0, MAX_BODY) : text, unauthentic }
       },
       catch: (cause) => {
         const name = (cause as { name?: string }).name
@@ -138,7 +146,18 @@ export const make = (opts: ChallengeApiOptions): ChallengeApi => {
             : `Challenge API ${base} unreachable (${String(cause)}); check CHALLENGE_API_URL`
         })
       }
-    })
+    }).pipe(
+      Effect.flatMap((res) =>
+        res.unauthentic === undefined
+          ? Effect.succeed(res)
+          : Effect.fail(new ChallengeApiError({
+            operation,
+            reason: "Unauthenticated",
+            status: res.status,
+            message: `Challenge API answer to ${method} ${path} not authenticated: ${res.unauthentic}; check CHALLENGE_API_HOTKEY`
+          }))
+      )
+    )
 
   const pull = Effect.gen(function* () {
     const res = yield* request("pull", "GET", "/challenge", null)

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
 import { Context, Effect, Layer, Redacted, Schema } from "effect"
+import { insecureUrlProblem } from "../challenges/ChallengeApiAuth.ts"
 
 const intBetween = (minimum: number, maximum: number) =>
   Schema.NumberFromString.pipe(Schema.check(Schema.isInt(), Schema.isBetween({ minimum, maximum })))
@@ -57,8 +58,22 @@ export const ConfigKeys = {
   ),
   WEIGHTS_VERSION_KEY: spec(intBetween(0, Number.MAX_SAFE_INTEGER), undefined, "an integer ≥ 0", "version key sent with weights (default: the subnet's WeightsVersionKey)"),
   DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL); the demo uses .quorum/demo.db, fresh on every run, unless DB_PATH is given"),
+  DB_SYNCHRONOUS: spec(
+    Schema.Literals(["auto", "FULL", "NORMAL", "EXTRA", "OFF"]),
+    "auto",
+    "auto | FULL | NORMAL | EXTRA | OFF",
+    "SQLite synchronous under WAL; auto: FULL in live mode (no commit lost on power loss), NORMAL in demo"
+  ),
+  REPLY_MAX_TEXT_CHARS: spec(intBetween(1, 16_000_000), "200000", "an integer 1..16000000", "miner reply cap: response_text characters (over it: ReplyRejected stored instead)"),
+  REPLY_MAX_FINISH_REASON_CHARS: spec(intBetween(1, 4096), "64", "an integer 1..4096", "miner reply cap: finish_reason characters"),
+  REPLY_MAX_TOOL_CALLS: spec(intBetween(0, 1024), "16", "an integer 0..1024", "miner reply cap: number of tool calls"),
+  REPLY_MAX_TOOL_NAME_CHARS: spec(intBetween(1, 4096), "128", "an integer 1..4096", "miner reply cap: tool call name (and id) characters"),
+  REPLY_MAX_TOOL_ARGS_CHARS: spec(intBetween(1, 4_000_000), "32768", "an integer 1..4000000", "miner reply cap: tool call arguments characters"),
+  REPLY_MAX_TOKENS: spec(intBetween(1, Number.MAX_SAFE_INTEGER), "10000000", "an integer ≥ 1", "miner reply sanity: each usage token count must be an integer 0..this"),
+  SHUTDOWN_GRACE_SECONDS: spec(numBetween(0, 600), "15", "seconds 0..600", "on SIGTERM/SIGINT: how long running rounds may finish before they are closed"),
   CHALLENGE_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "Challenge API base URL (none: synthetic challenges only)"),
   CHALLENGE_API_KEY: spec(Schema.String, undefined, "a string", "Challenge API key", true),
+  CHALLENGE_API_HOTKEY: spec(NonEmpty, undefined, "an ss58 address", "the Challenge API's hotkey: when set, every API answer must be signed by it"),
   API_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "HTTP API bind address"),
   API_PORT: spec(intBetween(0, 65535), "8000", "a port 0..65535", "HTTP API port (0 = any free port)"),
   LOG_LEVEL: spec(
@@ -69,6 +84,12 @@ export const ConfigKeys = {
   ),
   LOG_FORMAT: spec(Schema.Literals(["logfmt", "json", "pretty"]), "logfmt", "logfmt | json | pretty", "log line format"),
   MINER_PROTOCOL: spec(Schema.Literals(["dendrite", "fiber"]), "fiber", "dendrite | fiber", "how miners are queried"),
+  FIBER_REQUIRE_AUTH: spec(
+    Schema.Literals(["true", "false"]),
+    "false",
+    "true | false",
+    "Fiber: refuse miners without the authenticated key exchange (miner key signed by its hotkey); false: plain Loosh miners are used, logged as unauthenticated"
+  ),
   MODEL_PATH: spec(NonEmpty, undefined, "a model directory", "explicit embedding model dir (model.onnx + tokenizer.json + config)"),
   MODEL_REPO: spec(NonEmpty, "sentence-transformers/all-MiniLM-L6-v2", "a hub repo id", "model downloaded when none is found locally"),
   MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
@@ -372,6 +393,16 @@ const configErrorOf = (problems: ReadonlyArray<ConfigProblem>): ConfigError => {
 }
 
 const crossCheck = (v: Decoded): ConfigError | null => {
+  const insecure = v.CHALLENGE_API_URL === undefined ? undefined : insecureUrlProblem(v.CHALLENGE_API_URL)
+  if (insecure !== undefined) {
+    return new ConfigError({
+      key: "CHALLENGE_API_URL",
+      value: v.CHALLENGE_API_URL ?? "",
+      source: "",
+      allowed: "an https:// URL (http:// only for 127.0.0.1 / localhost / ::1)",
+      message: `Invalid config CHALLENGE_API_URL=${JSON.stringify(v.CHALLENGE_API_URL)}: ${insecure}.`
+    })
+  }
   if (v.MIN_MINERS > v.MAX_MINERS) {
     return new ConfigError({
       key: "MIN_MINERS",
@@ -393,6 +424,10 @@ const crossCheck = (v: Decoded): ConfigError | null => {
   }
   return null
 }
+
+/** The SQLite synchronous level the config asks for (auto: FULL live, NORMAL demo). */
+export const dbSynchronous = (c: Pick<AppConfigValues, "DB_SYNCHRONOUS" | "QUORUM_MODE">): "FULL" | "NORMAL" | "EXTRA" | "OFF" =>
+  c.DB_SYNCHRONOUS !== "auto" ? c.DB_SYNCHRONOUS : c.QUORUM_MODE === "live" ? "FULL" : "NORMAL"
 
 /** The project root (where package.json is), from this file's location. */
 export const PROJECT_ROOT = resolve(import.meta.dir, "..", "..")

@@ -47,6 +47,8 @@ export interface InferenceReply {
   readonly latencyMs: number
   /** HTTP status the miner answered with (200 on success). */
   readonly status: number
+  /** Content-Type of the reply, when it came over HTTP (checked by miners/ReplyCaps.ts). */
+  readonly contentType?: string | null
 }
 
 /** Why a miner query failed; `status` follows the bittensor SDK mapping where one exists. */
@@ -57,6 +59,7 @@ export const MinerFailure = Schema.Literals([
   "BodyTooLarge", // 413: reply larger than the cap
   "Unauthorized", // 401: signature / nonce / handshake rejected
   "HttpStatus", // any other non-200 status from the miner
-  "ProtocolError" // handshake or decryption failure (Fiber), bad headers
+  "ProtocolError", // handshake or decryption failure (Fiber), bad headers
+  "ReplyRejected" // 422: a field over its cap, insane token counts or a wrong content type (miners/ReplyCaps.ts)
 ])
 export type MinerFailure = typeof MinerFailure.Type

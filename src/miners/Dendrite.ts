@@ -14,6 +14,7 @@ import {
   DENDRITE_VERSION,
   EMPTY_BODY_HASH,
   inferenceBodyHash,
+  requestFields,
   signatureMessage,
   SYNAPSE_NAME
 } from "./InferenceSynapse.ts"
@@ -44,7 +45,7 @@ export interface DendriteTransport extends MinerTransport {
 
 /** Result of one HTTP exchange, before mapping to InferenceReply / MinerError. */
 type Exchange =
-  | { readonly kind: "body"; readonly status: number; readonly text: string; readonly latencyMs: number }
+  | { readonly kind: "body"; readonly status: number; readonly text: string; readonly latencyMs: number; readonly contentType: string | null }
   | {
     readonly kind: "fail"
     readonly reason: MinerFailure
@@ -67,7 +68,7 @@ export const exchange = async (
   const x = await exchangeBytes(url, init, timeoutMs, maxBytes, interrupt)
   if (x.kind === "fail") return x
   try {
-    return { kind: "body", status: x.status, text: new TextDecoder("utf-8", { fatal: true }).decode(x.bytes), latencyMs: x.latencyMs }
+    return { kind: "body", status: x.status, text: new TextDecoder("utf-8", { fatal: true }).decode(x.bytes), latencyMs: x.latencyMs, contentType: x.contentType }
   } catch {
     return exchangeFail("Unparsable", 422, "reply is not UTF-8", x.latencyMs)
   }
@@ -148,7 +149,7 @@ export const makeDendriteTransport = (options: DendriteOptions): DendriteTranspo
       Effect.sync(() => acquireLane(target.hotkey)),
       (uuid) =>
         Effect.promise((signal) => guarded(() => {
-          const hash = inferenceBodyHash(request)
+          const hash = inferenceBodyHash(requestFields(request))
           // nonce taken as late as possible: right before the request is signed and sent
           const nonce = nonces.next(signer.ss58, uuid)
           const signature = signatureHex(
@@ -167,7 +168,7 @@ export const makeDendriteTransport = (options: DendriteOptions): DendriteTranspo
           Effect.flatMap((x): Effect.Effect<InferenceReply, MinerError> => {
             if (x.kind === "fail") return Effect.fail(toMinerError(target, x))
             if (x.status !== 200) return Effect.fail(httpFailure(target, x.status, x.text, x.latencyMs))
-            return decodeReplyBody(target, x.text, x.latencyMs, x.status)
+            return decodeReplyBody(target, x.text, x.latencyMs, x.status).pipe(Effect.map((r) => ({ ...r, contentType: x.contentType })))
           })
         ),
       (uuid) => Effect.sync(() => releaseLane(target.hotkey, uuid))

@@ -11,7 +11,7 @@ export interface ExchangeFail {
 }
 
 export type BytesExchange =
-  | { readonly kind: "body"; readonly status: number; readonly bytes: Buffer; readonly latencyMs: number }
+  | { readonly kind: "body"; readonly status: number; readonly bytes: Buffer; readonly latencyMs: number; readonly contentType: string | null }
   | ExchangeFail
 
 export const exchangeFail = (reason: MinerFailure, status: number, message: string, latencyMs: number | null = null): ExchangeFail => ({
@@ -93,7 +93,7 @@ export const exchangeBytes = async (
       }
     }
     const latencyMs = performance.now() - t0
-    return { kind: "body", status: res.status, bytes: Buffer.concat(chunks, total), latencyMs }
+    return { kind: "body", status: res.status, bytes: Buffer.concat(chunks, total), latencyMs, contentType: res.headers.get("content-type") }
   } finally {
     clearTimeout(timer)
     interrupt?.removeEventListener("abort", onInterrupt)

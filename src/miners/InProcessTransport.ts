@@ -49,7 +49,8 @@ const statusOf: Record<MinerFailure, number> = {
   BodyTooLarge: 413,
   Unauthorized: 401,
   HttpStatus: 500,
-  ProtocolError: 400
+  ProtocolError: 400,
+  ReplyRejected: 422
 }
 
 export const makeInProcessTransport = (o: InProcessOptions): MinerTransport => {

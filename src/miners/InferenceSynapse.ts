@@ -1,14 +1,20 @@
 // The `InferenceSynapse` wire body (bittensor axon shape, Loosh-compatible field names), its body hash,
 // the signed dendrite headers, and reply decoding. Facts: shared/docs/PROTOCOLS.md §2.
 import { createHash } from "node:crypto"
+import { pyStr, pyStrFloat } from "./pyStr.ts"
 import { Effect, Exit, Schema } from "effect"
 import { MinerError } from "./Transport.ts"
 import { ChatMessage, type InferenceReply, type InferenceRequest, ToolCallWire, Usage } from "../domain/Inference.ts"
 import { type MinerTarget } from "../domain/Miner.ts"
 
 export const SYNAPSE_NAME = "InferenceSynapse"
-/** Fields hashed into computed_body_hash (Python `str(field)`; only plain strings, so JS and Python agree). */
-export const REQUIRED_HASH_FIELDS = ["prompt"] as const
+/**
+ * Fields hashed into computed_body_hash, in class order: every request field that changes the answer
+ * (the SDK rule: sha3 of Python `str(model_dump()[field])` per field, src/miners/pyStr.ts).
+ */
+export const REQUIRED_HASH_FIELDS = ["prompt", "messages", "model", "max_tokens", "temperature", "top_p", "tools", "tool_choice"] as const
+/** Fields typed `float | None` in the synapse: pydantic makes an integral JSON number a float (1 → "1.0"). */
+const FLOAT_FIELDS: ReadonlySet<string> = new Set(["temperature", "top_p"])
 /** Required synapse fields announced as `bt_header_input_obj_<field>` = base64(JSON of an empty value). */
 export const REQUIRED_INPUT_FIELDS: Readonly<Record<string, string>> = { prompt: "IiI=" }
 /** bittensor 10.0.0 as major·10⁶ + minor·10³ + patch (axons need ≥ 7002000 for the ns-nonce rules). */
@@ -20,7 +26,17 @@ export const sha3Hex = (s: string): string => createHash("sha3-256").update(s, "
 /** sha3_256_hex(concat(sha3_256_hex(str(field)) for field in required_hash_fields)). */
 export const bodyHash = (fields: ReadonlyArray<string>): string => sha3Hex(fields.map(sha3Hex).join(""))
 
-export const inferenceBodyHash = (body: { readonly prompt: string }): string => bodyHash([body.prompt])
+/** The hash fields as the body carries them (the wire JSON, or the request they are built from). */
+export type HashFields = { readonly prompt: string } & { readonly [K in Exclude<(typeof REQUIRED_HASH_FIELDS)[number], "prompt">]?: unknown }
+
+/** computed_body_hash of an InferenceSynapse: str() of every required hash field, as the SDK computes it. */
+export const inferenceBodyHash = (body: HashFields): string =>
+  bodyHash(
+    REQUIRED_HASH_FIELDS.map((f) => {
+      const v = (body as Readonly<Record<string, unknown>>)[f]
+      return FLOAT_FIELDS.has(f) ? pyStrFloat(typeof v === "number" ? v : null) : pyStr(v)
+    })
+  )
 
 /** The message the dendrite signs and the axon verifies. */
 export const signatureMessage = (p: {

@@ -17,6 +17,9 @@ export class DuplicateChallenge extends Schema.TaggedError<DuplicateChallenge>()
   status: Schema.String
 }) {}
 
+/** State key: how many evaluated rounds the aggregate has absorbed (equals the evaluations count). */
+export const AGGREGATE_APPLIED_KEY = "aggregate:applied"
+
 export const ChallengeStatus = Schema.Literals(["received", "running", "evaluated", "failed"])
 export type ChallengeStatus = typeof ChallengeStatus.Type
 
@@ -88,8 +91,16 @@ export interface StoreShape {
   readonly unfinishedChallenges: () => Effect.Effect<ReadonlyArray<ChallengeRow>, StoreError>
   readonly putResponse: (challengeId: string, r: MinerResponse & { usage?: unknown }, now: number) => Effect.Effect<void, StoreError>
   readonly responsesOf: (challengeId: string) => Effect.Effect<ReadonlyArray<MinerResponse>, StoreError>
-  /** Stores the evaluation and its per-miner rewards in one transaction, and marks the challenge evaluated. */
-  readonly putEvaluation: (result: RoundResult, now: number) => Effect.Effect<void, StoreError>
+  /**
+   * Stores the evaluation and its per-miner rewards in one transaction, and marks the challenge evaluated.
+   * With `aggregate`, the aggregation snapshot it produced is written in the same transaction and the
+   * `aggregate:applied` counter (rounds applied to the aggregate) moves by one: a crash leaves both or neither.
+   */
+  readonly putEvaluation: (
+    result: RoundResult,
+    now: number,
+    aggregate?: { readonly key: string; readonly snapshot: unknown }
+  ) => Effect.Effect<void, StoreError>
   readonly rewardsSince: (since: number) => Effect.Effect<ReadonlyArray<RewardRow>, StoreError>
   readonly putState: (key: string, value: unknown, now: number) => Effect.Effect<void, StoreError>
   readonly getState: (key: string) => Effect.Effect<unknown, StoreError>
@@ -114,11 +125,24 @@ const decodeRow = <S extends Schema.Top>(schema: S, operation: string) => {
   return (row: unknown): Effect.Effect<S["Type"], StoreError> => attempt(operation, () => decode(row))
 }
 
+/**
+ * SQLite `synchronous` under WAL: FULL fsyncs the WAL at every commit (no committed round is lost on power
+ * loss); NORMAL only at checkpoints (a process crash loses nothing, a power loss may drop the last commits).
+ */
+export const SqliteSynchronous = Schema.Literals(["FULL", "NORMAL", "EXTRA", "OFF"])
+export type SqliteSynchronous = typeof SqliteSynchronous.Type
+
+export interface DatabaseOptions {
+  /** Default FULL (durable); the demo may choose NORMAL. */
+  readonly synchronous?: SqliteSynchronous
+}
+
 /** Opens (and migrates) a database file; ":memory:" for tests. */
-export const openDatabase = (path: string): Database => {
+export const openDatabase = (path: string, options: DatabaseOptions = {}): Database => {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path, { create: true, strict: true })
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+  const synchronous = Schema.decodeUnknownSync(SqliteSynchronous)(options.synchronous ?? "FULL")
+  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`)
   const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
@@ -149,6 +173,10 @@ export const makeStore = (db: Database): StoreShape => {
   const selRewards = db.query("SELECT * FROM rewards WHERE created_at >= $since ORDER BY created_at, challenge_id, uid")
   const putStateQ = db.query("INSERT OR REPLACE INTO state (key, value, updated_at) VALUES ($key, $value, $now)")
   const getStateQ = db.query("SELECT value FROM state WHERE key = $key")
+  const bumpApplied = db.query(
+    `INSERT INTO state (key, value, updated_at) VALUES ('${AGGREGATE_APPLIED_KEY}', '1', $now)
+     ON CONFLICT(key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT), updated_at = $now`
+  )
 
   const decodeChallenge = decodeRow(ChallengeRow, "decode challenge row")
   const decodeReward = decodeRow(RewardRow, "decode reward row")
@@ -250,9 +278,13 @@ export const makeStore = (db: Database): StoreShape => {
           )
         )
       ),
-    putEvaluation: (result, now) =>
+    putEvaluation: (result, now, aggregate) =>
       attempt("putEvaluation", () =>
         db.transaction(() => {
+          if (aggregate !== undefined) {
+            putStateQ.run({ key: aggregate.key, value: JSON.stringify(aggregate.snapshot), now })
+            bumpApplied.run({ now })
+          }
           insEval.run({
             id: result.roundId,
             task: result.taskType,
@@ -297,11 +329,11 @@ export const makeStore = (db: Database): StoreShape => {
 }
 
 export class Store extends Context.Service<Store, StoreShape>()("quorum/store/Store") {
-  static readonly layer = (path: string) =>
+  static readonly layer = (path: string, options: DatabaseOptions = {}) =>
     Layer.effect(
       Store,
       Effect.acquireRelease(
-        attempt("open database", () => makeStore(openDatabase(path))),
+        attempt("open database", () => makeStore(openDatabase(path, options))),
         (s) => Effect.sync(() => s.db.close())
       )
     )

@@ -36,7 +36,6 @@ const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?:
     const scoring = yield* ScoringActor.make({
       embed: embedder.embedRound,
       score: scorer.score,
-      store,
       aggregate: aggregate.update,
       evaluationTimeoutMs: 60_000
     })

@@ -1,7 +1,7 @@
 // Actor behaviour on the TestClock, without the model: time only moves with TestClock.adjust, so deadlines,
 // restarts and schedules are checked exactly and without sleeping. Fake transports and embedders; real SQLite.
 import { describe, expect } from "bun:test"
-import { Effect, Fiber, PubSub, Ref } from "effect"
+import { Clock, Effect, Fiber, PubSub, Ref } from "effect"
 import { TestClock } from "effect/testing"
 import * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
@@ -99,8 +99,12 @@ describe("ScoringActor on the TestClock", () => {
       const scoring = yield* ScoringActor.make({
         embed: (r) => (slow.has(r.id) ? Effect.sleep("10 seconds").pipe(Effect.as(noEmbeddings)) : Effect.succeed(noEmbeddings)),
         score: emptyResult,
-        store,
-        aggregate: (result) => Ref.update(aggregated, (xs) => [...xs, result.roundId]),
+        // the AggregateActor stores the evaluation with the aggregate it moves; this stand-in stores it too
+        aggregate: (result) =>
+          Clock.currentTimeMillis.pipe(
+            Effect.flatMap((now) => store.putEvaluation(result, now)),
+            Effect.andThen(Ref.update(aggregated, (xs) => [...xs, result.roundId]))
+          ),
         evaluationTimeoutMs: 5_000
       })
       yield* store.putChallenge({ id: "fast", source: "synthetic", payload: {}, now: 0 })

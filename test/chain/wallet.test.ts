@@ -25,7 +25,7 @@ let otherAddress: string
 const writeHotkey = (wallet: string, hotkey: string, content: string) => {
   const dir = join(root, wallet, "hotkeys")
   mkdirSync(dir, { recursive: true })
-  writeFileSync(join(dir, hotkey), content)
+  writeFileSync(join(dir, hotkey), content, { mode: 0o600 }) // owner-only, as btcli writes it
 }
 const keyfile = (fields: Record<string, unknown>) => JSON.stringify(fields)
 

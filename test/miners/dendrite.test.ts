@@ -38,9 +38,10 @@ const req = (prompt: string, extra: Partial<InferenceRequest> = {}): InferenceRe
 })
 
 describe("InferenceSynapse hashing", () => {
-  test("empty hash-field list hashes to the SDK constant; single field is sha3(sha3(field))", () => {
+  test("empty hash-field list hashes to the SDK constant; fields are sha3(concat(sha3(str(field))))", () => {
     expect(bodyHash([])).toBe(EMPTY_BODY_HASH)
-    expect(inferenceBodyHash({ prompt: "hi" })).toBe(sha3Hex(sha3Hex("hi")))
+    // every required hash field is hashed; absent ones as Python str(None)
+    expect(inferenceBodyHash({ prompt: "hi" })).toBe(bodyHash(["hi", "None", "None", "None", "None", "None", "None", "None"]))
     // FIPS SHA3-256 (not keccak): known vector for "abc"
     expect(sha3Hex("abc")).toBe("3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532")
   })

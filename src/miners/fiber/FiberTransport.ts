@@ -12,6 +12,7 @@ import { signatureHex } from "../Signer.ts"
 import { MinerError, type MinerTransport } from "../Transport.ts"
 import { type InferenceReply, type InferenceRequest } from "../../domain/Inference.ts"
 import { type HotkeySigner, type MinerTarget } from "../../domain/Miner.ts"
+import { AUTH_HEADER, AUTH_VERSION, keyExchangeSignature, verifyPublicKeyAnswer } from "./AuthHandshake.ts"
 import { decrypt, encrypt } from "./Fernet.ts"
 import {
   AVAILABILITY_PATH,
@@ -48,6 +49,8 @@ export interface FiberOptions {
   readonly replyTtlSeconds?: number
   /** Clock for session expiry (epoch ms; default Date.now). */
   readonly now?: () => number
+  /** Refuse miners that do not speak the authenticated key exchange (AuthHandshake.ts; default false). */
+  readonly requireAuthenticated?: boolean
 }
 
 export interface FiberTransport extends MinerTransport {
@@ -55,6 +58,8 @@ export interface FiberTransport extends MinerTransport {
   readonly sessions: SessionCache
   /** Handshakes completed successfully by this transport (diagnostics / tests). */
   readonly handshakeCount: () => number
+  /** Completed handshakes by kind: authenticated variant vs plain Loosh. */
+  readonly handshakeAuth: () => { readonly authenticated: number; readonly unauthenticated: number }
 }
 
 type Fail = ExchangeFail
@@ -97,6 +102,10 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
   const now = options.now ?? Date.now
   const sessions = makeSessionCache(now)
   let handshakes = 0
+  const auth = { authenticated: 0, unauthenticated: 0 }
+  /** Miners that handshook without authentication: logged once each (from the query effect). */
+  const unauthLogged = new Set<string>()
+  const unauthPending: Array<MinerTarget> = []
 
   const base = minerBaseUrl
 
@@ -104,7 +113,7 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
     target: MinerTarget
   ): Promise<{ readonly ok: true; readonly session: FiberSession } | { readonly ok: false; readonly error: Fail }> => {
     const bad = (f: Fail) => ({ ok: false as const, error: f })
-    const pk = await exchange(`${base(target)}${PUBLIC_KEY_PATH}`, { method: "GET", headers: {} }, hsTimeout, 64 * 1024, undefined)
+    const pk = await exchange(`${base(target)}${PUBLIC_KEY_PATH}`, { method: "GET", headers: { [AUTH_HEADER]: AUTH_VERSION } }, hsTimeout, 64 * 1024, undefined)
     if (pk.kind === "fail") return bad({ ...pk, message: `handshake (public key): ${pk.message}` })
     if (pk.status !== 200) {
       return bad(fail(pk.status === 401 || pk.status === 403 ? "Unauthorized" : "ProtocolError", pk.status, `handshake: public key answered ${pk.status}: ${detailOf(pk.bytes)}`))
@@ -113,15 +122,22 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
     if (!isRecord(pkJson) || typeof pkJson.public_key !== "string") {
       return bad(fail("ProtocolError", 422, "handshake: public key reply has no public_key"))
     }
+    const verdict = verifyPublicKeyAnswer(pkJson, target.hotkey)
+    if (verdict._tag === "Forged") return bad(fail("Unauthorized", 401, `handshake refused: ${verdict.message}`))
+    const authenticated = verdict._tag === "Authenticated"
+    if (!authenticated && options.requireAuthenticated === true) {
+      return bad(fail("Unauthorized", 401, "handshake refused: the miner does not offer the authenticated key exchange (FIBER_REQUIRE_AUTH is on)"))
+    }
     let prepared: ReturnType<typeof prepareKeyExchange>
     try {
       prepared = prepareKeyExchange(pkJson.public_key, signer)
     } catch (e) {
       return bad(fail("ProtocolError", 422, `handshake: unusable public key: ${errorMessage(e)}`))
     }
+    const body = authenticated ? { ...prepared.body, key_signature: keyExchangeSignature(signer, prepared.body, target.hotkey) } : prepared.body
     const kx = await exchange(
       `${base(target)}${KEY_EXCHANGE_PATH}`,
-      { method: "POST", headers: { "content-type": "application/json" }, body: keyExchangeJson(prepared.body) },
+      { method: "POST", headers: { "content-type": "application/json" }, body: keyExchangeJson(body) },
       hsTimeout,
       64 * 1024,
       undefined
@@ -135,7 +151,16 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
       return bad(fail("ProtocolError", 422, `handshake: key exchange not accepted: ${detailOf(kx.bytes)}`))
     }
     handshakes++
-    return { ok: true, session: { fernetKey: prepared.fernetKey, uuid: prepared.uuid, expiresAtMs: now() + ttlMs } }
+    if (authenticated) auth.authenticated++
+    else {
+      auth.unauthenticated++
+      const k = minerKey(target)
+      if (!unauthLogged.has(k)) {
+        unauthLogged.add(k)
+        unauthPending.push(target)
+      }
+    }
+    return { ok: true, session: { fernetKey: prepared.fernetKey, uuid: prepared.uuid, expiresAtMs: now() + ttlMs, authenticated } }
   }
 
   const sendChallenge = (target: MinerTarget, session: FiberSession, plaintext: string, timeoutMs: number, signal: AbortSignal) =>
@@ -203,7 +228,8 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
         finishReason: r.finish_reason ?? null,
         usage: r.usage ?? null,
         latencyMs: x.latencyMs,
-        status: x.status
+        status: x.status,
+        contentType: x.contentType
       }
     }
   }
@@ -220,6 +246,10 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
 
   const query = (target: MinerTarget, request: InferenceRequest, timeoutMs: number) =>
     Effect.promise((signal) => run(target, request, timeoutMs, signal)).pipe(
+      Effect.tap(() =>
+        Effect.forEach(unauthPending.splice(0), (t) =>
+          Effect.logWarning("Fiber miner handshake is unauthenticated (plain Loosh key exchange: its RSA key is not bound to its hotkey)", { uid: t.uid, hotkey: t.hotkey }), { discard: true })
+      ),
       Effect.flatMap((r): Effect.Effect<InferenceReply, MinerError> =>
         r.ok ? Effect.succeed(r.reply) : Effect.fail(toMinerError(target, r.error))
       ),
@@ -253,5 +283,5 @@ export const makeFiberTransport = (options: FiberOptions): FiberTransport => {
       Effect.withSpan("Fiber.availability", { attributes: { uid: target.uid } })
     )
 
-  return { protocol: "fiber", query, availability, sessions, handshakeCount: () => handshakes }
+  return { protocol: "fiber", query, availability, sessions, handshakeCount: () => handshakes, handshakeAuth: () => ({ ...auth }) }
 }

@@ -8,6 +8,8 @@ export interface FiberSession {
   readonly uuid: string
   /** Epoch ms after which the session is not used any more. */
   readonly expiresAtMs: number
+  /** The miner's key was signed by its hotkey and our key signature covered the encrypted key. */
+  readonly authenticated?: boolean
 }
 
 export interface SessionCache {

@@ -233,7 +233,8 @@ export const startAxon = async (options: AxonOptions): Promise<AxonHandle> => {
       const decoded = decodeRequest(json)
       if (Exit.isFailure(decoded)) return reject(400, "body is not an InferenceSynapse")
       const body = decoded.value
-      if (inferenceBodyHash(body) !== headerHash) return reject(400, "Hash mismatch between header body hash and body hash")
+      // hashed from the JSON as received (key order and number forms as sent), like the SDK's model_dump
+      if (inferenceBodyHash({ ...(json as Record<string, unknown>), prompt: body.prompt }) !== headerHash) return reject(400, "Hash mismatch between header body hash and body hash")
       const simReq: SimRequest = {
         validatorHotkey: dHotkey,
         request: {

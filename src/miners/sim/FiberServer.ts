@@ -7,6 +7,7 @@ import { Exit, Schema } from "effect"
 import { verifyHotkeySignature } from "../Signer.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
 import { Nullish, RequestWireFields } from "../InferenceSynapse.ts"
+import { AUTH_HEADER, AUTH_VERSION, keyExchangeAuthProblem, publicKeyAnswer } from "../fiber/AuthHandshake.ts"
 import { decrypt, encrypt } from "../fiber/Fernet.ts"
 import {
   AVAILABILITY_PATH,
@@ -43,10 +44,16 @@ export interface FiberMinerOptions {
   readonly handshakeDelayMs?: number
   /** `raw` actions with status 200 send their body Fernet-encrypted (a miner that encrypts bad JSON). */
   readonly encryptRaw?: boolean
+  /** Speaks the authenticated key exchange when offered (AuthHandshake.ts; default true; false = plain Loosh). */
+  readonly authenticated?: boolean
+  /** Refuses key exchanges without the validator's key_signature (default false). */
+  readonly requireAuthenticatedExchange?: boolean
 }
 
 export interface FiberMinerStats {
   readonly handshakes: number
+  /** Handshakes whose encrypted key was signed by the validator (the authenticated variant). */
+  readonly handshakesAuthenticated: number
   readonly handshakesRejected: number
   readonly challenges: number
   readonly challengesRejected: number
@@ -105,7 +112,7 @@ export const startFiberMiner = async (o: FiberMinerOptions): Promise<FiberMiner>
   const sessions = new Map<string, ServerSession>()
   const nonces = new Map<string, number>()
   const hanging = new Set<() => void>()
-  const stats = { handshakes: 0, handshakesRejected: 0, challenges: 0, challengesRejected: 0 }
+  const stats = { handshakes: 0, handshakesAuthenticated: 0, handshakesRejected: 0, challenges: 0, challengesRejected: 0 }
   const sessionKey = (validator: string, uuid: string) => `${validator}|${uuid}`
   const requiresHandshake = (detail: string) => {
     stats.challengesRejected++
@@ -134,6 +141,11 @@ export const startFiberMiner = async (o: FiberMinerOptions): Promise<FiberMiner>
       stats.handshakesRejected++
       return json(422, { detail: "invalid key exchange body" })
     }
+    const authProblem = keyExchangeAuthProblem(body as Record<string, unknown>, hotkey, o.requireAuthenticatedExchange === true)
+    if (authProblem !== undefined) {
+      stats.handshakesRejected++
+      return json(401, { detail: authProblem })
+    }
     const verdict = verifyKeyExchange(decoded.value, {
       rsa,
       nowMs: Date.now(),
@@ -150,6 +162,7 @@ export const startFiberMiner = async (o: FiberMinerOptions): Promise<FiberMiner>
       expiresAtMs: Date.now() + ttlMs
     })
     stats.handshakes++
+    if (typeof (body as Record<string, unknown>)["key_signature"] === "string") stats.handshakesAuthenticated++
     return json(200, { success: true, message: "Symmetric key exchanged" })
   }
 
@@ -280,7 +293,10 @@ export const startFiberMiner = async (o: FiberMinerOptions): Promise<FiberMiner>
     idleTimeout: 0, // hang / slow-body must not be cut by the server
     fetch: async (req) => {
       const path = new URL(req.url).pathname
-      if (req.method === "GET" && path === PUBLIC_KEY_PATH) return json(200, { public_key: rsa.publicKeyPem })
+      if (req.method === "GET" && path === PUBLIC_KEY_PATH) {
+        const offered = req.headers.get(AUTH_HEADER) === AUTH_VERSION
+        return json(200, publicKeyAnswer(rsa.publicKeyPem, o.keypair, offered && o.authenticated !== false))
+      }
       if (req.method === "POST" && path === KEY_EXCHANGE_PATH) return keyExchange(req)
       if (req.method === "POST" && path === CHALLENGE_PATH) return challenge(req)
       if (req.method === "GET" && path === AVAILABILITY_PATH) return availability(req)
