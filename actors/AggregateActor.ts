@@ -60,6 +60,8 @@ export interface AggregateActor {
   readonly published: Effect.Effect<ReadonlyArray<MinerWeight>>
   /** Every change of the weights (after an update or a sync). */
   readonly changes: PubSub.PubSub<ReadonlyArray<MinerWeight>>
+  /** Each miner's aggregate score as last published (uid → score; for the operator console). */
+  readonly publishedScores: Effect.Effect<ReadonlyMap<number, number | null>>
 }
 
 export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scope.Scope> =>
@@ -68,9 +70,12 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
     const agg = yield* loadAggregator(deps.store, deps.options)
     const published = yield* Ref.make(agg.weights())
     const changes = yield* PubSub.sliding<ReadonlyArray<MinerWeight>>(16)
+    const scoresNow = (): ReadonlyMap<number, number | null> =>
+      new Map(Object.entries(agg.state().miners).map(([uid, e]) => [Number(uid), e.score] as const))
+    const scores = yield* Ref.make(scoresNow())
     const publish = Effect.suspend(() => {
       const w = agg.weights()
-      return Ref.set(published, w).pipe(Effect.andThen(PubSub.publish(changes, w)), Effect.asVoid)
+      return Ref.set(published, w).pipe(Effect.andThen(Ref.set(scores, scoresNow())), Effect.andThen(PubSub.publish(changes, w)), Effect.asVoid)
     })
     // the scored round's evaluation and the aggregate state it produced, in one transaction (with the
     // `aggregate:applied` counter): a crash leaves both or neither on disk
@@ -107,6 +112,7 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
       pickGroup: (available, max) => ask((reply: Deferred.Deferred<ReadonlyArray<number> | null>) => new PickGroup(available, max, reply)),
       weights: ask((reply: Deferred.Deferred<ReadonlyArray<MinerWeight>>) => new ReadWeights(reply)),
       published: Ref.get(published),
-      changes
+      changes,
+      publishedScores: Ref.get(scores)
     } satisfies AggregateActor
   })

@@ -31,7 +31,12 @@ export class Resume {
   readonly _tag = "Resume"
   constructor(readonly challenge: Challenge) {}
 }
-export type Msg = NewChallenge | Reconcile | Resume
+/** A challenge its receiver already persisted (the Challenge API push answers only after storing it): run it. */
+export class Persisted {
+  readonly _tag = "Persisted"
+  constructor(readonly challenge: Challenge) {}
+}
+export type Msg = NewChallenge | Reconcile | Resume | Persisted
 
 export class RoundSkipped extends Schema.TaggedError<RoundSkipped>()("RoundSkipped", {
   challengeId: Schema.String,
@@ -304,7 +309,9 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
         ? reconcile(msg.miners)
         : msg._tag === "Resume"
           ? resume(msg.challenge)
-          : Effect.gen(function* () {
+          : msg._tag === "Persisted"
+            ? Effect.asVoid(startRound(msg.challenge))
+            : Effect.gen(function* () {
             // persisted before anything else; a duplicate id is refused (no double processing)
             yield* deps.store.putChallenge({ id: msg.challenge.id, source: msg.challenge.source, payload: msg.challenge, now: yield* now })
             yield* startRound(msg.challenge)

@@ -67,7 +67,8 @@ export const similarity = async (task: SimilarityTask) => {
 
 const rasterize = (svg: string, fitWidth: number | undefined): Uint8Array<ArrayBuffer> => {
   const resvg = new Resvg(svg, {
-    font: { loadSystemFonts: true },
+    // resvg maps the CSS generic "sans-serif" to this family (its default, Arial, is rarely installed on Linux)
+    font: { loadSystemFonts: true, sansSerifFamily: "DejaVu Sans", defaultFontFamily: "DejaVu Sans" },
     ...(fitWidth === undefined ? {} : { fitTo: { mode: "width" as const, value: fitWidth } })
   })
   const png = resvg.render().asPng()

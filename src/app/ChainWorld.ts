@@ -11,6 +11,7 @@ import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
 import { Effect, Fiber, Schedule, Schema } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
+import { makeChainProbe } from "../chain/ChainProbe.ts"
 import { make as makeConnection } from "../chain/Connection.ts"
 import { hasSubtensorFixture, type Localnet, startLocalnet, subtensorFixtureDir } from "../chain/Localnet.ts"
 import { makeMetagraph } from "../chain/Metagraph.ts"
@@ -109,7 +110,8 @@ const chainWorld = (i: ChainWorldInput) =>
           Effect.map((r) => ({ kind: r.call, blockHash: r.blockHash, uids: r.uids })),
           Effect.mapError((e) => ({ _tag: e._tag, message: e.message }))
         ),
-      info: { ...i.info, netuid, uid: me.uid, hotkey: pair.address, versionKey: versionKey.toString() }
+      info: { ...i.info, netuid, uid: me.uid, hotkey: pair.address, versionKey: versionKey.toString() },
+      chain: makeChainProbe({ api, netuid, ourUid: me.uid, neurons: metagraph.snapshot.pipe(Effect.map((s) => s.neurons)) })
     }
     yield* Effect.logInfo("chain ready", { netuid, uid: me.uid, neurons: first.neurons.length, source: first.source, commitReveal: first.hyperparams.commitRevealEnabled })
     return world

@@ -43,7 +43,8 @@ const write = ({ round, result, embeddings }: Scored, options: HeatmapJobOptions
       n: round.responses.length,
       labels: round.responses.map((r) => String(r.uid)),
       title: `round ${round.id} · ${round.taskType}`,
-      clusters: result.clusters
+      clusters: result.clusters,
+      orderByCluster: true
     }
     // built and rasterized in the worker pool when there is one (a 256-answer SVG is ~5 MB of markup)
     const { svg, png } = options.render !== undefined ? yield* options.render(input) : { svg: heatmapSvg(input), png: null }

@@ -11,6 +11,7 @@ import { loadCorpus } from "../challenges/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
 import * as ChallengeApi from "../challenges/ChallengeApi.ts"
 import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
+import { makeAlerter } from "./Alerts.ts"
 import { withLogging } from "./Logging.ts"
 import { makeLoadProbe } from "./LoadProbe.ts"
 import { makeScorer } from "./Scorer.ts"
@@ -92,6 +93,7 @@ const run = (config: AppConfigValues) =>
       )
     )
     const scorer = yield* makeScorer(config)
+    const modelAlert = makeAlerter({ url: config.ALERT_WEBHOOK_URL, cooldownMs: 0 })
     const embedder = Context.get(
       yield* Layer.build(
         Embedder.layer({
@@ -112,7 +114,7 @@ const run = (config: AppConfigValues) =>
                 }
               : undefined
         })
-      ),
+      ).pipe(Effect.tapError((e) => modelAlert.alert("model_missing", `embedding model not loaded: ${e.message}`))),
       Embedder
     )
     yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source, dir: embedder.model.dir })
@@ -148,12 +150,14 @@ const run = (config: AppConfigValues) =>
       nextChallenge,
       ...(api === null ? {} : { onResult: api.postResults }),
       info: { ...world.info, model: embedder.model.name, scoring: scorer.version },
-      maxChallenges: config.DEMO_ROUNDS
+      maxChallenges: config.DEMO_ROUNDS,
+      ...(world.chain === undefined ? {} : { chain: world.chain }),
+      model: { name: embedder.model.name, utilisation: embedder.utilisation }
     })
 
-    // a singleton actor past its restart cap stops the program with its error (exit non-zero: the process
-    // manager restarts it)
-    if (config.DEMO_ROUNDS === 0) return yield* v.crashed
+    // runs until stopped; the watchdog ends it with a non-zero exit when the validator stalls, and a singleton
+    // actor past its restart cap stops the program with its error (exit non-zero: the process manager restarts it)
+    if (config.DEMO_ROUNDS === 0) return yield* Effect.raceFirst(v.watchdog, v.crashed)
     // bounded run: wait for the rounds (each has the miner deadline + scoring), then set weights once
     const perRound = config.CHALLENGE_INTERVAL_SECONDS + config.CHALLENGE_TIMEOUT_SECONDS + config.EVALUATION_TIMEOUT_SECONDS
     const done = yield* Effect.raceFirst(

@@ -19,8 +19,12 @@ import { DEFAULT_REPLY_CAPS, type ReplyCaps, withReplyCaps } from "../miners/Rep
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
+import type { ChainProbe } from "../chain/ChainProbe.ts"
+import type { Metrics } from "../metrics/Metrics.ts"
 import { type RenderHeatmap, startHeatmapJob } from "./Heatmaps.ts"
+import { instrumentParts, startOperator } from "./Operator.ts"
 import { drainRounds } from "./Shutdown.ts"
+import type { WatchdogTripped } from "./Watchdog.ts"
 
 /** Policy of the jobs and actors started here (named, not inline). */
 export const VALIDATOR_POLICY = {
@@ -59,6 +63,10 @@ export interface ValidatorParts {
   readonly info: Record<string, unknown>
   /** Stop issuing challenges after this many (0 = unbounded). */
   readonly maxChallenges: number
+  /** Chain status and validator weights for the console (absent without a chain). */
+  readonly chain?: ChainProbe
+  /** The embedding model (metrics: model loaded, worker-pool utilisation). */
+  readonly model?: { readonly name: string; readonly utilisation?: () => number }
 }
 
 export interface RunningValidator {
@@ -75,19 +83,40 @@ export interface RunningValidator {
   readonly issued: Effect.Effect<number>
   /** Waits until `n` rounds were evaluated since start. */
   readonly awaitEvaluated: (n: number) => Effect.Effect<void>
+  /** Fails when the watchdog gives up on a stalled validator (the program then exits non-zero). */
+  readonly watchdog: Effect.Effect<never, WatchdogTripped>
+  readonly metrics: Metrics
+  /** The Challenge API push listener, when FIBER_PORT is set. */
+  readonly fiberUrl: string | null
 }
 
 export const runValidator = (parts: ValidatorParts) =>
   Effect.gen(function* () {
-    const { config, store } = parts
+    const { config } = parts
+    // the actors get instrumented parts (Prometheus metrics without touching them)
+    const ops = instrumentParts({
+      store: parts.store,
+      transport: parts.transport,
+      embedRound: parts.embedRound,
+      score: parts.score,
+      submitWeights: parts.submitWeights,
+      now: Date.now,
+      ...(parts.model === undefined ? {} : { model: parts.model })
+    })
+    const store = ops.store
+    // paused by the operator (POST /set_running): the supervisor's tick gets no challenge; the operator
+    // console is started after the actors, so the switch is read through this holder
+    const running = { now: Effect.succeed(true) as Effect.Effect<boolean> }
+    const nextChallenge = (id: string) =>
+      Effect.flatMap(Effect.suspend(() => running.now), (on) => (on ? parts.nextChallenge(id) : Effect.succeed(null)))
     const aggregate = yield* AggregateActor.make({
       store,
       options: { kind: config.AGGREGATION, alpha: config.EMA_ALPHA, decay: config.EMA_DECAY, groupSize: config.TOURNAMENT_GROUP_SIZE },
       askTimeoutMs: VALIDATOR_POLICY.aggregateAskTimeoutMs
     })
     const scoring = yield* ScoringActor.make({
-      embed: parts.embedRound,
-      score: parts.score,
+      embed: ops.embedRound,
+      score: ops.score,
       aggregate: aggregate.update,
       evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
     })
@@ -99,7 +128,7 @@ export const runValidator = (parts: ValidatorParts) =>
     const draining = yield* Ref.make(false)
     const supervisor = yield* ChallengeSupervisor.make({
       draining,
-      transport: withReplyCaps(parts.transport, replyCapsOf(config)),
+      transport: withReplyCaps(ops.transport, replyCapsOf(config)),
       store,
       scoring,
       minMiners: config.MIN_MINERS,
@@ -108,7 +137,7 @@ export const runValidator = (parts: ValidatorParts) =>
       maxConcurrent: config.MAX_CONCURRENT_CHALLENGES,
       excludeHotkeys: parts.excludeHotkeys,
       select: aggregate.pickGroup,
-      nextChallenge: parts.nextChallenge,
+      nextChallenge,
       schedule: {
         challengeIntervalMs: config.CHALLENGE_INTERVAL_SECONDS * 1000,
         maxChallenges: parts.maxChallenges,
@@ -119,7 +148,7 @@ export const runValidator = (parts: ValidatorParts) =>
     })
     const weights = yield* WeightSetter.make({
       weights: aggregate.weights.pipe(Effect.mapError((e): SubmitFailure => ({ _tag: e._tag, message: `aggregate not read: ${e._tag}` }))),
-      submit: parts.submitWeights,
+      submit: ops.submitWeights,
       intervalMs: config.WEIGHTS_INTERVAL_SECONDS * 1000
     })
 
@@ -141,10 +170,39 @@ export const runValidator = (parts: ValidatorParts) =>
       )
     )
 
+    const known = yield* Ref.make<ReadonlyArray<MinerInfo>>([])
+    const operatorResults = yield* PubSub.subscribe(scoring.results)
+    // the console reads the aggregate's published state (no mailbox wait)
+    const publishedWeights = () => Effect.runSync(aggregate.published)
+    const operator = yield* startOperator({
+      config,
+      parts: ops,
+      chain: parts.chain ?? null,
+      supervisor,
+      mailboxes: async () => ({
+        aggregate: await Effect.runPromise(aggregate.ref.size),
+        supervisor: await Effect.runPromise(supervisor.ref.size),
+        scoring: await Effect.runPromise(scoring.ref.size),
+        weights: await Effect.runPromise(weights.ref.size)
+      }),
+      results: PubSub.take(operatorResults),
+      weights: publishedWeights,
+      aggregate: () => Effect.runSync(aggregate.publishedScores),
+      identities: Ref.get(known),
+      setNow: weights.setNow,
+      lastSubmission: weights.last,
+      heatmapDir: config.HEATMAP_DIR,
+      name: String(parts.info["hotkey"] ?? parts.info["mode"] ?? "validator"),
+      startedAt: Date.now(),
+      now: Date.now
+    })
+    running.now = operator.running
+
     // Miners: read now (before the supervisor resumes rounds), then on a schedule; the aggregate follows registrations.
     const refreshMiners = parts.miners.pipe(
       Effect.flatMap((miners) =>
         Effect.gen(function* () {
+          yield* Ref.set(known, miners)
           yield* aggregate.sync(new Map(miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m.hotkey])))
           yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
         })
@@ -186,7 +244,9 @@ export const runValidator = (parts: ValidatorParts) =>
         miners: supervisor.availability,
         weights: aggregate.published,
         lastSubmission: weights.last,
-        heatmapDir: config.HEATMAP_DIR
+        heatmapDir: config.HEATMAP_DIR,
+        console: operator.routes,
+        minerView: operator.minerView
       },
       config.API_HOST,
       config.API_PORT
@@ -203,6 +263,9 @@ export const runValidator = (parts: ValidatorParts) =>
       scoring,
       weights,
       aggregate,
+      watchdog: operator.watchdog,
+      metrics: ops.metrics,
+      fiberUrl: operator.fiberUrl,
       crashed: Effect.raceAll([aggregate.ref.crashed, scoring.ref.crashed, supervisor.ref.crashed, weights.ref.crashed]),
       evaluated: Ref.get(evaluated),
       issued: supervisor.issued,

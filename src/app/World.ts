@@ -2,6 +2,7 @@
 import { Effect, type Stream } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
 import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
+import type { ChainProbe } from "../chain/ChainProbe.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { HotkeySigner } from "../domain/Miner.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
@@ -18,6 +19,8 @@ export interface World {
     weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>
   ) => Effect.Effect<SubmitOutcome, SubmitFailure>
   readonly info: Record<string, unknown>
+  /** Chain status and validator weights for the operator console (absent without a chain). */
+  readonly chain?: ChainProbe
 }
 
 /**

@@ -121,7 +121,28 @@ export const ConfigKeys = {
   DEMO_MINERS_FILE: spec(NonEmpty, undefined, "a file path", "demo: query the miners listed in this file (run by another process, e.g. bun run loadtest) instead of starting them"),
   DEMO_CORPUS_FILE: spec(NonEmpty, undefined, "a file path", "demo: synthetic challenges from this corpus file (data/corpus.json's format) instead of the shipped one"),
   LOAD_PROBE_FILE: spec(NonEmpty, undefined, "a file path", "write stage timings, RSS and event-loop lag as JSON lines here (bun run loadtest reads them)"),
-  DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits")
+  DEMO_ROUNDS: spec(intBetween(0, 1_000_000), "0", "an integer ≥ 0 (0 = run until stopped)", "rounds before the demo exits"),
+  // operator console: control, Challenge API push, alerts, watchdog, weights safety net
+  ADMIN_TOKEN: spec(Schema.String.pipe(Schema.check(Schema.isMinLength(16))), undefined, "a string of ≥ 16 characters", "bearer token of the admin routes (POST /set_running); unset = admin routes disabled", true),
+  FIBER_HOST: spec(NonEmpty, "127.0.0.1", "a host or IP", "bind address of the Challenge API push listener (0.0.0.0 to expose it)"),
+  FIBER_PORT: spec(intBetween(0, 65535), undefined, "a port 0..65535", "Challenge API push listener (/fiber/*); unset = no push listener"),
+  CHALLENGE_API_HOTKEYS: spec(
+    Schema.String.pipe(Schema.check(Schema.isPattern(/^\s*[1-9A-HJ-NP-Za-km-z]{40,60}(\s*,\s*[1-9A-HJ-NP-Za-km-z]{40,60})*\s*$/))),
+    undefined,
+    "comma-separated ss58 hotkeys",
+    "hotkeys allowed to push challenges (key exchange)"
+  ),
+  ALERT_WEBHOOK_URL: spec(HttpUrl, undefined, "an http(s) URL", "Discord/Slack-compatible webhook for alerts", true),
+  ALERT_COOLDOWN_SECONDS: spec(numBetween(1, 86400), "900", "seconds 1..86400", "minimum time between two alerts of one kind"),
+  ALERT_WEIGHTS_BLOCKS: spec(intBetween(1, 1_000_000), "1000", "blocks ≥ 1", "alert when our weights were not updated for this many blocks"),
+  VTRUST_ALERT_BELOW: spec(numBetween(0, 1), "0.5", "a number 0..1", "alert when the vtrust estimate falls below this (or drops by 0.1 between polls)"),
+  VTRUST_POLL_SECONDS: spec(numBetween(5, 86400), "300", "seconds 5..86400", "how often the vtrust estimate is computed from chain weights"),
+  CHAIN_POLL_SECONDS: spec(numBetween(1, 3600), "12", "seconds 1..3600", "how often block, last update and the activity cutoff are read"),
+  WATCHDOG_NO_BLOCK_SECONDS: spec(numBetween(5, 86400), "120", "seconds 5..86400", "no new block for this long: reconnect, then exit non-zero"),
+  WATCHDOG_NO_ROUND_MINUTES: spec(numBetween(0, 10080), "30", "minutes (0 = off)", "no scored round for this long: reconnect, then exit non-zero"),
+  WATCHDOG_SUBMIT_TIMEOUT_SECONDS: spec(numBetween(10, 86400), "600", "seconds 10..86400", "a weight submission in flight longer than this counts as stuck"),
+  WATCHDOG_GRACE_SECONDS: spec(numBetween(1, 86400), "120", "seconds 1..86400", "time to recover after the reconnect before exiting"),
+  WEIGHTS_SAFETY_MARGIN_BLOCKS: spec(intBetween(1, 1_000_000), "500", "blocks ≥ 1", "re-submit the last good weights when fewer blocks remain to the activity cutoff")
 } as const satisfies Record<string, KeySpec>
 
 export type ConfigKey = keyof typeof ConfigKeys
@@ -134,9 +155,10 @@ export const AppConfigSchema = Schema.Struct(
 )
 
 type Decoded = typeof AppConfigSchema.Type
-export type AppConfigValues = Omit<Decoded, "CHALLENGE_API_KEY" | "EMBED_API_KEY" | "LOG_LEVEL"> & {
+export type AppConfigValues = Omit<Decoded, "CHALLENGE_API_KEY" | "EMBED_API_KEY" | "ADMIN_TOKEN" | "LOG_LEVEL"> & {
   readonly CHALLENGE_API_KEY: Redacted.Redacted<string> | undefined
   readonly EMBED_API_KEY: Redacted.Redacted<string> | undefined
+  readonly ADMIN_TOKEN: Redacted.Redacted<string> | undefined
   readonly LOG_LEVEL: "Trace" | "Debug" | "Info" | "Warn" | "Error" | "Fatal" | "None"
   /** Where each key's value came from. */
   readonly sources: Readonly<Record<ConfigKey, "cli" | "env" | "dotenv" | "default" | "unset">>
@@ -361,6 +383,7 @@ export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigVal
       ...v,
       CHALLENGE_API_KEY: v.CHALLENGE_API_KEY === undefined ? undefined : Redacted.make(v.CHALLENGE_API_KEY),
       EMBED_API_KEY: v.EMBED_API_KEY === undefined ? undefined : Redacted.make(v.EMBED_API_KEY),
+      ADMIN_TOKEN: v.ADMIN_TOKEN === undefined ? undefined : Redacted.make(v.ADMIN_TOKEN),
       LOG_LEVEL: logLevelOf(v.LOG_LEVEL),
       sources: origin as AppConfigValues["sources"]
     }

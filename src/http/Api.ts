@@ -6,6 +6,9 @@ import { Elysia } from "elysia"
 import { Effect, Schema } from "effect"
 import type { Scope } from "effect"
 import type { StoreShape } from "../store/Store.ts"
+import { type ConsoleRouteDeps, consoleRoutes } from "./Console.ts"
+import { filterReasonsSince, iso, type MinerViewInput, minerRows } from "./minerView.ts"
+import { openApiPlugin, std } from "./OpenApi.ts"
 
 export class HttpServerError extends Schema.TaggedError<HttpServerError>()("HttpServerError", {
   host: Schema.String,
@@ -23,6 +26,10 @@ export interface ApiDeps {
   readonly lastSubmission: Effect.Effect<unknown>
   /** Where heatmaps are written (<dir>/<round id>.svg|.png); the heatmap routes 404 without it. */
   readonly heatmapDir?: string
+  /** The operator console (dashboard, /metrics, /availability, /set_running); absent in bare API tests. */
+  readonly console?: ConsoleRouteDeps
+  /** Identity, aggregate, stake and trust per miner for /miners (defaults: none known). */
+  readonly minerView?: Effect.Effect<Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust">>
 }
 
 const Limit = Schema.Struct({
@@ -36,13 +43,36 @@ export const safeName = (id: string) => id.replace(/[^A-Za-z0-9._-]/g, "_").slic
 
 const DAY_MS = 24 * 3600 * 1000
 
+/** Elysia reports Standard Schema issues as JSON text in `message`: hand them back as an object. */
+export const validationBody = (error: unknown) => {
+  const raw = (error as { message?: unknown }).message
+  const text = typeof raw === "string" ? raw : String(error)
+  try {
+    const parsed = JSON.parse(text) as unknown
+    if (typeof parsed === "object" && parsed !== null) {
+      const p = parsed as { summary?: unknown; property?: unknown; message?: unknown; errors?: unknown }
+      return {
+        error: "invalid request",
+        message: typeof p.summary === "string" ? p.summary : typeof p.message === "string" ? p.message : "invalid request",
+        ...(typeof p.property === "string" ? { property: p.property } : {}),
+        details: p.errors ?? parsed
+      }
+    }
+  } catch {
+    // not JSON: plain text message
+  }
+  return { error: "invalid request", message: text }
+}
+const noView: Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust"> = { identities: [], aggregate: new Map(), stakes: new Map(), trust: new Map() }
+
 export const makeApp = (deps: ApiDeps) => {
   const run = <A, E>(eff: Effect.Effect<A, E>) => Effect.runPromise(eff)
-  return new Elysia()
+  const app = new Elysia()
+    .use(openApiPlugin())
     .onError(({ code, error, set }) => {
       if (code === "VALIDATION") {
         set.status = 422
-        return { error: "invalid request", message: String((error as { message?: string }).message ?? error) }
+        return validationBody(error)
       }
       if (code === "NOT_FOUND") {
         set.status = 404
@@ -51,19 +81,29 @@ export const makeApp = (deps: ApiDeps) => {
       set.status = 500
       return { error: "internal", message: String((error as { message?: string }).message ?? error) }
     })
-    .get("/health", () => ({ status: "ok", uptime_s: Math.round((deps.now() - deps.startedAt) / 1000), ...deps.info() }))
+    .get("/health", () => ({ status: "ok", uptime_s: Math.round((deps.now() - deps.startedAt) / 1000), started_at: iso(deps.startedAt), ...deps.info() }), {
+      detail: { summary: "Mode, chain, uid, model, aggregation", tags: ["read"] }
+    })
     .get("/stats", async () => {
       const since = deps.now() - DAY_MS
       const [counts, totals] = await Promise.all([run(deps.store.stats()), run(deps.store.minerTotals(since))])
-      return { ...counts, window_hours: 24, miners: totals }
-    })
+      return { ...counts, window_hours: 24, miners: totals.map((t) => ({ ...t, last_seen_at: iso(t.last_seen) })) }
+    }, { detail: { summary: "Counts and 24 h per-miner totals", tags: ["read"] } })
     .get("/miners", async () => {
-      const [sessions, totals, current] = await Promise.all([run(deps.miners), run(deps.store.minerTotals(deps.now() - DAY_MS)), run(deps.weights)])
-      const byUid = new Map(totals.map((t) => [t.uid, t]))
-      const weights = new Map(current.map((w) => [w.uid, w.weight]))
-      return sessions.map((s) => ({ ...s, weight: weights.get(s.uid) ?? 0, last24h: byUid.get(s.uid) ?? null }))
-    })
-    .get("/rounds", ({ query }) => run(deps.store.recentEvaluations(query.limit ?? 50)), { query: Schema.toStandardSchemaV1(Limit) })
+      const since = deps.now() - DAY_MS
+      const [sessions, totals, view, weights] = await Promise.all([
+        run(deps.miners),
+        run(deps.store.minerTotals(since)),
+        run(deps.minerView ?? Effect.succeed(noView)),
+        run(deps.weights)
+      ])
+      return minerRows({ ...view, sessions, totals, weights, filterReasons: filterReasonsSince(deps.store.db, since) })
+    }, { detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, last answer, filter reasons", tags: ["read"] } })
+    .get(
+      "/rounds",
+      async ({ query }) => (await run(deps.store.recentEvaluations(query.limit ?? 50))).map((r) => ({ ...r, created_at_iso: iso(r.created_at) })),
+      { query: std(Limit), detail: { summary: "The latest evaluated rounds, newest first", tags: ["read"] } }
+    )
     .get(
       "/rounds/:id",
       async ({ params, set }) => {
@@ -72,10 +112,12 @@ export const makeApp = (deps: ApiDeps) => {
           set.status = 404
           return { error: "not found", message: `no evaluated round ${params.id}` }
         }
-        const responses = await run(deps.store.responsesOf(params.id))
-        return { result, responses }
+        const [responses, challenge] = await Promise.all([run(deps.store.responsesOf(params.id)), run(deps.store.getChallenge(params.id))])
+        const payload = challenge === null ? null : (JSON.parse(challenge.payload) as { request?: { prompt?: unknown } })
+        const prompt = typeof payload?.request?.prompt === "string" ? payload.request.prompt : null
+        return { result, responses, prompt, source: challenge?.source ?? null, received_at: iso(challenge?.created_at), updated_at: iso(challenge?.updated_at) }
       },
-      { params: Schema.toStandardSchemaV1(RoundId) }
+      { params: std(RoundId), detail: { summary: "One round: evaluation, prompt and every stored answer", tags: ["read"] } }
     )
     .get(
       "/rounds/:id/heatmap.:ext",
@@ -88,9 +130,12 @@ export const makeApp = (deps: ApiDeps) => {
         set.headers["content-type"] = params.ext === "png" ? "image/png" : "image/svg+xml"
         return new Uint8Array(await file.arrayBuffer())
       },
-      { params: Schema.toStandardSchemaV1(HeatmapParams) }
+      { params: std(HeatmapParams), detail: { summary: "A round's cosine-similarity heatmap (SVG or PNG)", tags: ["read"] } }
     )
-    .get("/weights", async () => ({ weights: await run(deps.weights), last_submission: await run(deps.lastSubmission) }))
+    .get("/weights", async () => ({ weights: await run(deps.weights), last_submission: await run(deps.lastSubmission) }), {
+      detail: { summary: "Current weights and the last submission", tags: ["read"] }
+    })
+  return deps.console === undefined ? app : app.use(consoleRoutes(deps.console))
 }
 
 /** Serves the API for the lifetime of the scope; returns the bound port (API_PORT=0 picks a free one). */

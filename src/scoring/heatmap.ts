@@ -3,7 +3,10 @@
 //
 // Cells are coloured with viridis (perceptually uniform, lightness increasing with the value; stops from
 // matplotlib's table, linearly interpolated in sRGB), UID labels on both axes (every k-th when cells get too
-// small to read), a colour bar with ticks, and the consensus cluster (cluster label 0) outlined.
+// small to read), a colour bar with ticks, and the consensus cluster (cluster label 0) outlined. Rows and
+// columns are ordered by cluster (the consensus first, as one block; unclustered rows last), a caption says
+// what the colours are, the canvas is wide enough for the title, and the font is a concrete sans-serif
+// family list so the rasterizer (resvg, which maps no CSS generic by itself) draws what the SVG asks for.
 
 export interface HeatmapInput {
   readonly similarity: Float32Array
@@ -15,7 +18,7 @@ export interface HeatmapInput {
   readonly clusters?: ArrayLike<number>
   /** Value range mapped onto the colour scale (values outside are clamped). Default [0, 1]. */
   readonly range?: readonly [number, number]
-  /** Reorder rows/columns by cluster (consensus first) so clusters appear as blocks. Default false. */
+  /** Reorder rows/columns by cluster (consensus first) so clusters appear as blocks. Default true. */
   readonly orderByCluster?: boolean
 }
 
@@ -24,6 +27,11 @@ const VIRIDIS: ReadonlyArray<readonly [number, number, number]> = [
   [0x44, 0x01, 0x54], [0x48, 0x24, 0x75], [0x41, 0x44, 0x87], [0x35, 0x5f, 0x8d], [0x2a, 0x78, 0x8e], [0x21, 0x91, 0x8c],
   [0x22, 0xa8, 0x84], [0x44, 0xbf, 0x70], [0x7a, 0xd1, 0x51], [0xbd, 0xdf, 0x26], [0xfd, 0xe7, 0x25]
 ]
+
+/** What the picture shows, under the grid. */
+export const CAPTION = "Cosine similarity of the answer embeddings · outlined: the consensus cluster · ordered by cluster"
+/** Concrete families first: resvg resolves names, the generic last for browsers. */
+export const FONT_FAMILY = "DejaVu Sans, Liberation Sans, Noto Sans, Arial, Helvetica, sans-serif"
 
 const hex2 = (v: number) => Math.round(v).toString(16).padStart(2, "0")
 
@@ -66,7 +74,7 @@ export const heatmapSvg = (input: HeatmapInput): string => {
   const span = hi - lo || 1
   const clusters = input.clusters
   const order = Array.from({ length: n }, (_, i) => i)
-  if (input.orderByCluster === true && clusters !== undefined) {
+  if (input.orderByCluster !== false && clusters !== undefined) {
     const key = (i: number) => (clusters[i]! < 0 ? Number.MAX_SAFE_INTEGER : clusters[i]!)
     order.sort((a, b) => key(a) - key(b) || a - b)
   }
@@ -82,12 +90,14 @@ export const heatmapSvg = (input: HeatmapInput): string => {
   const grid = cell * n
   const barX = left + grid + 24
   const barW = 16
-  const width = barX + barW + 48
-  const height = top + grid + 16
+  const titleW = input.title === undefined ? 0 : Math.ceil(input.title.length * 15 * 0.6) + 24
+  const captionW = Math.ceil(CAPTION.length * 11 * 0.56) + 16
+  const width = Math.max(barX + barW + 48, titleW, captionW)
+  const height = top + grid + 34
 
   const parts: Array<string> = []
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT_FAMILY}">`
   )
   parts.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`)
   if (input.title !== undefined) {
@@ -156,6 +166,7 @@ export const heatmapSvg = (input: HeatmapInput): string => {
     parts.push(`<text class="tick" x="${barX + barW + 6}" y="${y}" dominant-baseline="central">${fmt(lo + t * span)}</text>`)
   }
   parts.push(`</g>`)
+  parts.push(`<text class="caption" x="8" y="${top + grid + 24}" font-size="11" fill="#444444">${esc(CAPTION)}</text>`)
   parts.push(`</svg>`)
   return parts.join("\n")
 }

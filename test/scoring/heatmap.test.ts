@@ -3,7 +3,8 @@ import fc from "fast-check"
 import { assertProperty } from "../support/property.ts"
 import { Resvg } from "@resvg/resvg-js"
 import { averageLinkage } from "../../src/scoring/cluster.ts"
-import { heatmapSvg, viridis } from "../../src/scoring/heatmap.ts"
+import { existsSync } from "node:fs"
+import { CAPTION, FONT_FAMILY, heatmapSvg, viridis } from "../../src/scoring/heatmap.ts"
 
 /** Minimal XML well-formedness: tags balance, attributes quoted, no stray '<' or '&' in text. */
 const checkXml = (s: string): void => {
@@ -105,5 +106,43 @@ describe("heatmapSvg", () => {
     expect(block).not.toBeNull() // exactly one outline rectangle
     const rowOrder = [...svg.matchAll(/class="row-label"[^>]*>m(\d+)</g)].map((m) => Number(m[1]))
     expect(rowOrder.slice(0, size0).every((i) => clusters[i] === 0)).toBe(true)
+  })
+
+  test("caption says cosine similarity; a long title fits the canvas; concrete sans-serif families; clusters ordered by default", () => {
+    const n = 4
+    const sim = randomSim(n, 5)
+    const title = "round 0f8c2a1e-1d4b-4a7e-9f43-5b2c7d9e0a11 · reasoning"
+    const svg = heatmapSvg({ similarity: sim, n, labels: ["1", "2", "3", "4"], title, clusters: [1, 0, -1, 0] })
+    checkXml(svg)
+    expect(svg).toContain(CAPTION)
+    expect(CAPTION.toLowerCase()).toContain("cosine similarity")
+    const width = Number(/<svg[^>]* width="(\d+)"/.exec(svg)![1])
+    // 15 px font: at least 0.6 em per character fits in the canvas
+    expect(width).toBeGreaterThanOrEqual(title.length * 15 * 0.6)
+    expect(svg).toContain(`font-family="${FONT_FAMILY}"`)
+    expect(FONT_FAMILY.endsWith("sans-serif")).toBe(true)
+    // consensus (label 0: rows 2 and 4) first, then cluster 1, unclustered last
+    const rowOrder = [...svg.matchAll(/class="row-label"[^>]*>(\d+)</g)].map((m) => m[1])
+    expect(rowOrder).toEqual(["2", "4", "1", "3"])
+    expect(svg.match(/<g class="consensus"[^>]*>\n(<rect[^>]*>)\n<\/g>/)).not.toBeNull()
+  })
+
+  test("the PNG draws the text with an installed sans-serif font (resvg resolves the family list)", () => {
+    const n = 3
+    const sim = randomSim(n, 9)
+    const base = { similarity: sim, n, labels: ["1", "2", "3"] }
+    const opts = { font: { loadSystemFonts: true, sansSerifFamily: "DejaVu Sans", defaultFontFamily: "DejaVu Sans" } }
+    const withTitle = new Resvg(heatmapSvg({ ...base, title: "A title that must be drawn" }), opts).render()
+    const blank = new Resvg(heatmapSvg({ ...base, title: " ".repeat(26) }), opts).render()
+    expect(withTitle.width).toBe(blank.width)
+    const a = withTitle.pixels
+    const b = blank.pixels
+    let diff = 0
+    for (let k = 0; k < Math.min(a.length, b.length); k++) if (a[k] !== b[k]) diff++
+    if (!existsSync("/usr/share/fonts")) {
+      console.warn("[skip] PNG font check: no system fonts in /usr/share/fonts (apt-get install fonts-dejavu-core)")
+      return
+    }
+    expect(diff).toBeGreaterThan(100)
   })
 })
