@@ -202,6 +202,8 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       }
       // the selection is persisted with the running status: after a crash every asked miner is accounted for
       yield* recovery.markAsked(challenge.id, selected.map((c) => c.info), yield* now)
+      // the status change also goes through the store, whose wrappers (metrics, load probe) time the queue stage
+      yield* deps.store.setChallengeStatus(challenge.id, "running", yield* now)
       const responses = yield* Effect.forEach(selected, (c) => askOne(c, challenge, deps.timeoutMs), { concurrency: "unbounded" })
       yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
     })

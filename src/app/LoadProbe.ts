@@ -85,7 +85,7 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Sco
       setChallengeStatus: (id, status, now) =>
         s.setChallengeStatus(id, status, now).pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: id, t: since(), ev: status })))),
       putResponse: (c, r, now) => timed(s.putResponse(c, r, now), (ms) => write({ k: "put", c, uid: r.uid, ms, ok: r.error === undefined })),
-      putEvaluation: (result, now) => timed(s.putEvaluation(result, now), (ms) => write({ k: "round", c: result.roundId, t: since(), ev: "stored", ms }))
+      putEvaluation: (result, now, aggregate) => timed(s.putEvaluation(result, now, aggregate), (ms) => write({ k: "round", c: result.roundId, t: since(), ev: "stored", ms }))
     })
 
     const embedRound = <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) =>

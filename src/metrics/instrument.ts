@@ -70,8 +70,8 @@ export const instrumentStore = (store: StoreShape, m: Metrics, rounds: RoundTrac
     timed(store.putResponse(challengeId, r, now), (s) => m.observe("store", s)).pipe(
       Effect.tap(() => Effect.sync(() => (r.latencyMs === null ? undefined : m.observe("miner", r.latencyMs / 1000))))
     ),
-  putEvaluation: (result, now) =>
-    timed(store.putEvaluation(result, now), (s) => m.observe("store", s)).pipe(Effect.tap(() => Effect.sync(() => rounds.done(result.roundId))))
+  putEvaluation: (result, now, aggregate) =>
+    timed(store.putEvaluation(result, now, aggregate), (s) => m.observe("store", s)).pipe(Effect.tap(() => Effect.sync(() => rounds.done(result.roundId))))
 })
 
 export const instrumentTransport = (t: MinerTransport, m: Metrics): MinerTransport => ({
