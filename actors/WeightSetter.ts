@@ -45,7 +45,13 @@ export const make = (deps: Deps): Effect.Effect<WeightSetter, never, Scope.Scope
         Effect.tapError((error) => Ref.update(last, (l) => ({ ...l, error, attempts: l.attempts + 1 })))
       )
       yield* Ref.update(last, (l) => ({ ok: outcome, error: null, attempts: l.attempts + 1 }))
-      yield* Effect.logInfo("weights submitted", { kind: outcome.kind, miners: outcome.uids.length, block: outcome.blockHash ?? "-" })
+      const top = [...weights].sort((a, b) => b.weight - a.weight).slice(0, 3).map((w) => `${w.uid}=${w.weight.toFixed(3)}`).join(",")
+      yield* Effect.logInfo(outcome.kind === "dry-run" ? "weights computed, not submitted (dry run: no chain)" : "weights submitted", {
+        kind: outcome.kind,
+        miners: outcome.uids.length,
+        top,
+        block: outcome.blockHash ?? "-"
+      })
       return outcome
     })
     const ref = yield* Actor.make<Msg, SubmitFailure, never>({ name: "weights", capacity: 8 }, (msg) =>

@@ -1,18 +1,28 @@
-// `bun run bench [name ...]`: runs the benchmark modules in scripts/bench/ (all when no name is given).
-// Each module exports `run(): Promise<void>` and prints ratios against a baseline measured in the same run.
-import { readdirSync } from "node:fs"
-import { join } from "node:path"
+// `bun run bench [name ...]` (binary: `quorum bench …`): runs the benchmark modules in scripts/bench/ (all
+// when no name is given). Each module exports `run(args): Promise<void>` and prints ratios against a
+// baseline measured in the same run. The table is static so the compiled binary carries every module.
+type Bench = { run: (args: Array<string>) => Promise<void> }
+const MODULES: Readonly<Record<string, () => Promise<Bench>>> = {
+  embeddings: () => import("./bench/embeddings.ts"),
+  load: () => import("./bench/load.ts"),
+  scoring: () => import("./bench/scoring.ts"),
+  similarity: () => import("./bench/similarity.ts")
+}
 
-const dir = join(import.meta.dir, "bench")
-const available = readdirSync(dir).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort()
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-") && !/^[0-9.]+$/.test(a))
+const args = process.argv.slice(2)
+const available = Object.keys(MODULES)
+if (args.includes("--help") || args.includes("-h")) {
+  console.log(`usage: bench [name ...]   names: ${available.join(", ")} (default: all)`)
+  process.exit(0)
+}
+const wanted = args.filter((a) => !a.startsWith("-") && !/^[0-9.]+$/.test(a))
 const unknown = wanted.filter((w) => !available.includes(w))
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(", ")}; available: ${available.join(", ")}`)
   process.exit(2)
 }
 for (const name of wanted.length > 0 ? wanted : available) {
-  const mod = (await import(join(dir, `${name}.ts`))) as { run: (args: ReadonlyArray<string>) => Promise<void> }
+  const mod = await (MODULES[name] as () => Promise<Bench>)()
   console.log(`\n== bench ${name} ==`)
-  await mod.run(process.argv.slice(2).filter((a) => !available.includes(a)))
+  await mod.run(args.filter((a) => !available.includes(a)))
 }

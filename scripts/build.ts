@@ -31,6 +31,22 @@ const piscinaBootstrap: BunPlugin = {
   }
 }
 
+/** chopsticks-core's logger: pino with a "pino-pretty" transport, which pino resolves by name in a worker
+ *  thread at start; inside the binary there is no node_modules to resolve it from ("unable to determine
+ *  transport target"). In the binary it logs plain JSON lines to stderr instead. */
+const CHOPSTICKS_PINO = /pino\(\{\s*level: environment\.LOG_LEVEL,\s*transport: \{[\s\S]*?\n\}\);/g
+const chopsticksLogger: BunPlugin = {
+  name: "chopsticks-logger-without-transport",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]chopsticks-core[\\/]dist[\\/]esm[\\/]logger\.js$/ }, async (args) => {
+      const source = await Bun.file(args.path).text()
+      const hits = source.match(CHOPSTICKS_PINO)?.length ?? 0
+      if (hits !== 1) throw new Error(`${args.path}: expected one pino(...) with a transport, found ${hits} (chopsticks changed?)`)
+      return { contents: source.replace(CHOPSTICKS_PINO, "pino({ level: environment.LOG_LEVEL }, pino.destination(2));"), loader: "js" }
+    })
+  }
+}
+
 export interface BuildOptions {
   readonly entry?: string | undefined
   readonly outfile?: string | undefined
@@ -53,7 +69,7 @@ export const buildBinary = async (options: BuildOptions = {}): Promise<BuildResu
     minify: { syntax: true, whitespace: true, identifiers: false },
     sourcemap: "none",
     splitting: true,
-    plugins: [piscinaBootstrap],
+    plugins: [piscinaBootstrap, chopsticksLogger],
     compile: {
       target: "bun-linux-x64",
       outfile,

@@ -3,7 +3,7 @@
 // OpenAI-compatible API: POST /v1/embeddings, GET /v1/models. A validator uses it with
 // EMBED_BACKEND=openai EMBED_API_URL=http://host:port/v1 EMBED_API_MODEL=<model name>. Runs until SIGINT/SIGTERM.
 import { parseArgs } from "node:util"
-import * as NodeRuntime from "@effect/platform-node-shared/NodeRuntime"
+import { runMain } from "../src/app/runMain.ts"
 import { Effect, Layer } from "effect"
 import { Embedder } from "../src/embeddings/Embedder.ts"
 import { serveEmbeddings } from "../src/embeddings/EmbedServer.ts"
@@ -57,4 +57,4 @@ const program = Effect.gen(function* () {
   )
 )
 
-NodeRuntime.runMain(program)
+runMain(program)

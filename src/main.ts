@@ -1,12 +1,12 @@
 // Validator entry: `bun run validator [--key value ...]`. Runs until SIGINT/SIGTERM (clean shutdown of
 // every actor, the worker pool, the HTTP server and the database), or for DEMO_ROUNDS rounds.
-import { runMain } from "@effect/platform-node-shared/NodeRuntime"
+import { runMain } from "./app/runMain.ts"
 import { Effect, Runtime } from "effect"
 import { isHelp, program, usage } from "./app/Main.ts"
 
 const argv = process.argv.slice(2)
 if (isHelp(argv)) {
-  process.stdout.write(usage + "\n")
+  process.stdout.write((Bun.isStandaloneExecutable ? usage.replace(/^usage: bun run validator/, "usage: quorum validator") : usage) + "\n")
 } else {
   // Exit once the program (and every finalizer) is done, even if a library left a handle open
   // (chopsticks' executor, a WebSocket); stdout is flushed first so the summary line is never cut.

@@ -9,7 +9,7 @@ import type { ApiPromise } from "@polkadot/api"
 import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
-import { Effect, Schedule, Schema } from "effect"
+import { Effect, Fiber, Schedule, Schema } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
 import { makeChainProbe } from "../chain/ChainProbe.ts"
 import { make as makeConnection } from "../chain/Connection.ts"
@@ -162,8 +162,11 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
       yield* Effect.logWarning("the local subtensor runs from the source install (npm run validator), not from dist/quorum; demo without a chain")
       return null
     }
-    yield* Effect.logInfo("starting the local subtensor (spec 293 under chopsticks)", { fixture: subtensorFixtureDir() })
+    yield* Effect.logInfo("starting the local subtensor (spec 293 under chopsticks; about 30-60 s)", { fixture: subtensorFixtureDir() })
     const t0 = Date.now()
+    const booting = yield* Effect.forkScoped(
+      Effect.suspend(() => Effect.logInfo("local subtensor still starting", { seconds: Math.round((Date.now() - t0) / 1000) })).pipe(Effect.delay("5 seconds"), Effect.forever)
+    )
     const ln = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => startLocalnet({ miners: 0, tempo: 10, weightsRateLimit: 2 }),
@@ -179,6 +182,7 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
       try: () => registerSimMiners(ln, demo.sim),
       catch: (e) => new WorldError({ stage: "localnet", message: `registering the simulated miners failed: ${e instanceof Error ? e.message : String(e)}` })
     })
+    yield* Fiber.interrupt(booting)
     yield* Effect.logInfo("local subtensor ready", { endpoint: ln.endpoint, netuid: ln.netuid, miners: demo.sim.miners.length, seconds: (Date.now() - t0) / 1000 })
     // Manual block mode: the demo is the block author (one block every 2 s)
     yield* Effect.forkScoped(

@@ -1,6 +1,8 @@
 // The local demo world: simulated miners on 127.0.0.1 speaking the configured protocol (real HTTP servers
 // that verify signatures and nonces), the validator's dev hotkey, and, when the subtensor fixture exists,
 // the real runtime under chopsticks with the miners registered and their axons served (see ChainWorld.ts).
+import { rmSync } from "node:fs"
+import { resolve } from "node:path"
 import { Effect, Schema } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
 import { LOCALNET_VALIDATOR_URI } from "../chain/Localnet.ts"
@@ -20,6 +22,21 @@ export const demoDefaults: Partial<Record<keyof AppConfigValues, string | number
   HEATMAP_DIR: ".quorum/heatmaps",
   MIN_MINERS: 2
 }
+
+/** The demo's own database (DB_PATH left at its default) starts empty on every run, so one demo's rounds
+ *  never show up in the next one's /stats; a DB_PATH given by the operator is kept. */
+export const freshDemoDatabase = (config: AppConfigValues) =>
+  Effect.gen(function* () {
+    if (config.QUORUM_MODE !== "demo") return
+    if (config.sources.DB_PATH !== "default") {
+      yield* Effect.logInfo("demo database kept between runs (DB_PATH given)", { db: resolve(config.DB_PATH) })
+      return
+    }
+    yield* Effect.sync(() => {
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(`${config.DB_PATH}${suffix}`, { force: true })
+    })
+    yield* Effect.logInfo("demo database is fresh for this run (set DB_PATH to keep one)", { db: resolve(config.DB_PATH) })
+  })
 
 /** Applies demoDefaults to keys whose value came from the schema default. */
 export const withDemoDefaults = (config: AppConfigValues): AppConfigValues => {

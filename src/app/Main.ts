@@ -2,6 +2,7 @@
 // when the fixture exists, the local subtensor; live: the configured chain, wallet and metagraph) →
 // actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
 // prints a one-line JSON summary on stdout.
+import { resolve as resolvePath } from "node:path"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import type { Challenge } from "../domain/Challenge.ts"
 import { type AppConfigValues, configHelp, dbSynchronous, loadConfig } from "../config/AppConfig.ts"
@@ -9,7 +10,7 @@ import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"
 import { openDatabase, makeStore } from "../store/Store.ts"
 import * as ChallengeApi from "../challenges/ChallengeApi.ts"
-import { demoWorld, withDemoDefaults } from "./Demo.ts"
+import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
 import { makeAlerter } from "./Alerts.ts"
 import { withLogging } from "./Logging.ts"
 import { makeLoadProbe } from "./LoadProbe.ts"
@@ -80,10 +81,17 @@ export const program = (argv: ReadonlyArray<string>) =>
 const run = (config: AppConfigValues) =>
   Effect.gen(function* () {
     const startedAt = yield* Clock.currentTimeMillis
+    yield* freshDemoDatabase(config)
     const probe = config.LOAD_PROBE_FILE === undefined ? null : yield* makeLoadProbe(config.LOAD_PROBE_FILE)
     const opened = yield* openStore(config.DB_PATH, dbSynchronous(config))
     const db = opened.db
     const store = probe === null ? opened.store : probe.store(opened.store)
+    yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
+    yield* Effect.addFinalizer(() =>
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((now) => Effect.logInfo("validator shutting down", { uptime_s: Math.round((now - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
+      )
+    )
     const scorer = yield* makeScorer(config)
     const modelAlert = makeAlerter({ url: config.ALERT_WEBHOOK_URL, cooldownMs: 0 })
     const embedder = Context.get(
@@ -109,7 +117,7 @@ const run = (config: AppConfigValues) =>
       ).pipe(Effect.tapError((e) => modelAlert.alert("model_missing", `embedding model not loaded: ${e.message}`))),
       Embedder
     )
-    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source })
+    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source, dir: embedder.model.dir })
     const world = yield* worldOf(config, store, db)
 
     const synthetic = makeSyntheticSource(loadCorpus(config.DEMO_CORPUS_FILE), { seed: config.DEMO_SEED })

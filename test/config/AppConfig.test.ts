@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect, Exit, Redacted } from "effect"
-import { ConfigError, decodeConfig, parseCliFlags, parseDotEnv } from "../../src/config/AppConfig.ts"
+import { ConfigError, configHelp, decodeConfig, parseCliFlags, parseDotEnv, suggestFlag } from "../../src/config/AppConfig.ts"
 
 const run = (sources: Parameters<typeof decodeConfig>[0]) => Effect.runPromiseExit(decodeConfig(sources))
 const failure = async (sources: Parameters<typeof decodeConfig>[0]): Promise<ConfigError> => {
@@ -83,9 +83,78 @@ describe("AppConfig", () => {
   })
 
   test("CLI flag forms", () => {
-    const { flags, unknown, rest } = parseCliFlags(["run", "--NETUID=4", "--max-miners", "9", "--log-level", "DEBUG", "--x"])
+    const { flags, unknown, missingValue, rest } = parseCliFlags(["run", "--NETUID=4", "--max-miners", "9", "--log-level", "DEBUG", "--x"])
     expect(flags).toEqual({ NETUID: "4", MAX_MINERS: "9", LOG_LEVEL: "DEBUG" })
     expect(unknown).toEqual(["--x"])
+    expect(missingValue).toEqual([])
     expect(rest).toEqual(["run"])
+  })
+})
+
+describe("AppConfig: btcli conventions", () => {
+  test("btcli flags map to our keys; --logging.debug is a switch", async () => {
+    const cfg = await Effect.runPromise(
+      decodeConfig({
+        argv: ["--netuid", "5", "--subtensor.network", "test", "--subtensor.chain_endpoint=ws://127.0.0.1:9944", "--wallet.name", "ops", "--wallet.hotkey", "hk1", "--wallet.path", "/w", "--logging.debug"],
+        env: {}
+      })
+    )
+    expect(cfg).toMatchObject({ NETUID: 5, SUBTENSOR_NETWORK: "test", SUBTENSOR_ADDRESS: "ws://127.0.0.1:9944", WALLET_NAME: "ops", HOTKEY_NAME: "hk1", WALLET_PATH: "/w", LOG_LEVEL: "Debug" })
+    expect(cfg.sources.WALLET_NAME).toBe("cli")
+    expect((await Effect.runPromise(decodeConfig({ argv: ["--logging.trace"], env: {} }))).LOG_LEVEL).toBe("Trace")
+    expect((await Effect.runPromise(decodeConfig({ argv: ["--logging.info"], env: { LOG_LEVEL: "ERROR" } }))).LOG_LEVEL).toBe("Info")
+  })
+
+  test("defaults are btcli's default/default", async () => {
+    const cfg = await Effect.runPromise(decodeConfig({ argv: [], env: {} }))
+    expect([cfg.WALLET_NAME, cfg.HOTKEY_NAME]).toEqual(["default", "default"])
+  })
+
+  test("the SDK's BT_* variables are read; our own names win over them; flags win over both", async () => {
+    const bt = {
+      BT_SUBTENSOR_NETWORK: "test",
+      BT_SUBTENSOR_CHAIN_ENDPOINT: "wss://node.example:443",
+      BT_WALLET_NAME: "btw",
+      BT_WALLET_HOTKEY: "bth",
+      BT_WALLET_PATH: "/bt/wallets"
+    }
+    const cfg = await Effect.runPromise(decodeConfig({ argv: [], env: bt }))
+    expect(cfg).toMatchObject({ SUBTENSOR_NETWORK: "test", SUBTENSOR_ADDRESS: "wss://node.example:443", WALLET_NAME: "btw", HOTKEY_NAME: "bth", WALLET_PATH: "/bt/wallets" })
+    expect(cfg.sources.WALLET_NAME).toBe("env")
+    const ours = await Effect.runPromise(decodeConfig({ argv: ["--wallet.hotkey", "flag"], env: { ...bt, WALLET_NAME: "mine" } }))
+    expect([ours.WALLET_NAME, ours.HOTKEY_NAME]).toEqual(["mine", "flag"])
+    // a bad BT_* value is reported under our key, from env
+    const err = await failure({ argv: [], env: { BT_SUBTENSOR_NETWORK: "mainnet" } })
+    expect(err.key).toBe("SUBTENSOR_NETWORK")
+    expect(err.source).toBe("env")
+  })
+
+  test("unknown flags get a did-you-mean", async () => {
+    expect(suggestFlag("--netuidd")).toBe("--netuid")
+    expect(suggestFlag("--wallet.nme")).toBe("--wallet.name")
+    expect(suggestFlag("--subtensor.chain-endpoint")).toBe("--subtensor.chain_endpoint")
+    expect(suggestFlag("--completely-unrelated-thing")).toBeUndefined()
+    const err = await failure({ argv: ["--wallet.hotkye", "x"], env: {} })
+    expect(err.message).toContain("did you mean --wallet.hotkey?")
+  })
+
+  test("every bad key and flag is reported at once", async () => {
+    const err = await failure({ argv: ["--netuidd", "3", "--api-port", "70000", "--max-miners"], env: { NETUID: "abc", SUBTENSOR_NETWORK: "mainnet" } })
+    expect(err.problems?.length).toBe(5)
+    for (const s of ["--netuidd", "API_PORT", "--max-miners needs a value", "NETUID", "SUBTENSOR_NETWORK"]) expect(err.message).toContain(s)
+    expect(err.message).toStartWith("5 config problems")
+  })
+
+  test("a bare flag that needs a value is an error, not \"true\"", async () => {
+    for (const argv of [["--db-path"], ["--db-path", "--netuid", "3"]]) {
+      const err = await failure({ argv, env: {} })
+      expect(err.key).toBe("--db-path")
+      expect(err.message).toContain("--db-path needs a value")
+    }
+  })
+
+  test("--help lists the btcli spellings and BT_* variables", () => {
+    const help = configHelp()
+    for (const s of ["--wallet.name", "--subtensor.chain_endpoint", "--logging.debug", "BT_WALLET_HOTKEY"]) expect(help).toContain(s)
   })
 })

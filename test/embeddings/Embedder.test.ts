@@ -8,7 +8,7 @@ import { makeEncoder } from "../../workers/encoder.ts"
 import { readModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { cosineMatrix } from "../../src/scoring/similarity.ts"
 import type { MinerResponse } from "../../src/scoring/types.ts"
-import { MINILM_SHAPE_DIR, MODELS_DIR, USE_LITE_DIR, hasMiniLmShape, hasUseLite, skipNote } from "../support/shared.ts"
+import { MINILM_SHAPE_DIR, MODELS_DIR, USE_LITE_DIR, USE_LITE_REFERENCE, hasMiniLmShape, hasUseLite, skipNote } from "../support/shared.ts"
 
 if (!hasUseLite) skipNote("use-lite model", USE_LITE_DIR)
 if (!hasMiniLmShape) skipNote("minilm-l6-shape model", MINILM_SHAPE_DIR)
@@ -50,7 +50,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
   })
 
   test("matches the original model's reference embeddings", async () => {
-    const ref = JSON.parse(readFileSync(`${USE_LITE_DIR}/reference_embeddings.json`, "utf8")) as {
+    const ref = JSON.parse(readFileSync(USE_LITE_REFERENCE, "utf8")) as {
       items: Array<{ text: string; sentence_embedding: Array<number> }>
     }
     const { dim, data } = await run((e) => e.embed(ref.items.map((i) => i.text)))
@@ -66,7 +66,7 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
   })
 
   test("the tokenizer gives the original model's token ids", async () => {
-    const ref = JSON.parse(readFileSync(`${USE_LITE_DIR}/reference_embeddings.json`, "utf8")) as {
+    const ref = JSON.parse(readFileSync(USE_LITE_REFERENCE, "utf8")) as {
       items: Array<{ text: string; input_ids: Array<number> }>
     }
     const enc = await makeEncoder(await Effect.runPromise(readModelSpec(USE_LITE_DIR)))

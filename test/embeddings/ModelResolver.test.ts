@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Exit } from "effect"
 import { DEFAULT_MODEL_REPO, ModelNotFound, readModelSpec, resolveModel } from "../../src/embeddings/ModelResolver.ts"
-import { MINILM_SHAPE_DIR, MODELS_DIR, USE_LITE_DIR, hasMiniLmShape, hasUseLite, skipNote } from "../support/shared.ts"
+import { MINILM_SHAPE_DIR, MODELS_DIR, USE_LITE_DIR, hasMiniLmShape, hasSharedUseLite, hasUseLite, skipNote } from "../support/shared.ts"
 
 const tmpRoots: Array<string> = []
 const tmp = (label: string) => {
@@ -97,9 +97,9 @@ describe("ModelResolver: folder specs", () => {
 })
 
 describe("ModelResolver: resolution order", () => {
-  if (!hasUseLite || !hasMiniLmShape) skipNote("shared models", MODELS_DIR)
+  if (!hasSharedUseLite || !hasMiniLmShape) skipNote("shared models", MODELS_DIR)
 
-  test.skipIf(!hasUseLite || !hasMiniLmShape)("nothing configured on a machine with ../shared/models → use-lite, never the shape-only model", async () => {
+  test.skipIf(!hasSharedUseLite || !hasMiniLmShape)("nothing configured on a machine with ../shared/models → use-lite, never the shape-only model", async () => {
     const spec = await Effect.runPromise(
       resolveModel({ env: noEnv, cacheDir: tmp("cache-empty"), sharedModelsDir: MODELS_DIR, offline: true })
     )
@@ -111,7 +111,7 @@ describe("ModelResolver: resolution order", () => {
     const shared = tmp("shared-shape-only")
     linkDir(MINILM_SHAPE_DIR, join(shared, "minilm-l6-shape"))
     const err = failure(
-      await Effect.runPromiseExit(resolveModel({ env: noEnv, cacheDir: tmp("cache"), sharedModelsDir: shared, offline: true }))
+      await Effect.runPromiseExit(resolveModel({ env: noEnv, cacheDir: tmp("cache"), sharedModelsDir: shared, offline: true, noBuild: true }))
     )
     expect(err._tag).toBe("ModelNotFound")
     expect(err.wanted).toBe(DEFAULT_MODEL_REPO)
@@ -128,7 +128,7 @@ describe("ModelResolver: resolution order", () => {
     expect(byEnv.dir).toBe(MINILM_SHAPE_DIR)
   })
 
-  test.skipIf(!hasUseLite || !hasMiniLmShape)("explicit path beats the cache, the cache beats ../shared/models", async () => {
+  test.skipIf(!hasSharedUseLite || !hasMiniLmShape)("explicit path beats the cache, the cache beats ../shared/models", async () => {
     const cacheRoot = tmp("cache-order")
     linkDir(MINILM_SHAPE_DIR, join(cacheRoot, DEFAULT_MODEL_REPO))
     const fromCache = await Effect.runPromise(
