@@ -1,10 +1,12 @@
-// Singleton: owns the aggregation state (round rewards → long-run miner weights; EMA or the group tournament,
-// internal/aggregation.ts). Every change goes through its mailbox: a scored round (Update: its evaluation and
+// Singleton: owns the aggregation state (round rewards → long-run miner weights: EMA, the group tournament, or
+// seed 003's cumulative / recent-historical blend, with its optional stake blend; internal/aggregation.ts) and
+// seed 003's per-miner performance records (tiers, selection). Every change goes through its mailbox: a scored round (Update: its evaluation and
 // the new state persisted in one transaction before it is acknowledged), the registered set (Sync), the
 // tournament's next group (PickGroup) and the weights (ReadWeights). After each change the weights are published (`changes`, `published`).
 import { Clock, Deferred, Effect, PubSub, Ref } from "effect"
 import type { Scope } from "effect"
 import type { MinerWeight } from "../src/domain/Weights.ts"
+import { type PerformanceState, type TierName, tierOfRecord } from "../src/scoring/performance.ts"
 import type { RoundResult } from "../src/scoring/types.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
 import { type AggregatorOptions, type AppAggregator, loadAggregator } from "./internal/aggregation.ts"
@@ -21,18 +23,21 @@ export class Update {
     readonly reply: Deferred.Deferred<void, StoreError>
   ) {}
 }
-/** Registered uid → hotkey: drops deregistered uids, resets replaced hotkeys. */
+/** Registered uid → hotkey: drops deregistered uids, resets replaced hotkeys; stakes when the source knows them. */
 export class Sync {
   readonly _tag = "Sync"
-  constructor(readonly registered: ReadonlyMap<number, string>) {}
+  constructor(
+    readonly registered: ReadonlyMap<number, string>,
+    readonly stakes?: ReadonlyMap<number, number>
+  ) {}
 }
-/** The miners a tournament round asks among `available` (null for EMA: the supervisor samples). */
+/** The next group of adjacent ranks among `available` (the groups selection policy). */
 export class PickGroup {
   readonly _tag = "PickGroup"
   constructor(
     readonly available: ReadonlyArray<number>,
     readonly max: number,
-    readonly reply: Deferred.Deferred<ReadonlyArray<number> | null>
+    readonly reply: Deferred.Deferred<ReadonlyArray<number>>
   ) {}
 }
 export class ReadWeights {
@@ -52,8 +57,8 @@ export interface AggregateActor {
   readonly kind: AppAggregator["kind"]
   readonly ref: Actor.ActorRef<Msg>
   readonly update: (result: RoundResult) => Effect.Effect<void, StoreError | Actor.AskTimeout | Actor.MailboxClosed>
-  readonly sync: (registered: ReadonlyMap<number, string>) => Effect.Effect<void, Actor.MailboxClosed>
-  readonly pickGroup: (available: ReadonlyArray<number>, max: number) => Effect.Effect<ReadonlyArray<number> | null, Actor.AskTimeout | Actor.MailboxClosed>
+  readonly sync: (registered: ReadonlyMap<number, string>, stakes?: ReadonlyMap<number, number>) => Effect.Effect<void, Actor.MailboxClosed>
+  readonly pickGroup: (available: ReadonlyArray<number>, max: number) => Effect.Effect<ReadonlyArray<number>, Actor.AskTimeout | Actor.MailboxClosed>
   /** The weights now, in mailbox order (after every change sent before). */
   readonly weights: Effect.Effect<ReadonlyArray<MinerWeight>, Actor.AskTimeout | Actor.MailboxClosed>
   /** The weights as last published (no mailbox wait: for readers such as the HTTP API). */
@@ -62,7 +67,19 @@ export interface AggregateActor {
   readonly changes: PubSub.PubSub<ReadonlyArray<MinerWeight>>
   /** Each miner's aggregate score as last published (uid → score; for the operator console). */
   readonly publishedScores: Effect.Effect<ReadonlyMap<number, number | null>>
+  /** Seed 003's per-miner records as last published (tiers, selection, /miners). */
+  readonly publishedPerformance: Effect.Effect<PerformanceState>
 }
+
+/** The tier of each miner of a round (seed 003, over the record's recent window). */
+const tiersOf = (perf: PerformanceState, result: RoundResult): Map<number, TierName | null> =>
+  new Map(result.miners.map((m) => {
+    const r = perf.miners[String(m.uid)]
+    return [m.uid, r === undefined || r.hotkey !== m.hotkey ? null : tierOfRecord(r)] as const
+  }))
+
+const tierChanges = (before: ReadonlyMap<number, TierName | null>, after: ReadonlyMap<number, TierName | null>) =>
+  [...after].flatMap(([uid, to]) => (before.get(uid) === to || to === null ? [] : [{ uid, from: before.get(uid) ?? "new", to }]))
 
 export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -73,9 +90,15 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
     const scoresNow = (): ReadonlyMap<number, number | null> =>
       new Map(Object.entries(agg.state().miners).map(([uid, e]) => [Number(uid), e.score] as const))
     const scores = yield* Ref.make(scoresNow())
+    const performance = yield* Ref.make(agg.performance())
     const publish = Effect.suspend(() => {
       const w = agg.weights()
-      return Ref.set(published, w).pipe(Effect.andThen(Ref.set(scores, scoresNow())), Effect.andThen(PubSub.publish(changes, w)), Effect.asVoid)
+      return Ref.set(published, w).pipe(
+        Effect.andThen(Ref.set(scores, scoresNow())),
+        Effect.andThen(Ref.set(performance, agg.performance())),
+        Effect.andThen(PubSub.publish(changes, w)),
+        Effect.asVoid
+      )
     })
     // the scored round's evaluation and the aggregate state it produced, in one transaction (with the
     // `aggregate:applied` counter): a crash leaves both or neither on disk
@@ -87,7 +110,14 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
     const handle = (msg: Msg): Effect.Effect<void> => {
       switch (msg._tag) {
         case "Update":
-          return Effect.sync(() => agg.update(msg.result)).pipe(
+          return Effect.sync(() => {
+            const before = tiersOf(agg.performance(), msg.result)
+            agg.update(msg.result)
+            return tierChanges(before, tiersOf(agg.performance(), msg.result))
+          }).pipe(
+            Effect.tap((changed) =>
+              Effect.forEach(changed, (c) => Effect.logInfo("miner tier changed", c), { discard: true })
+            ),
             Effect.andThen(persist(msg.result)),
             Effect.exit,
             Effect.tap(() => publish),
@@ -95,7 +125,7 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
             Effect.asVoid
           )
         case "Sync":
-          return Effect.sync(() => agg.sync(msg.registered)).pipe(Effect.andThen(publish))
+          return Effect.sync(() => agg.sync(msg.registered, msg.stakes)).pipe(Effect.andThen(publish))
         case "PickGroup":
           return Deferred.succeed(msg.reply, agg.pickGroup(msg.available, msg.max)).pipe(Effect.asVoid)
         case "ReadWeights":
@@ -108,11 +138,12 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
       kind: agg.kind,
       ref,
       update: (result) => ask((reply: Deferred.Deferred<void, StoreError>) => new Update(result, reply)),
-      sync: (registered) => ref.tell(new Sync(registered)),
-      pickGroup: (available, max) => ask((reply: Deferred.Deferred<ReadonlyArray<number> | null>) => new PickGroup(available, max, reply)),
+      sync: (registered, stakes) => ref.tell(new Sync(registered, stakes)),
+      pickGroup: (available, max) => ask((reply: Deferred.Deferred<ReadonlyArray<number>>) => new PickGroup(available, max, reply)),
       weights: ask((reply: Deferred.Deferred<ReadonlyArray<MinerWeight>>) => new ReadWeights(reply)),
       published: Ref.get(published),
       changes,
-      publishedScores: Ref.get(scores)
+      publishedScores: Ref.get(scores),
+      publishedPerformance: Ref.get(performance)
     } satisfies AggregateActor
   })

@@ -1,6 +1,6 @@
 // Singleton supervisor: owns one MinerSession per UID (reconciled from the metagraph: new UIDs start,
 // deregistered ones stop, a replaced hotkey restarts its session), takes challenges, persists them before
-// anything else, selects miners, fans the query out, persists every answer as it arrives, and hands the
+// anything else, selects miners (the configured policy, internal/selection.ts), fans the query out, persists every answer as it arrives, and hands the
 // finished round to the ScoringActor. It owns its loops too: the challenge tick (one challenge per interval
 // from the challenge source), the resume of rounds a restart interrupted, and the availability probes.
 // A session that crashes past its restart cap escalates here: it is dropped and the next Reconcile starts
@@ -14,7 +14,9 @@ import type { MinerTransport } from "../src/miners/Transport.ts"
 import type { MinerResponse, RoundInput } from "../src/scoring/types.ts"
 import { IN_FLIGHT, makeRoundRecovery, UNANSWERED_GONE, UNANSWERED_RESTART } from "../src/store/RoundRecovery.ts"
 import type { StoreError, StoreShape } from "../src/store/Store.ts"
+import { DEFAULT_SELECTION_POLICY } from "../src/scoring/selection.ts"
 import * as Actor from "./internal/Actor.ts"
+import { choose, type SelectionDeps } from "./internal/selection.ts"
 import * as MinerSession from "./MinerSession.ts"
 import { Evaluate, type ScoringActor } from "./ScoringActor.ts"
 
@@ -53,11 +55,8 @@ export interface Deps {
   readonly maxConcurrent: number
   /** Hotkeys never queried (this validator, other validators). */
   readonly excludeHotkeys: ReadonlySet<string>
-  /**
-   * Optional selection policy (the tournament's next group of adjacent ranks, AggregateActor.pickGroup):
-   * uids to ask among the available ones, or null to fall back to availability-weighted sampling.
-   */
-  readonly select?: (available: ReadonlyArray<number>, max: number) => Effect.Effect<ReadonlyArray<number> | null, { readonly message: string }>
+  /** Who a round asks (policy, performance records, the groups policy's group); default: availability sampling. */
+  readonly selection?: SelectionDeps
   /** The challenge source: the next challenge (null: none available now). */
   readonly nextChallenge: (id: string) => Effect.Effect<Challenge | null, { readonly message: string }>
   readonly schedule: SupervisorSchedule
@@ -86,7 +85,8 @@ export interface ChallengeSupervisor {
   readonly ref: Actor.ActorRef<Msg>
   /** UIDs with a running session. */
   readonly children: Effect.Effect<ReadonlyArray<number>>
-  readonly availability: Effect.Effect<ReadonlyArray<{ uid: number; availability: number }>>
+  /** Per session: availability from real answers and the queries in flight now (seed 003's load). */
+  readonly availability: Effect.Effect<ReadonlyArray<{ uid: number; availability: number; inFlight: number }>>
   /** Sends every miner session a GET /availability probe (non-blocking; a full mailbox skips it). */
   readonly probeAll: (timeoutMs: number) => Effect.Effect<void>
   /**
@@ -97,15 +97,6 @@ export interface ChallengeSupervisor {
   /** Challenges issued since start (resumed ones not counted). */
   readonly issued: Effect.Effect<number>
 }
-
-/** Weighted sample without replacement (Efraimidis–Spirakis keys), deterministic for a given rng. */
-export const sampleWeighted = <A>(items: ReadonlyArray<{ item: A; weight: number }>, k: number, random: () => number): A[] =>
-  items
-    .filter((x) => x.weight > 0)
-    .map((x) => ({ item: x.item, key: Math.pow(Math.max(random(), 1e-12), 1 / x.weight) }))
-    .sort((a, b) => b.key - a.key)
-    .slice(0, k)
-    .map((x) => x.item)
 
 const challengeFromRow = Schema.decodeUnknownExit(Schema.fromJsonString(ChallengeSchema))
 
@@ -118,6 +109,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
     const rounds = yield* Semaphore.make(deps.maxConcurrent)
     const recovery = makeRoundRecovery(deps.store.db)
     const now = Clock.currentTimeMillis
+    const selection: SelectionDeps = deps.selection ?? { policy: DEFAULT_SELECTION_POLICY }
 
     const dropChild = (uid: number, session: MinerSession.MinerSession) =>
       Ref.update(children, (m) => {
@@ -172,27 +164,11 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
 
     const runRound = Effect.fn("ChallengeSupervisor.round")(function* (challenge: Challenge) {
       const all = [...(yield* Ref.get(children)).values()]
-      const picked =
-        deps.select === undefined
-          ? null
-          : yield* deps.select(all.map((c) => c.info.uid), deps.maxMiners).pipe(
-              Effect.catch((e) => Effect.logWarning("group selection failed; sampling instead", { message: e.message }).pipe(Effect.as(null)))
-            )
-      const random = yield* Random.next.pipe(Effect.replicateEffect(all.length))
+      // enough draws for both passes of the performance policy (exploit, then explore)
+      const random = yield* Random.next.pipe(Effect.replicateEffect(2 * all.length + 1))
       let draw = 0
-      const selected =
-        picked !== null
-          ? all.filter((c) => picked.includes(c.info.uid))
-          : sampleWeighted(
-              // sampling weight: availability from real answers; a failed /availability probe makes a miner unlikely
-              yield* Effect.forEach(all, (c) =>
-                c.session.stats.pipe(
-                  Effect.map((s) => ({ item: c, weight: (0.05 + MinerSession.availabilityOf(s)) * (s.lastProbeOk === false ? 0.1 : 1) }))
-                )
-              ),
-              deps.maxMiners,
-              () => random[draw++] ?? 0.5
-            )
+      const { selected, atCap } = yield* choose(selection, all, deps.maxMiners, challenge.taskType, () => random[draw++] ?? 0.5)
+      if (atCap > 0) yield* Effect.logDebug("miners at their in-flight cap skipped", { challengeId: challenge.id, skipped: atCap })
       if (selected.length < deps.minMiners) {
         yield* deps.store.setChallengeStatus(challenge.id, "failed", yield* now)
         return yield* new RoundSkipped({
@@ -368,7 +344,9 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       probeAll,
       availability: Ref.get(children).pipe(
         Effect.flatMap((m) =>
-          Effect.forEach([...m.values()], (c) => c.session.availability.pipe(Effect.map((availability) => ({ uid: c.info.uid, availability }))))
+          Effect.forEach([...m.values()], (c) =>
+            c.session.stats.pipe(Effect.map((s) => ({ uid: c.info.uid, availability: MinerSession.availabilityOf(s), inFlight: s.inFlight })))
+          )
         )
       ),
       start,

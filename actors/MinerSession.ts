@@ -1,5 +1,6 @@
 // One actor per miner UID: owns the miner's target, sends it queries through the MinerTransport, and keeps
-// its availability from REAL answers (answered / asked over a sliding window), not from /availability pings.
+// its availability from REAL answers (answered / asked over a sliding window), not from /availability pings,
+// and its load: the queries in flight to it across rounds (seed 003's load balancing reads it).
 import { Clock, Deferred, Effect, FiberSet, Ref, Semaphore } from "effect"
 import type { Scope } from "effect"
 import type { MinerError, MinerTransport } from "../src/miners/Transport.ts"
@@ -30,6 +31,8 @@ export interface Stats {
   readonly recent: ReadonlyArray<boolean>
   readonly lastAnswerAt: number | null
   readonly lastProbeOk: boolean | null
+  /** Queries asked and not yet answered (queued or running), across rounds. */
+  readonly inFlight: number
 }
 
 export interface MinerSession {
@@ -53,7 +56,7 @@ export interface Options {
 /** Defaults: the answer window, queries in flight per miner, the mailbox, and the ask margin over the deadline. */
 export const SESSION_DEFAULTS = { window: 50, maxInFlight: 4, mailbox: 64, askMarginMs: 5_000 } as const
 
-export const availabilityOf = (s: Stats): number =>
+export const availabilityOf = (s: Pick<Stats, "recent">): number =>
   s.recent.length === 0 ? 1 : s.recent.filter((x) => x).length / s.recent.length
 
 export const make = (
@@ -63,7 +66,8 @@ export const make = (
 ): Effect.Effect<MinerSession, never, Scope.Scope> =>
   Effect.gen(function* () {
     const window = options.window ?? SESSION_DEFAULTS.window
-    const stats = yield* Ref.make<Stats>({ asked: 0, answered: 0, recent: [], lastAnswerAt: null, lastProbeOk: null })
+    const stats = yield* Ref.make<Omit<Stats, "inFlight">>({ asked: 0, answered: 0, recent: [], lastAnswerAt: null, lastProbeOk: null })
+    const load = yield* Ref.make(0)
     const inFlight = yield* Semaphore.make(options.maxInFlight ?? SESSION_DEFAULTS.maxInFlight)
     const running = yield* FiberSet.make<void, never>()
     const record = (ok: boolean) =>
@@ -102,10 +106,16 @@ export const make = (
       uid: target.uid,
       target,
       ref,
-      stats: Ref.get(stats),
+      stats: Effect.map(Effect.all([Ref.get(stats), Ref.get(load)]), ([s, inFlight]) => ({ ...s, inFlight })),
       availability: Ref.get(stats).pipe(Effect.map(availabilityOf)),
       query: (request: InferenceRequest, timeoutMs: number) =>
-        // the ask deadline is the transport deadline plus a margin for queueing in the mailbox
-        Actor.ask(ref, (reply: Deferred.Deferred<InferenceReply, MinerError>) => new Query(request, timeoutMs, reply), timeoutMs + SESSION_DEFAULTS.askMarginMs)
+        // the ask deadline is the transport deadline plus a margin for queueing in the mailbox; the load counts
+        // the query from the ask until its outcome (or the ask's timeout / interruption)
+        Ref.update(load, (n) => n + 1).pipe(
+          Effect.andThen(
+            Actor.ask(ref, (reply: Deferred.Deferred<InferenceReply, MinerError>) => new Query(request, timeoutMs, reply), timeoutMs + SESSION_DEFAULTS.askMarginMs)
+          ),
+          Effect.ensuring(Ref.update(load, (n) => Math.max(0, n - 1)))
+        )
     }
   }).pipe(Effect.annotateLogs({ uid: target.uid, hotkey: target.hotkey }))

@@ -1,7 +1,8 @@
-// The AggregateActor's state: the pure aggregation state (src/scoring/aggregate.ts, EMA with decay or the
-// seed-004 group tournament) in memory, restores it from
-// the store at start (schema-checked: a corrupt or foreign snapshot starts fresh with a warning instead of
-// crashing) and chooses which miners a tournament round asks (the next group of adjacent ranks).
+// The AggregateActor's state: the pure aggregation state (src/scoring/aggregate.ts: EMA with decay or the
+// seed-004 group tournament; src/scoring/performance.ts: seed 003's cumulative tracking, recent/historical
+// blend and tiers) in memory, restored from the store at start (schema-checked: a corrupt or foreign
+// snapshot starts fresh with a warning instead of crashing). It also chooses the next group of adjacent
+// ranks for the groups selection policy, and applies seed 003's stake blend when enabled.
 import { Effect, Schema } from "effect"
 import type { Aggregator } from "../../src/domain/Aggregator.ts"
 import {
@@ -13,13 +14,24 @@ import {
   normalizeWeights,
   syncRegistered,
   tournamentGroups,
+  tournamentRanking,
   tournamentUpdate,
   weights
 } from "../../src/scoring/aggregate.ts"
+import type { AggregationKind, AggregationPolicy } from "../../src/scoring/config.ts"
+import {
+  emptyPerformance,
+  type PerformanceState,
+  performanceUpdate,
+  performanceWeights,
+  stakeBlend,
+  syncPerformance
+} from "../../src/scoring/performance.ts"
 import type { RoundResult } from "../../src/scoring/types.ts"
 import type { StoreShape } from "../../src/store/Store.ts"
+import { DEFAULT_POLICIES } from "../../src/scoring/tasks.ts"
 
-export type AggregationKind = "ema" | "tournament"
+export type { AggregationKind }
 
 /** Below this EMA of round rewards a tournament miner gets no weight (it has not earned lately). */
 const EARNED_FLOOR = 1e-3
@@ -31,55 +43,109 @@ export interface AggregatorOptions {
   /** EMA decay of miners absent from a round. */
   readonly decay: number
   readonly groupSize: number
+  /** Seed 003's options (cap, recent share, stake blend) and the tier window; default DEFAULT_POLICIES. */
+  readonly policy?: Omit<AggregationPolicy, "kind">
+  readonly tierWindow?: number
 }
 
 const Entry = Schema.Struct({ hotkey: Schema.String, score: Schema.NullOr(Schema.Finite) })
+const Tally = Schema.Struct({ total: Schema.Finite, count: Schema.Finite })
+const PerfRecord = Schema.Struct({
+  hotkey: Schema.String,
+  total: Schema.Finite,
+  count: Schema.Finite,
+  byTask: Schema.Record(Schema.String, Tally),
+  recent: Schema.Array(Schema.Finite)
+})
 const Snapshot = Schema.Struct({
-  kind: Schema.Literals(["ema", "tournament"]),
+  kind: Schema.Literals(["ema", "tournament", "cumulative", "blend"]),
   miners: Schema.Record(Schema.String, Entry),
   /** tournament only: EMA of each miner's round rewards (who has earned lately). */
-  earned: Schema.optionalKey(Schema.Record(Schema.String, Entry))
+  earned: Schema.optionalKey(Schema.Record(Schema.String, Entry)),
+  /** seed 003's per-miner record (every kind keeps it: tiers, selection, /miners). */
+  performance: Schema.optionalKey(Schema.Record(Schema.String, PerfRecord))
 })
 const decodeSnapshot = Schema.decodeUnknownOption(Snapshot)
 
-/** An Aggregator that can also reconcile with the registered set and pick tournament groups. */
+/** An Aggregator that can also reconcile with the registered set, pick groups and read performance records. */
 export interface AppAggregator extends Aggregator {
+  readonly kind: AggregationKind
   readonly state: () => AggregateState
-  /** Registered uid → hotkey: drops deregistered uids, resets replaced hotkeys. */
-  readonly sync: (registered: ReadonlyMap<number, string>) => void
+  readonly performance: () => PerformanceState
+  /** Registered uid → hotkey: drops deregistered uids, resets replaced hotkeys; stakes (uid → alpha) when known. */
+  readonly sync: (registered: ReadonlyMap<number, string>, stakes?: ReadonlyMap<number, number>) => void
   /**
-   * Miners for the next round among `available` uids: for the tournament, the next group of adjacent ranks
-   * (round-robin over the groups, restricted to available miners); null for EMA (the supervisor samples).
+   * The next group of adjacent ranks among `available` uids (round-robin over the groups): ranks of the
+   * tournament, or by current weight for the other kinds (unweighted miners last, by uid).
    */
-  readonly pickGroup: (available: ReadonlyArray<number>, max: number) => ReadonlyArray<number> | null
+  readonly pickGroup: (available: ReadonlyArray<number>, max: number) => ReadonlyArray<number>
 }
 
 export const makeAggregator = (options: AggregatorOptions, initial?: unknown): AppAggregator => {
-  let state: AggregateState = options.kind === "ema" ? emptyEma() : emptyTournament()
+  const policy = options.policy ?? DEFAULT_POLICIES.aggregation
+  const window = options.tierWindow ?? DEFAULT_POLICIES.tiers.window
+  // EMA for "ema", "cumulative" and "blend" (the latter two weigh by the performance record; the EMA stays as
+  // the console's recent-reward view), the rank EMA for the tournament
+  let state: AggregateState = options.kind === "tournament" ? emptyTournament() : emptyEma()
   // Tournament weights go by rank, (1/2)^rank; a miner whose recent round rewards are all 0 (offline, junk,
   // copies) must not collect the weight of its rank, so an EMA of rewards is kept beside the ranking.
   let earned: EmaState = emptyEma()
+  let perf: PerformanceState = emptyPerformance()
+  let stakes: ReadonlyMap<number, number> = new Map()
   if (initial !== undefined && initial !== null) {
     const decoded = decodeSnapshot(initial)
     if (decoded._tag === "Some" && decoded.value.kind === options.kind) {
-      state = { kind: decoded.value.kind, miners: decoded.value.miners } as AggregateState
-      if (decoded.value.earned !== undefined) earned = { kind: "ema", miners: decoded.value.earned }
+      const v = decoded.value
+      state = { kind: options.kind === "tournament" ? "tournament" : "ema", miners: v.miners } as AggregateState
+      if (v.earned !== undefined) earned = { kind: "ema", miners: v.earned }
+      if (v.performance !== undefined) perf = { miners: v.performance }
     }
   }
   let hotkeys = new Map<number, string>(Object.entries(state.miners).map(([uid, e]) => [Number(uid), e.hotkey]))
   let nextGroup = 0
+
+  const rawWeights = (): Map<number, number> => {
+    if (state.kind === "tournament") {
+      const hasEarned = (uid: number) => (earned.miners[String(uid)]?.score ?? 0) > EARNED_FLOOR
+      return normalizeWeights([...weights(state)].filter(([uid]) => hasEarned(uid)))
+    }
+    if (options.kind === "cumulative" || options.kind === "blend") return normalizeWeights(performanceWeights(perf, options.kind, policy))
+    return weights(state)
+  }
+  const finalWeights = (): Map<number, number> => {
+    const w = rawWeights()
+    if (!policy.stakeBlend.enabled) return w
+    // stakes only of registered uids; the blend pays them even without performance (that is what it does)
+    const registered = new Map([...stakes].filter(([uid]) => hotkeys.has(uid)))
+    return normalizeWeights(stakeBlend([...w], registered, policy.stakeBlend.share))
+  }
+  const ranking = (): Array<number> => {
+    if (state.kind === "tournament") return tournamentRanking(state)
+    const w = rawWeights()
+    return [...hotkeys.keys()].sort((a, b) => (w.get(b) ?? 0) - (w.get(a) ?? 0) || a - b)
+  }
+
   return {
     kind: options.kind,
     state: () => state,
-    snapshot: () => (state.kind === "tournament" ? { ...state, earned: earned.miners } : state),
-    sync: (registered) => {
+    performance: () => perf,
+    snapshot: () => ({
+      kind: options.kind,
+      miners: state.miners,
+      ...(state.kind === "tournament" ? { earned: earned.miners } : {}),
+      performance: perf.miners
+    }),
+    sync: (registered, nextStakes) => {
       hotkeys = new Map(registered)
       state = syncRegistered(state, registered)
       earned = syncRegistered(earned, registered)
+      perf = syncPerformance(perf, registered)
+      if (nextStakes !== undefined) stakes = new Map(nextStakes)
     },
     update: (result: RoundResult) => {
       const rewards = new Map(result.miners.map((m) => [m.uid, m.reward] as const))
       for (const m of result.miners) if (!hotkeys.has(m.uid)) hotkeys.set(m.uid, m.hotkey)
+      perf = performanceUpdate(perf, result, { window })
       if (state.kind === "ema") {
         state = emaUpdate(state, rewards, { alpha: options.alpha, decay: options.decay, hotkeys })
       } else {
@@ -87,18 +153,18 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
         earned = emaUpdate(earned, rewards, { alpha: options.alpha, decay: options.decay, hotkeys })
       }
     },
-    weights: () => {
-      const hasEarned = (uid: number) => (earned.miners[String(uid)]?.score ?? 0) > EARNED_FLOOR
-      const w = state.kind === "tournament" ? normalizeWeights([...weights(state)].filter(([uid]) => hasEarned(uid))) : weights(state)
-      return [...w].map(([uid, weight]) => ({ uid, weight })).sort((a, b) => a.uid - b.uid)
-    },
+    weights: () => [...finalWeights()].map(([uid, weight]) => ({ uid, weight })).sort((a, b) => a.uid - b.uid),
     pickGroup: (available, max) => {
-      if (state.kind !== "tournament") return null
       const avail = new Set(available)
-      // unknown available miners join the ranking as unranked so they can be grouped
-      const known = new Map(hotkeys)
-      for (const uid of available) if (!known.has(uid)) known.set(uid, "")
-      const groups = tournamentGroups(syncRegistered(state, known), Math.min(options.groupSize, max))
+      // unknown available miners join the ranking last so they can be grouped
+      const order = ranking()
+      const ranked = new Set(order)
+      for (const uid of [...available].sort((a, b) => a - b)) if (!ranked.has(uid)) order.push(uid)
+      const sized = Math.min(options.groupSize, max)
+      const groups = tournamentGroups(
+        { kind: "tournament", miners: Object.fromEntries(order.map((uid, i) => [String(uid), { hotkey: "", score: i }])) },
+        sized
+      )
         .map((g) => g.uids.filter((u) => avail.has(u)))
         .filter((g) => g.length > 0)
       if (groups.length === 0) return []

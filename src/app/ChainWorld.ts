@@ -95,7 +95,7 @@ const chainWorld = (i: ChainWorldInput) =>
           // our own hotkey is dropped by excludeHotkeys (supervisor and aggregator)
           if (isValidator(n) || !isServing(n.axon)) return []
           const t = i.targetOf(n)
-          return t === null ? [] : [{ uid: n.uid, hotkey: n.hotkey, coldkey: n.coldkey, ip: t.ip, port: t.port }]
+          return t === null ? [] : [{ uid: n.uid, hotkey: n.hotkey, coldkey: n.coldkey, ip: t.ip, port: t.port, stake: n.stake }]
         })
       )
     )

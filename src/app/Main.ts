@@ -141,6 +141,7 @@ const run = (config: AppConfigValues) =>
       embedRound: probe === null ? embedder.embedRound : probe.embedRound(embedder.embedRound),
       renderHeatmap: (input) => embedder.renderHeatmap(input, { png: true, fitWidth: 1200 }),
       score: probe === null ? scorer.score : probe.score(scorer.score),
+      policies: scorer.policies,
       transport: probe === null ? world.transport : probe.transport(world.transport),
       miners: world.miners,
       minersRefreshMs: MAIN_POLICY.minersRefreshMs[config.QUORUM_MODE],

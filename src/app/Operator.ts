@@ -26,6 +26,7 @@ import {
 } from "../metrics/instrument.ts"
 import { makeMetrics } from "../metrics/Metrics.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
+import type { PerformanceState } from "../scoring/performance.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type AlertKind, makeAlerter } from "./Alerts.ts"
@@ -86,6 +87,8 @@ export interface ConsoleInput {
   readonly results: Effect.Effect<Scored>
   readonly weights: () => Weights
   readonly aggregate: () => ReadonlyMap<number, number | null>
+  /** Seed 003's per-miner records as last published (tier, performance in /miners). */
+  readonly performance?: () => PerformanceState
   readonly identities: Effect.Effect<MinerViewInput["identities"]>
   readonly setNow: Effect.Effect<unknown, { readonly _tag: string }>
   readonly lastSubmission: Effect.Effect<unknown>
@@ -112,7 +115,7 @@ const newestHeatmaps = (dir: string, k: number): string[] => {
 export const startOperator = (i: ConsoleInput): Effect.Effect<
   {
     readonly routes: ConsoleRouteDeps
-    readonly minerView: Effect.Effect<Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust">>
+    readonly minerView: Effect.Effect<Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust" | "performance">>
     readonly watchdog: Effect.Effect<never, WatchdogTripped>
     readonly running: Effect.Effect<boolean>
     readonly fiberUrl: string | null
@@ -285,6 +288,7 @@ export const startOperator = (i: ConsoleInput): Effect.Effect<
         return {
           identities: yield* i.identities,
           aggregate: i.aggregate(),
+          ...(i.performance === undefined ? {} : { performance: i.performance() }),
           stakes: yield* console.stakes,
           trust: c?.minerTrust ?? new Map()
         }

@@ -1,14 +1,18 @@
 // The round scorer the ScoringActor runs: the versioned scoring config (SCORING_CONFIG) and the novelty
-// memory (semantic cache of earlier answers, kept across rounds) around the pure scoreRound.
+// memory (semantic cache of earlier answers, kept across rounds) around the pure scoreRound, and the config's
+// policies (selection, load balancing, tiers, aggregation) for the actors.
 import { Effect } from "effect"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig } from "../domain/ScoringConfig.ts"
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
+import type { PolicyConfig } from "../scoring/config.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 
 export interface Scorer {
   readonly version: string
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  /** The config's selection, load-balancing, tier and aggregation policies. */
+  readonly policies: PolicyConfig
 }
 
 export const makeScorer = (config: Pick<AppConfigValues, "SCORING_CONFIG">) =>
@@ -19,6 +23,7 @@ export const makeScorer = (config: Pick<AppConfigValues, "SCORING_CONFIG">) =>
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version) })
     return {
       version: String(scoring.version),
-      score: (round, emb) => scoreRound(round, emb, scoring, memory)
+      score: (round, emb) => scoreRound(round, emb, scoring, memory),
+      policies: scoring.policies
     } satisfies Scorer
   })

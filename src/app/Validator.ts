@@ -17,6 +17,8 @@ import type { SubmitFailure } from "../domain/Weights.ts"
 import { serve } from "../http/Api.ts"
 import { DEFAULT_REPLY_CAPS, type ReplyCaps, withReplyCaps } from "../miners/ReplyCaps.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
+import type { PolicyConfig } from "../scoring/config.ts"
+import { DEFAULT_POLICIES } from "../scoring/tasks.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import type { ChainProbe } from "../chain/ChainProbe.ts"
@@ -25,6 +27,13 @@ import { type RenderHeatmap, startHeatmapJob } from "./Heatmaps.ts"
 import { instrumentParts, startOperator } from "./Operator.ts"
 import { drainRounds } from "./Shutdown.ts"
 import type { WatchdogTripped } from "./Watchdog.ts"
+
+/** The config file's policies with the AGGREGATION / SELECTION overrides of the app config applied. */
+export const effectivePolicies = (p: PolicyConfig, config: Pick<AppConfigValues, "AGGREGATION" | "SELECTION">): PolicyConfig => ({
+  ...p,
+  selection: config.SELECTION === undefined ? p.selection : { ...p.selection, kind: config.SELECTION },
+  aggregation: config.AGGREGATION === undefined ? p.aggregation : { ...p.aggregation, kind: config.AGGREGATION }
+})
 
 /** Policy of the jobs and actors started here (named, not inline). */
 export const VALIDATOR_POLICY = {
@@ -46,6 +55,8 @@ export interface ValidatorParts {
   /** Heatmap SVG + PNG built off the main thread; without it the SVG is built here and no PNG is written. */
   readonly renderHeatmap?: RenderHeatmap
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  /** Selection, load balancing, tiers and aggregation (the scoring config's `policies`; default: today's). */
+  readonly policies?: PolicyConfig
   readonly transport: MinerTransport
   /** The registered miners with served axons (metagraph snapshot or the simulated registry). */
   readonly miners: Effect.Effect<ReadonlyArray<MinerInfo>, { readonly message: string }>
@@ -109,9 +120,17 @@ export const runValidator = (parts: ValidatorParts) =>
     const running = { now: Effect.succeed(true) as Effect.Effect<boolean> }
     const nextChallenge = (id: string) =>
       Effect.flatMap(Effect.suspend(() => running.now), (on) => (on ? parts.nextChallenge(id) : Effect.succeed(null)))
+    const policies = effectivePolicies(parts.policies ?? DEFAULT_POLICIES, config)
     const aggregate = yield* AggregateActor.make({
       store,
-      options: { kind: config.AGGREGATION, alpha: config.EMA_ALPHA, decay: config.EMA_DECAY, groupSize: config.TOURNAMENT_GROUP_SIZE },
+      options: {
+        kind: policies.aggregation.kind,
+        alpha: config.EMA_ALPHA,
+        decay: config.EMA_DECAY,
+        groupSize: config.TOURNAMENT_GROUP_SIZE,
+        policy: policies.aggregation,
+        tierWindow: policies.tiers.window
+      },
       askTimeoutMs: VALIDATOR_POLICY.aggregateAskTimeoutMs
     })
     const scoring = yield* ScoringActor.make({
@@ -136,7 +155,7 @@ export const runValidator = (parts: ValidatorParts) =>
       timeoutMs: config.CHALLENGE_TIMEOUT_SECONDS * 1000,
       maxConcurrent: config.MAX_CONCURRENT_CHALLENGES,
       excludeHotkeys: parts.excludeHotkeys,
-      select: aggregate.pickGroup,
+      selection: { policy: policies.selection, performance: aggregate.publishedPerformance, group: aggregate.pickGroup },
       nextChallenge,
       schedule: {
         challengeIntervalMs: config.CHALLENGE_INTERVAL_SECONDS * 1000,
@@ -188,6 +207,7 @@ export const runValidator = (parts: ValidatorParts) =>
       results: PubSub.take(operatorResults),
       weights: publishedWeights,
       aggregate: () => Effect.runSync(aggregate.publishedScores),
+      performance: () => Effect.runSync(aggregate.publishedPerformance),
       identities: Ref.get(known),
       setNow: weights.setNow,
       lastSubmission: weights.last,
@@ -203,7 +223,11 @@ export const runValidator = (parts: ValidatorParts) =>
       Effect.flatMap((miners) =>
         Effect.gen(function* () {
           yield* Ref.set(known, miners)
-          yield* aggregate.sync(new Map(miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey)).map((m) => [m.uid, m.hotkey])))
+          const served = miners.filter((m) => !parts.excludeHotkeys.has(m.hotkey))
+          yield* aggregate.sync(
+            new Map(served.map((m) => [m.uid, m.hotkey])),
+            new Map(served.flatMap((m) => (m.stake === undefined ? [] : [[m.uid, m.stake] as const])))
+          )
           yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
         })
       ),
@@ -240,7 +264,7 @@ export const runValidator = (parts: ValidatorParts) =>
         store,
         startedAt,
         now: Date.now,
-        info: () => ({ ...parts.info, aggregation: aggregate.kind }),
+        info: () => ({ ...parts.info, aggregation: aggregate.kind, selection: policies.selection.kind }),
         miners: supervisor.availability,
         weights: aggregate.published,
         lastSubmission: weights.last,
@@ -255,7 +279,13 @@ export const runValidator = (parts: ValidatorParts) =>
     // no new challenge is issued, running rounds finish within the grace period, the rest are closed;
     // none is left `running`.
     yield* Effect.addFinalizer(() => drainRounds({ store, draining, graceMs: (config.SHUTDOWN_GRACE_SECONDS ?? 15) * 1000 }))
-    yield* Effect.logInfo("validator running", { api: api.url, aggregation: aggregate.kind, protocol: parts.transport.protocol })
+    yield* Effect.logInfo("validator running", {
+      api: api.url,
+      aggregation: aggregate.kind,
+      selection: policies.selection.kind,
+      stakeBlend: policies.aggregation.stakeBlend.enabled,
+      protocol: parts.transport.protocol
+    })
 
     return {
       apiUrl: api.url,

@@ -102,8 +102,19 @@ export const ConfigKeys = {
   EMBED_API_KEY: spec(Schema.String, undefined, "a string", "bearer token for the embeddings API", true),
   EMBED_API_BATCH: spec(intBetween(1, 2048), "64", "an integer 1..2048", "texts per embeddings API request"),
   EMBED_API_TIMEOUT_SECONDS: spec(numBetween(0.1, 600), "30", "seconds 0.1..600", "timeout of each embeddings API request (3 retries on 429/5xx/network errors)"),
-  SCORING_CONFIG: spec(NonEmpty, undefined, "a file path", "versioned scoring registry (default: the shipped config/scoring.v1.json)"),
-  AGGREGATION: spec(Schema.Literals(["ema", "tournament"]), "ema", "ema | tournament", "how round rewards become weights"),
+  SCORING_CONFIG: spec(NonEmpty, undefined, "a file path", "versioned scoring config (default: the shipped config/scoring.v2.json)"),
+  AGGREGATION: spec(
+    Schema.Literals(["ema", "tournament", "cumulative", "blend"]),
+    undefined,
+    "ema | tournament | cumulative | blend",
+    "how round rewards become weights (overrides policies.aggregation.kind of the scoring config; default there: ema)"
+  ),
+  SELECTION: spec(
+    Schema.Literals(["availability", "groups", "performance"]),
+    undefined,
+    "availability | groups | performance",
+    "which miners a round asks (overrides policies.selection.kind of the scoring config; default there: availability)"
+  ),
   EMA_ALPHA: spec(numBetween(0, 1), "0.3", "a number 0..1", "EMA step toward a round reward"),
   EMA_DECAY: spec(numBetween(0, 1), "0.02", "a number 0..1", "per-round decay of miners not seen"),
   TOURNAMENT_GROUP_SIZE: spec(intBetween(2, 256), "25", "an integer 2..256", "group size of the tournament ranking"),

@@ -21,4 +21,6 @@ export interface MinerTarget {
 /** A miner as the metagraph describes it. */
 export interface MinerInfo extends MinerTarget {
   readonly coldkey: string
+  /** Alpha staked on the hotkey on this subnet, when the source knows it (the stake share of selection, the stake blend). */
+  readonly stake?: number
 }

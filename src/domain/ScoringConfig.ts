@@ -11,6 +11,7 @@ import scoringAsset from "../../config/scoring.v2.json" with { type: "file" }
 import type { ScoringConfig } from "../scoring/config.ts"
 import { DEFAULT_SCORING_CONFIG } from "../scoring/tasks.ts"
 import { AXIS_NAMES } from "../scoring/registry.ts"
+import { PolicyConfigSchema } from "./PolicyConfig.ts"
 
 /** The shipped config (a file path in source runs; the embedded copy under /$bunfs in dist/quorum).
  *  TypeScript types JSON imports as their content, hence the check. */
@@ -90,7 +91,8 @@ export const ScoringConfigSchema = Schema.Struct({
     wordSaladPairShare: Unit,
     wordSaladMinMedian: Unit
   }),
-  novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count })
+  novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count }),
+  policies: Schema.optionalKey(PolicyConfigSchema)
 })
 
 /** The v1 file (config/scoring.v1.json of earlier releases). */
@@ -134,7 +136,8 @@ const upgradeV1 = (v1: typeof ScoringConfigV1Schema.Type): ScoringConfig => {
     calibration: { default: calibration },
     lexical: d.lexical,
     content: d.content,
-    novelty: { ...novelty, perHotkey: d.novelty.perHotkey }
+    novelty: { ...novelty, perHotkey: d.novelty.perHotkey },
+    policies: d.policies
   }
 }
 
@@ -201,7 +204,7 @@ const versionOf = (u: unknown): unknown => (typeof u === "object" && u !== null 
 export const decodeScoringConfig = (u: unknown, path = "<inline>"): Effect.Effect<ScoringConfig, ScoringConfigError> =>
   (versionOf(u) === 1
     ? decodeWith(ScoringConfigV1Schema, u, path).pipe(Effect.map(upgradeV1))
-    : decodeWith(ScoringConfigSchema, u, path).pipe(Effect.map(({ $comment: _, ...config }): ScoringConfig => config))
+    : decodeWith(ScoringConfigSchema, u, path).pipe(Effect.map(({ $comment: _, policies, ...config }): ScoringConfig => ({ ...config, policies: policies ?? DEFAULT_SCORING_CONFIG.policies })))
   ).pipe(
     Effect.flatMap((config) => {
       const v = checkScoringConfig(config)

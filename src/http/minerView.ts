@@ -1,7 +1,9 @@
 // The /miners rows the operator reads: identity and entity (hotkey, coldkey, ip), our rank by weight, stake and
 // chain-consensus trust (when a chain is there), the aggregate score, the weight, availability from real
-// answers, the last answer and why answers were filtered (24 h). Timestamps are ISO-8601.
+// answers, the queries in flight (seed 003's load), seed 003's performance record and tier, the last answer
+// and why answers were filtered (24 h). Timestamps are ISO-8601.
 import type { Database } from "bun:sqlite"
+import { historicalAverage, type PerformanceState, recentAverage, tierOfRecord } from "../scoring/performance.ts"
 
 export interface MinerIdentity {
   readonly uid: number
@@ -11,7 +13,7 @@ export interface MinerIdentity {
 }
 
 export interface MinerViewInput {
-  readonly sessions: ReadonlyArray<{ readonly uid: number; readonly availability: number }>
+  readonly sessions: ReadonlyArray<{ readonly uid: number; readonly availability: number; readonly inFlight?: number }>
   readonly identities: ReadonlyArray<MinerIdentity>
   readonly weights: ReadonlyArray<{ readonly uid: number; readonly weight: number }>
   /** uid → aggregate (EMA score, or the tournament's rank score). */
@@ -20,6 +22,25 @@ export interface MinerViewInput {
   readonly trust: ReadonlyMap<number, number>
   readonly totals: ReadonlyArray<{ readonly uid: number; readonly rounds: number; readonly earned: number; readonly total_reward: number; readonly filtered: number; readonly last_seen: number }>
   readonly filterReasons: ReadonlyMap<number, Record<string, number>>
+  /** Seed 003's per-miner records (the AggregateActor's); absent: no performance columns known. */
+  readonly performance?: PerformanceState
+}
+
+/** Seed 003's cumulative tracking of one miner as /miners shows it (points on the 0–500 scale). */
+const performanceRow = (state: PerformanceState | undefined, uid: number, hotkey: string | null) => {
+  const r = state?.miners[String(uid)]
+  if (r === undefined || (hotkey !== null && r.hotkey !== hotkey)) return { tier: null, performance: null }
+  return {
+    tier: tierOfRecord(r),
+    performance: {
+      tasks: r.count,
+      total: r.total,
+      average: historicalAverage(r),
+      recent_average: recentAverage(r),
+      recent_rounds: r.recent.length,
+      by_task: Object.fromEntries(Object.entries(r.byTask).map(([t, x]) => [t, { tasks: x.count, average: x.count === 0 ? 0 : x.total / x.count }]))
+    }
+  }
 }
 
 export const iso = (ms: number | null | undefined): string | null =>
@@ -63,6 +84,8 @@ export const minerRows = (i: MinerViewInput) => {
         aggregate: i.aggregate.get(s.uid) ?? null,
         weight: weight.get(s.uid) ?? 0,
         availability: s.availability,
+        in_flight: s.inFlight ?? 0,
+        ...performanceRow(i.performance, s.uid, id?.hotkey ?? null),
         last_answer_at: iso(t?.last_seen),
         filter_reasons: i.filterReasons.get(s.uid) ?? {},
         last24h: t === undefined ? null : { rounds: t.rounds, earned: t.earned, total_reward: t.total_reward, filtered: t.filtered, last_seen_at: iso(t.last_seen) }

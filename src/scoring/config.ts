@@ -6,6 +6,8 @@
 // its own full map (`axes` on the task type REPLACES the default map, so the seed-003 table holds literally:
 // an axis a task type omits weighs 0). Weights are renormalized over the axes that apply to a round, so only
 // their ratios matter. Cosine thresholds live in the per-model calibration.
+import type { PerformanceAggregation } from "./performance.ts"
+import type { SelectionPolicy } from "./selection.ts"
 import type { SupportConfig } from "./support.ts"
 
 export interface TaskTypeConfig {
@@ -105,6 +107,27 @@ export interface NoveltyConfig {
   readonly perHotkey: number
 }
 
+export type AggregationKind = "ema" | "tournament" | PerformanceAggregation
+
+/** How round results become long-run weights (seed 003's options beside EMA and the tournament). */
+export interface AggregationPolicy {
+  readonly kind: AggregationKind
+  /** cumulative: per-miner cap of the total score (seed 003: 500). */
+  readonly cap: number
+  /** blend: share of the recent average (seed 003: 0.7 recent + 0.3 historical). */
+  readonly recentShare: number
+  /** Seed 003's stake blend on top of any kind: (1 − share)·performance + share·min(1, stake/max). Pays stake, not work. */
+  readonly stakeBlend: { readonly enabled: boolean; readonly share: number }
+}
+
+/** The operator-selectable policies of seed 003 (and seed 004's groups); defaults are today's behaviour. */
+export interface PolicyConfig {
+  readonly selection: SelectionPolicy
+  /** Rounds in the window that makes a miner's tier and its recent average. */
+  readonly tiers: { readonly window: number }
+  readonly aggregation: AggregationPolicy
+}
+
 export interface ScoringConfig {
   readonly version: number
   /** Default axis weights (axis name → weight ≥ 0). */
@@ -124,6 +147,7 @@ export interface ScoringConfig {
   /** Miners sharing an IP or a coldkey count as one entity when the dominant cluster is formed and chosen. */
   readonly entityWeighting: boolean
   readonly novelty: NoveltyConfig
+  readonly policies: PolicyConfig
 }
 
 /** The resolved profile of one task type: its name, weight map and optimal time. */

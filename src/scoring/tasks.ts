@@ -6,7 +6,9 @@
 // agree on stands in for the validator's own execution), seed "speed" = the speed axis (the same tiers), seed
 // "quality" (response structure completeness) = the completion axis. Chat (the Loosh workload) has no seed
 // row; its weights spread over every axis, content coverage first.
-import type { Calibration, ScoringConfig, TaskTypeConfig } from "./config.ts"
+import type { Calibration, PolicyConfig, ScoringConfig, TaskTypeConfig } from "./config.ts"
+import { POINTS_SCALE } from "./performance.ts"
+import { DEFAULT_SELECTION_POLICY } from "./selection.ts"
 
 /** Seed 003 table, verbatim (weights sum to 1 per row), with optimal times in ms. */
 export const SEED_003_TASKS: Readonly<Record<string, TaskTypeConfig>> = {
@@ -42,6 +44,13 @@ export const USE_LITE_CALIBRATION: Calibration = {
   offTopicCosine: 0.45,
   aloneRelevanceFloor: 0.25,
   wordSaladCosine: 0.6
+}
+
+/** Today's behaviour: availability sampling, EMA; seed 003's options are off until chosen. */
+export const DEFAULT_POLICIES: PolicyConfig = {
+  selection: DEFAULT_SELECTION_POLICY,
+  tiers: { window: 20 },
+  aggregation: { kind: "ema", cap: POINTS_SCALE, recentShare: 0.7, stakeBlend: { enabled: false, share: 0.2 } }
 }
 
 /**
@@ -87,5 +96,6 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
     unknown: 0.75
   },
   entityWeighting: true,
-  novelty: { capacity: 8192, perPrompt: 64, perHotkey: 8 }
+  novelty: { capacity: 8192, perPrompt: 64, perHotkey: 8 },
+  policies: DEFAULT_POLICIES
 }

@@ -75,7 +75,11 @@ describe("app aggregator", () => {
     // only available miners are put in a group
     const g = agg.pickGroup([1, 3], 4)!
     for (const u of g) expect([1, 3]).toContain(u)
-    expect(makeAggregator(ema).pickGroup(uids, 4)).toBeNull()
+    // EMA (or any kind) groups by current weight: the best-weighted miners form the first group
+    const e = makeAggregator(ema)
+    e.sync(new Map(uids.map((u) => [u, `hk${u}`] as const)))
+    e.update(result("e1", uids.map((u) => [u, (u + 1) / 100] as const)))
+    expect(e.pickGroup(uids, 4)).toEqual([...uids].sort((a, b) => b - a).slice(0, 4))
   })
 
   test("tournament: a ranked miner that never earned (offline, junk, copies) gets no weight; restore keeps that", () => {

@@ -234,7 +234,7 @@ describe("AggregateActor", () => {
       const published = yield* PubSub.take(changes)
       expect(published.map((w) => w.uid)).toEqual([1, 2])
       expect(yield* agg.weights).toEqual(published)
-      expect(yield* agg.pickGroup([1, 2], 4)).toBeNull() // EMA: the supervisor samples
+      expect(yield* agg.pickGroup([1, 2], 4)).toEqual([2, 1]) // ranked by weight (the groups policy)
 
       const restored = yield* AggregateActor.make({ store, options, askTimeoutMs: 1_000 })
       expect(yield* restored.weights).toEqual(published)
