@@ -94,3 +94,50 @@ describe("app aggregator", () => {
     expect(restored.weights()).toEqual(agg.weights())
   })
 })
+
+describe("seed 003 aggregations in the app aggregator", () => {
+  const policy = { cap: 500, recentShare: 0.7, stakeBlend: { enabled: false, share: 0.2 } }
+  const registered = new Map([[1, "hk1"], [2, "hk2"], [3, "hk3"]])
+
+  test("cumulative caps each miner at 500 points: two elite rounds and ten average ones weigh the same", () => {
+    const agg = makeAggregator({ ...ema, kind: "cumulative", policy })
+    agg.sync(registered)
+    agg.update(result("a", [[1, 1], [2, 0.4]]))
+    agg.update(result("b", [[1, 1], [2, 0.4]]))
+    const first = agg.weights() // 1000 capped at 500 vs 400
+    expect(first[0]!.weight).toBeCloseTo(5 / 9, 12)
+    expect(first[1]!.weight).toBeCloseTo(4 / 9, 12)
+    for (let i = 0; i < 8; i++) agg.update(result(`c${i}`, [[2, 0.4]]))
+    const w = agg.weights()
+    expect(w[0]!.weight).toBeCloseTo(0.5, 12)
+    expect(w[1]!.weight).toBeCloseTo(0.5, 12)
+  })
+
+  test("blend follows recent rounds; its records survive a restart (snapshot through JSON)", () => {
+    const agg = makeAggregator({ ...ema, kind: "blend", policy, tierWindow: 2 })
+    agg.sync(registered)
+    for (let i = 0; i < 4; i++) agg.update(result(`a${i}`, [[1, 1], [2, 0.2]]))
+    agg.update(result("b0", [[1, 0.2], [2, 1]]))
+    agg.update(result("b1", [[1, 0.2], [2, 1]]))
+    const w = new Map(agg.weights().map((x) => [x.uid, x.weight]))
+    expect(w.get(2)!).toBeGreaterThan(w.get(1)!) // recent (window 2) leads 0.7
+    const restored = makeAggregator({ ...ema, kind: "blend", policy, tierWindow: 2 }, JSON.parse(JSON.stringify(agg.snapshot())))
+    expect(restored.weights()).toEqual(agg.weights())
+    expect(restored.performance()).toEqual(agg.performance())
+    // another kind does not take this snapshot
+    expect(makeAggregator({ ...ema, kind: "cumulative", policy }, agg.snapshot()).weights()).toEqual([])
+  })
+
+  test("the stake blend pays a staked miner that never earned (that is what it does; off by default)", () => {
+    const on = makeAggregator({ ...ema, policy: { ...policy, stakeBlend: { enabled: true, share: 0.2 } } })
+    const off = makeAggregator(ema)
+    for (const agg of [on, off]) {
+      agg.sync(registered, new Map([[1, 10], [2, 10_000], [3, 0]]))
+      agg.update(result("a", [[1, 1], [2, 0]]))
+    }
+    expect(off.weights().map((w) => w.uid)).toEqual([1])
+    const w = new Map(on.weights().map((x) => [x.uid, x.weight]))
+    expect(w.get(2)!).toBeCloseTo(0.2 / (0.8 + 0.2 * 0.001 + 0.2), 9)
+    expect(w.get(3)).toBeUndefined()
+  })
+})

@@ -15,6 +15,7 @@ import type { MinerInfo, MinerTarget } from "../../src/domain/Miner.ts"
 import type { MinerTransport } from "../../src/miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../../src/scoring/types.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
+import { DEFAULT_SELECTION_POLICY } from "../../src/scoring/selection.ts"
 import { itEffect } from "../support/effect.ts"
 
 const reply = (text: string): InferenceReply => ({ responseText: text, toolCalls: [], finishReason: "stop", usage: null, latencyMs: 1, status: 200 })
@@ -241,6 +242,70 @@ describe("AggregateActor", () => {
       yield* restored.sync(new Map([[2, "hk2"]]))
       expect((yield* restored.weights).map((w) => w.uid)).toEqual([2])
       expect((yield* restored.published).map((w) => w.uid)).toEqual([2])
+    })
+  )
+})
+
+describe("load balancing on the TestClock (seed 003: max concurrent tasks per miner)", () => {
+  const challenge = (id: string): Challenge => ({ id, source: "synthetic", taskType: "chat", request: request(id), reference: null, tools: [] })
+  /** uid 0 answers after 5 s, the others after 100 ms. */
+  const unevenTransport: MinerTransport = {
+    protocol: "dendrite",
+    query: (t: MinerTarget) => Effect.sleep(t.uid === 0 ? "5 seconds" : "100 millis").pipe(Effect.as(reply(`answer of ${t.uid}`))),
+    availability: () => Effect.succeed(true)
+  }
+
+  itEffect("a session counts its queries in flight until each outcome", () =>
+    Effect.gen(function* () {
+      const session = yield* MinerSession.make(target(1), slowTransport(2_000))
+      const a = yield* Effect.forkChild(session.query(request("a"), 10_000))
+      const b = yield* Effect.forkChild(session.query(request("b"), 10_000))
+      yield* TestClock.adjust("1 millis")
+      expect((yield* session.stats).inFlight).toBe(2)
+      yield* TestClock.adjust("2 seconds")
+      yield* Fiber.join(a)
+      yield* Fiber.join(b)
+      expect((yield* session.stats).inFlight).toBe(0)
+    })
+  )
+
+  itEffect("a miner at its cap is skipped by the next round (not queued) and asked again once it answered", () =>
+    Effect.gen(function* () {
+      const store = yield* memoryStore
+      const asked = yield* Ref.make<ReadonlyArray<readonly [string, ReadonlyArray<number>]>>([])
+      const scoringRef = yield* Actor.make<ScoringActor.Msg, never, never>({ name: "fake-scoring", capacity: 16 }, (m) =>
+        Ref.update(asked, (xs) => [...xs, [m.round.id, m.round.responses.map((r) => r.uid).sort()] as const])
+      )
+      const sup = yield* ChallengeSupervisor.make({
+        transport: unevenTransport,
+        store,
+        scoring: { ref: scoringRef },
+        minMiners: 1,
+        maxMiners: 8,
+        timeoutMs: 10_000,
+        maxConcurrent: 4,
+        excludeHotkeys: new Set(),
+        selection: { policy: { ...DEFAULT_SELECTION_POLICY, maxConcurrentTasks: 1 } },
+        nextChallenge: () => Effect.succeed(null),
+        schedule: { challengeIntervalMs: 60_000, maxChallenges: 0, probeIntervalMs: 60_000, probeDelayMs: 60_000, probeTimeoutMs: 100 }
+      })
+      yield* sup.ref.tell(new ChallengeSupervisor.Reconcile([target(0), target(1), target(2)]))
+      yield* TestClock.adjust("1 millis")
+      yield* sup.ref.tell(new ChallengeSupervisor.NewChallenge(challenge("c0")))
+      yield* TestClock.adjust("1 millis") // the round starts and its queries begin their (test) time
+      yield* TestClock.adjust("200 millis")
+      expect((yield* sup.availability).find((a) => a.uid === 0)?.inFlight).toBe(1)
+      yield* sup.ref.tell(new ChallengeSupervisor.NewChallenge(challenge("c1")))
+      yield* TestClock.adjust("1 millis")
+      yield* TestClock.adjust("5 seconds")
+      expect((yield* sup.availability).every((a) => a.inFlight === 0)).toBe(true)
+      yield* sup.ref.tell(new ChallengeSupervisor.NewChallenge(challenge("c2")))
+      yield* TestClock.adjust("1 millis")
+      yield* TestClock.adjust("6 seconds")
+      const byRound = new Map(yield* Ref.get(asked))
+      expect(byRound.get("c0")).toEqual([0, 1, 2])
+      expect(byRound.get("c1")).toEqual([1, 2]) // uid 0 had one task in flight: skipped
+      expect(byRound.get("c2")).toEqual([0, 1, 2])
     })
   )
 })
