@@ -116,7 +116,8 @@ export const make = (deps: Deps): Effect.Effect<AggregateActor, StoreError, Scop
             return tierChanges(before, tiersOf(agg.performance(), msg.result))
           }).pipe(
             Effect.tap((changed) =>
-              Effect.forEach(changed, (c) => Effect.logInfo("miner tier changed", c), { discard: true })
+              // a first tier is routine (debug); a change of tier is news for the operator
+              Effect.forEach(changed, (c) => (c.from === "new" ? Effect.logDebug("miner tier", c) : Effect.logInfo("miner tier changed", c)), { discard: true })
             ),
             Effect.andThen(persist(msg.result)),
             Effect.exit,
