@@ -10,8 +10,7 @@ import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect, Exit, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as ScoringActor from "../../actors/ScoringActor.ts"
-import * as AggregateActor from "../../actors/AggregateActor.ts"
+import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { mulberry32 } from "../../src/domain/random.ts"
 import { withLogging } from "../../src/app/Logging.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
@@ -93,27 +92,25 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
         const store = makeStore(db)
         const ms = yield* Effect.scoped(
           Effect.gen(function* () {
-            const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 }, askTimeoutMs: 10_000 })
-            const scoring = yield* ScoringActor.make({
+            const { scoring, supervisor } = yield* RoundPipeline.make({
+              store,
+              transport,
               embed: embedder.embedRound,
               score: scorer.score,
-              aggregate: aggregate.update,
-              evaluationTimeoutMs: 120_000
+              evaluationTimeoutMs: 120_000,
+              aggregation: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 },
+              supervisor: {
+                minMiners: 2,
+                maxMiners: perRound,
+                timeoutMs: 5_000,
+                maxConcurrent: 4,
+                excludeHotkeys: new Set(),
+                nextChallenge: () => Effect.succeed(null),
+                // the bench sends its challenges itself; the supervisor's loops are not started
+                schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
+              }
             })
             const sub = yield* PubSub.subscribe(scoring.results)
-            const supervisor = yield* ChallengeSupervisor.make({
-              transport,
-              store,
-              scoring,
-              minMiners: 2,
-              maxMiners: perRound,
-              timeoutMs: 5_000,
-              maxConcurrent: 4,
-              excludeHotkeys: new Set(),
-              nextChallenge: () => Effect.succeed(null),
-              // the bench sends its challenges itself; the supervisor's loops are not started
-              schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
-            })
             const tStart = performance.now()
             yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))
             while ((yield* supervisor.children).length < miners.length) yield* Effect.sleep("5 millis")

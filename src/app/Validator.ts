@@ -5,10 +5,11 @@
 // the operator API. Everything here is scoped: closing the scope stops it cleanly. A singleton actor that
 // crashes past its restart cap fails `crashed` (the program then stops with that error, exit non-zero).
 import { Clock, Effect, PubSub, Ref, Schedule, Stream } from "effect"
-import * as AggregateActor from "../../actors/AggregateActor.ts"
+import type * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import type { ActorCrashed } from "../../actors/internal/Actor.ts"
-import * as ScoringActor from "../../actors/ScoringActor.ts"
+import * as RoundPipeline from "../../actors/RoundPipeline.ts"
+import type * as ScoringActor from "../../actors/ScoringActor.ts"
 import * as WeightSetter from "../../actors/WeightSetter.ts"
 import type { AppConfigValues } from "../config/AppConfig.ts"
 import type { Challenge } from "../domain/Challenge.ts"
@@ -121,9 +122,15 @@ export const runValidator = (parts: ValidatorParts) =>
     const nextChallenge = (id: string) =>
       Effect.flatMap(Effect.suspend(() => running.now), (on) => (on ? parts.nextChallenge(id) : Effect.succeed(null)))
     const policies = effectivePolicies(parts.policies ?? DEFAULT_POLICIES, config)
-    const aggregate = yield* AggregateActor.make({
+    // set by the shutdown drain (below): the supervisor's challenge tick stops issuing
+    const draining = yield* Ref.make(false)
+    const { aggregate, scoring, supervisor } = yield* RoundPipeline.make({
       store,
-      options: {
+      transport: withReplyCaps(ops.transport, replyCapsOf(config)),
+      embed: ops.embedRound,
+      score: ops.score,
+      evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000,
+      aggregation: {
         kind: policies.aggregation.kind,
         alpha: config.EMA_ALPHA,
         decay: config.EMA_DECAY,
@@ -131,39 +138,28 @@ export const runValidator = (parts: ValidatorParts) =>
         policy: policies.aggregation,
         tierWindow: policies.tiers.window
       },
-      askTimeoutMs: VALIDATOR_POLICY.aggregateAskTimeoutMs
-    })
-    const scoring = yield* ScoringActor.make({
-      embed: ops.embedRound,
-      score: ops.score,
-      aggregate: aggregate.update,
-      evaluationTimeoutMs: config.EVALUATION_TIMEOUT_SECONDS * 1000
+      aggregateAskTimeoutMs: VALIDATOR_POLICY.aggregateAskTimeoutMs,
+      selection: policies.selection,
+      supervisor: {
+        draining,
+        minMiners: config.MIN_MINERS,
+        maxMiners: config.MAX_MINERS,
+        timeoutMs: config.CHALLENGE_TIMEOUT_SECONDS * 1000,
+        maxConcurrent: config.MAX_CONCURRENT_CHALLENGES,
+        excludeHotkeys: parts.excludeHotkeys,
+        nextChallenge,
+        schedule: {
+          challengeIntervalMs: config.CHALLENGE_INTERVAL_SECONDS * 1000,
+          maxChallenges: parts.maxChallenges,
+          probeIntervalMs: VALIDATOR_POLICY.probeIntervalMs,
+          probeDelayMs: VALIDATOR_POLICY.probeDelayMs,
+          probeTimeoutMs: VALIDATOR_POLICY.probeTimeoutMs
+        }
+      }
     })
     yield* startHeatmapJob(scoring.results, {
       dir: config.HEATMAP_DIR,
       ...(parts.renderHeatmap === undefined ? {} : { render: parts.renderHeatmap })
-    })
-    // set by the shutdown drain (below): the supervisor's challenge tick stops issuing
-    const draining = yield* Ref.make(false)
-    const supervisor = yield* ChallengeSupervisor.make({
-      draining,
-      transport: withReplyCaps(ops.transport, replyCapsOf(config)),
-      store,
-      scoring,
-      minMiners: config.MIN_MINERS,
-      maxMiners: config.MAX_MINERS,
-      timeoutMs: config.CHALLENGE_TIMEOUT_SECONDS * 1000,
-      maxConcurrent: config.MAX_CONCURRENT_CHALLENGES,
-      excludeHotkeys: parts.excludeHotkeys,
-      selection: { policy: policies.selection, performance: aggregate.publishedPerformance, group: aggregate.pickGroup },
-      nextChallenge,
-      schedule: {
-        challengeIntervalMs: config.CHALLENGE_INTERVAL_SECONDS * 1000,
-        maxChallenges: parts.maxChallenges,
-        probeIntervalMs: VALIDATOR_POLICY.probeIntervalMs,
-        probeDelayMs: VALIDATOR_POLICY.probeDelayMs,
-        probeTimeoutMs: VALIDATOR_POLICY.probeTimeoutMs
-      }
     })
     const weights = yield* WeightSetter.make({
       weights: aggregate.weights.pipe(Effect.mapError((e): SubmitFailure => ({ _tag: e._tag, message: `aggregate not read: ${e._tag}` }))),

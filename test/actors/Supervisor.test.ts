@@ -4,8 +4,7 @@
 import { describe, expect } from "bun:test"
 import { Effect, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as ScoringActor from "../../actors/ScoringActor.ts"
-import * as AggregateActor from "../../actors/AggregateActor.ts"
+import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
 import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
@@ -32,26 +31,24 @@ const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?:
     const db = openDatabase(":memory:")
     yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
     const store = makeStore(db)
-    const aggregate = yield* AggregateActor.make({ store, options: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 }, askTimeoutMs: 10_000 })
-    const scoring = yield* ScoringActor.make({
+    const { scoring, supervisor } = yield* RoundPipeline.make({
+      store,
+      transport,
       embed: embedder.embedRound,
       score: scorer.score,
-      aggregate: aggregate.update,
-      evaluationTimeoutMs: 60_000
+      evaluationTimeoutMs: 60_000,
+      aggregation: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 },
+      supervisor: {
+        minMiners: opts.minMiners ?? 2,
+        maxMiners: opts.maxMiners ?? count,
+        timeoutMs: 3_000,
+        maxConcurrent: 2,
+        excludeHotkeys: new Set(),
+        nextChallenge: () => Effect.succeed(null),
+        schedule: NO_LOOPS
+      }
     })
     const results = yield* PubSub.subscribe(scoring.results)
-    const supervisor = yield* ChallengeSupervisor.make({
-      transport,
-      store,
-      scoring,
-      minMiners: opts.minMiners ?? 2,
-      maxMiners: opts.maxMiners ?? count,
-      timeoutMs: 3_000,
-      maxConcurrent: 2,
-      excludeHotkeys: new Set(),
-      nextChallenge: () => Effect.succeed(null),
-      schedule: NO_LOOPS
-    })
     const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
     const source = makeSyntheticSource({ ...corpus, toolPrompts: [] }, { seed: 5 })
     const waitChildren = (n: number) =>

@@ -3,9 +3,8 @@
 // and the evaluation and the aggregate it moves are written in one transaction.
 import { describe, expect } from "bun:test"
 import { Effect, Layer, PubSub, Ref } from "effect"
-import * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as ScoringActor from "../../actors/ScoringActor.ts"
+import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { makeAggregator } from "../../actors/internal/aggregation.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
 import { drainRounds } from "../../src/app/Shutdown.ts"
@@ -87,15 +86,21 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
       const store = makeStore(db)
       const options = { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 } as const
-      const aggregate = yield* AggregateActor.make({ store, options, askTimeoutMs: 10_000 })
-      const scoring = yield* ScoringActor.make({ embed: embedder.embedRound, score: scorer.score, aggregate: aggregate.update, evaluationTimeoutMs: 60_000 })
-      const results = yield* PubSub.subscribe(scoring.results)
-      const supervisor = yield* ChallengeSupervisor.make({
-        transport, store, scoring, minMiners: 2, maxMiners: 6, timeoutMs: TIMEOUT_MS, maxConcurrent: 2,
-        excludeHotkeys: new Set(), nextChallenge: () => Effect.succeed(null),
-        // the test sends the resume itself; the supervisor's loops are not started
-        schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
+      const { aggregate, scoring, supervisor } = yield* RoundPipeline.make({
+        store,
+        transport,
+        embed: embedder.embedRound,
+        score: scorer.score,
+        evaluationTimeoutMs: 60_000,
+        aggregation: options,
+        supervisor: {
+          minMiners: 2, maxMiners: 6, timeoutMs: TIMEOUT_MS, maxConcurrent: 2,
+          excludeHotkeys: new Set(), nextChallenge: () => Effect.succeed(null),
+          // the test sends the resume itself; the supervisor's loops are not started
+          schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
+        }
       })
+      const results = yield* PubSub.subscribe(scoring.results)
       const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
       // uids 0..4 are live sessions; uid 5 was asked before the crash but is gone now
       yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners.slice(0, 5)))
