@@ -63,7 +63,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Miners</h2>
     <table id="miners"><thead><tr>
       <th>uid</th><th>hotkey</th><th>entity</th><th class="num">rank</th><th class="num">stake</th><th class="num">trust</th>
-      <th class="num">aggregate</th><th>weight</th><th class="num">availability</th><th>last answer</th><th>filtered (24 h)</th>
+      <th class="num">aggregate</th><th>weight</th><th class="num">availability</th><th class="num">in flight</th><th>tier</th><th>last answer</th><th>filtered (24 h)</th>
     </tr></thead><tbody></tbody></table>
   </section>
   <section>
@@ -140,7 +140,7 @@ function drawMiners(miners) {
       "<td title=\\"" + esc(m.coldkey) + "\\">" + esc(m.ip ?? "–") + " / " + esc(short(m.coldkey)) + "</td>" +
       '<td class="num">' + (m.rank ?? "–") + '</td><td class="num">' + num(m.stake, 2) + '</td><td class="num">' + num(m.trust) + "</td>" +
       '<td class="num">' + num(m.aggregate) + '</td><td><div class="bar" title="' + num(m.weight, 4) + '"><span style="width:' + (100 * m.weight / maxW).toFixed(1) + '%"></span></div></td>' +
-      '<td class="num">' + num(m.availability, 2) + "</td><td>" + ago(m.last_answer_at) + "</td><td>" + reasons + "</td></tr>";
+      '<td class="num">' + num(m.availability, 2) + '</td><td class="num">' + (m.in_flight ?? 0) + "</td><td>" + esc(m.tier ?? "–") + "</td><td>" + ago(m.last_answer_at) + "</td><td>" + reasons + "</td></tr>";
   }).join("");
 }
 

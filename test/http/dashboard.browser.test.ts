@@ -59,6 +59,9 @@ d("dashboard in headless Chromium", () => {
       await page.waitForFunction("[...document.querySelectorAll('#heatmaps img')].every((i) => i.complete && i.naturalWidth > 0)", undefined, { timeout: 15_000 })
       const rows = await page.locator("#miners tbody tr.miner").count()
       expect(rows).toBe(6)
+      // seed 003's columns: every miner that answered a round has a tier
+      const tiers = await page.locator("#miners tbody tr.miner td:nth-child(11)").allTextContents()
+      expect(tiers.some((t) => ["elite", "high", "competent", "basic", "under"].includes(t))).toBe(true)
       expect(await page.locator("#rounds .round").count()).toBeGreaterThanOrEqual(2)
       expect((await page.locator("#rounds .prompt").first().textContent())?.length ?? 0).toBeGreaterThan(5)
       expect(await page.locator("#mode").textContent()).toBe("mode: demo")
