@@ -79,7 +79,7 @@ describe.skipIf(!hasPythonOracle)("weights: bit-identical to the Python SDK (num
     const rng = mulberry32(seed)
     const cases: Array<Case> = Array.from({ length: CASES }, (_, k) => (k % 5 === 4 ? normalizeCase(rng) : pipelineCase(rng)))
     const results = runOracle(cases)
-    const tally = { pipeline: 0, floatMismatch: 0, emitMismatch: 0, valuesOff: 0, sdkBreaksCap: 0, normalize: 0, normalizeMismatch: 0, errors: 0 }
+    const tally = { pipeline: 0, subnormalScale: 0, floatMismatch: 0, emitMismatch: 0, valuesOff: 0, sdkBreaksCap: 0, normalize: 0, normalizeMismatch: 0, errors: 0 }
     const failures: Array<string> = []
     cases.forEach((c, k) => {
       const o = results[k]!
@@ -105,6 +105,13 @@ describe.skipIf(!hasPythonOracle)("weights: bit-identical to the Python SDK (num
       const sdkOk = keepsCap(o.weights, c.limit)
       if (!sdkOk) tally.sdkBreaksCap++
       const floatsSame = same(got.uids, o.uids) && same(got.weights, o.weights)
+      // weights this tiny can make the SDK's cutoff a float32 subnormal (precision lost); weights.ts scales them
+      // up first, on purpose (see its header and the "subnormal inputs" test below): there only the cap is required
+      if (!floatsSame && Math.max(0, ...c.weights.map((w) => Math.fround(w))) < 2 ** -100) {
+        tally.subnormalScale++
+        if (!keepsCap(got.weights, c.limit * (1 + 1e-6))) failures.push(`pipeline #${k}: cap broken (subnormal scale) ${JSON.stringify(c)}`)
+        return
+      }
       if (!floatsSame) tally.floatMismatch++
       const emitted = toU16(got)
       const e = o.emit ?? { uids: [], values: [] }
