@@ -3,8 +3,9 @@
 // those recent scores put a miner in. Pure, no I/O; the state is plain JSON (uids are decimal-string keys).
 //
 // A round's score on seed 003's 0–500 scale is the round's combined score (MinerScore.score, the weighted
-// axes in [0, 1]) × 500; a filtered or unanswered miner scores 0 for that task, as seed 003 counts a failed
-// task. Only miners a round asked are recorded.
+// axes in [0, 1]) × 500, split among the hotkeys of one entity (shared IP or coldkey) as the round's rewards
+// are, so a sybil farm does not multiply its points; a filtered or unanswered miner scores 0 for that task,
+// as seed 003 counts a failed task. Only miners a round asked are recorded.
 import type { RoundResult } from "./types.ts"
 
 /** Seed 003's scale: a round's combined score × 500; also its per-miner cap of cumulative tracking. */
@@ -65,7 +66,7 @@ export const performanceUpdate = (state: PerformanceState, result: RoundResult, 
   for (const m of result.miners) {
     const prev = next.get(m.uid)
     const base = prev === undefined || prev.hotkey !== m.hotkey ? fresh(m.hotkey) : prev
-    const p = m.filtered === null ? points(m.score) : 0
+    const p = m.filtered === null ? points(m.score) * (m.entityShare ?? 1) : 0
     const tally = base.byTask[result.taskType] ?? { total: 0, count: 0 }
     next.set(m.uid, {
       hotkey: m.hotkey,

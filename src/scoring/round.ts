@@ -332,7 +332,7 @@ export const scoreRound = (
   }
 
   if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies)
-  return result(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights)
+  return result(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights, entities.weight)
 }
 
 /** The task type's weights over the axes that apply this round (accuracy falls back when there is no reference), summing to 1. */
@@ -386,7 +386,8 @@ const result = (
   notes: ReadonlyArray<string | undefined>,
   labels: Int32Array,
   consensusMembers: ReadonlyArray<number>,
-  weights: Readonly<Record<string, number>>
+  weights: Readonly<Record<string, number>>,
+  entityShare?: Float64Array
 ): RoundResult => {
   const n = responses.length
   const byInput: Array<MinerScore> = new Array(n)
@@ -398,7 +399,17 @@ const result = (
     const axes: Record<string, number> = {}
     for (const [k, v] of values) axes[k] = v[i]!
     const note = notes[i]
-    byInput[order[i]!] = { uid: r.uid, hotkey: r.hotkey, reward: rewards[i]!, axes, score: scores[i]!, filtered: filtered[i]!, ...(note === undefined ? {} : { note }) }
+    const share = entityShare?.[i]
+    byInput[order[i]!] = {
+      uid: r.uid,
+      hotkey: r.hotkey,
+      reward: rewards[i]!,
+      axes,
+      score: scores[i]!,
+      filtered: filtered[i]!,
+      ...(share !== undefined && share > 0 && share < 1 ? { entityShare: share } : {}),
+      ...(note === undefined ? {} : { note })
+    }
     clusters[order[i]!] = labels[i]!
     const rw = rewards[i]!
     if (rw > 0 && (best === null || rw > bestReward + EPS || (Math.abs(rw - bestReward) <= EPS && r.uid < best))) {

@@ -84,6 +84,8 @@ export interface MinerScore {
   /** Weighted axis score before normalization, in [0,1]. */
   readonly score: number
   readonly filtered: FilterReason | null
+  /** 1/k when this miner is one of k of an entity (shared IP or coldkey) in the round; absent: alone (1). */
+  readonly entityShare?: number
   /** Why the response was filtered (or other detail), human-readable; optional. */
   readonly note?: string
 }

@@ -60,6 +60,15 @@ describe("performance records and tiers (seed 003)", () => {
     expect(specialization(r1, "translation")).toBe(0.5)
   })
 
+  test("a sybil farm does not multiply its points: each of k hotkeys of one entity records 1/k", () => {
+    const r = round("a", [[1, 0.8], [2, 0.8], [3, 0.8]])
+    const farm = { ...r, miners: r.miners.map((m) => (m.uid === 3 ? m : { ...m, entityShare: 0.5 })) }
+    const s = run([farm])
+    expect(s.miners["1"]!.total).toBeCloseTo(200, 9)
+    expect(s.miners["2"]!.total).toBeCloseTo(200, 9)
+    expect(s.miners["3"]!.total).toBeCloseTo(400, 9)
+  })
+
   test("a replaced hotkey starts over; sync drops deregistered uids", () => {
     const s = run([round("a", [[1, 0.9], [2, 0.5]])])
     const replaced = performanceUpdate(s, { ...round("b", [[1, 0.1]]), miners: [{ uid: 1, hotkey: "new", reward: 0, axes: {}, score: 0.1, filtered: null }] }, { window: 5 })
