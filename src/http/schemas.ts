@@ -3,7 +3,10 @@
 // Plain data only (no transformations), so the checked value is exactly what is sent.
 import { Schema } from "effect"
 
-const Int = Schema.Int
+/** Counts, uids, block numbers, ms timestamps. */
+const Int = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+/** May be negative (cluster label -1 for "filtered", blocks past the cutoff). */
+const SignedInt = Schema.Int
 const Num = Schema.Finite
 const Str = Schema.String
 const IsoOrNull = Schema.NullOr(Str).annotate({ description: "ISO-8601 time, null when unknown" })
@@ -89,7 +92,7 @@ export const RoundBody = Schema.Struct({
     taskType: Str,
     miners: Schema.Array(MinerScore),
     consensus: Schema.Array(Int),
-    clusters: Schema.Array(Int),
+    clusters: Schema.Array(SignedInt),
     best: Schema.NullOr(Int),
     weights: Schema.optionalKey(Schema.Record(Str, Num))
   }),
@@ -121,8 +124,8 @@ export const ConsoleStateBody = Schema.Struct({
       best_block: Schema.NullOr(Int),
       last_update: Schema.NullOr(Int),
       activity_cutoff: Schema.NullOr(Int),
-      blocks_since_update: Schema.NullOr(Int),
-      blocks_to_cutoff: Schema.NullOr(Int),
+      blocks_since_update: Schema.NullOr(SignedInt),
+      blocks_to_cutoff: Schema.NullOr(SignedInt),
       at: IsoOrNull
     })
   ),
