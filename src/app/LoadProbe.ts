@@ -11,6 +11,7 @@ import type { Scope } from "effect"
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
+import { wrapStore } from "../store/wrapStore.ts"
 
 export interface LoadProbe {
   readonly transport: (t: MinerTransport) => MinerTransport
@@ -79,14 +80,13 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Sco
       }
     })
 
-    const store = (s: StoreShape): StoreShape => ({
-      ...s,
-      putChallenge: (c) => s.putChallenge(c).pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: c.id, t: since(), ev: "created" })))),
-      setChallengeStatus: (id, status, now) =>
-        s.setChallengeStatus(id, status, now).pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: id, t: since(), ev: status })))),
-      putResponse: (c, r, now) => timed(s.putResponse(c, r, now), (ms) => write({ k: "put", c, uid: r.uid, ms, ok: r.error === undefined })),
-      putEvaluation: (result, now, aggregate) => timed(s.putEvaluation(result, now, aggregate), (ms) => write({ k: "round", c: result.roundId, t: since(), ev: "stored", ms }))
-    })
+    const store = (s: StoreShape): StoreShape =>
+      wrapStore(s, {
+        putChallenge: ([c], call) => call.pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: c.id, t: since(), ev: "created" })))),
+        setChallengeStatus: ([id, status], call) => call.pipe(Effect.tap(() => Effect.sync(() => write({ k: "round", c: id, t: since(), ev: status })))),
+        putResponse: ([c, r], call) => timed(call, (ms) => write({ k: "put", c, uid: r.uid, ms, ok: r.error === undefined })),
+        putEvaluation: ([result], call) => timed(call, (ms) => write({ k: "round", c: result.roundId, t: since(), ev: "stored", ms }))
+      })
 
     const embedRound = <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) =>
       timed(f(r), (ms) => write({ k: "round", c: r.id, t: since(), ev: "embedded", ms, n: r.responses.length }))

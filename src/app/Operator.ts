@@ -15,6 +15,7 @@ import type { ConsoleRouteDeps } from "../http/Console.ts"
 import { type Accepted, serveFiberPush } from "../http/FiberPush.ts"
 import type { MinerViewInput } from "../http/minerView.ts"
 import { iso } from "../http/minerView.ts"
+import type { LastSubmission } from "../http/schemas.ts"
 import {
   instrumentEmbed,
   instrumentScore,
@@ -91,7 +92,7 @@ export interface ConsoleInput {
   readonly performance?: () => PerformanceState
   readonly identities: Effect.Effect<MinerViewInput["identities"]>
   readonly setNow: Effect.Effect<unknown, { readonly _tag: string }>
-  readonly lastSubmission: Effect.Effect<unknown>
+  readonly lastSubmission: Effect.Effect<LastSubmission>
   readonly heatmapDir: string
   readonly name: string
   readonly startedAt: number

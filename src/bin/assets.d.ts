@@ -8,3 +8,12 @@ declare module "*.wasm" {
   const path: string
   export default path
 }
+// The API docs' UI (swagger-ui-dist has no types; these two files are imported as files, not modules)
+declare module "swagger-ui-dist/swagger-ui-bundle.js" {
+  const path: string
+  export default path
+}
+declare module "swagger-ui-dist/swagger-ui.css" {
+  const path: string
+  export default path
+}

@@ -1,11 +1,12 @@
 // `quorum --self-check`: proves the binary's embedded parts work from wherever it runs: the onnxruntime
 // library (extracted + dlopen'ed), the scoring worker entry point and Piscina's bootstrap, the resvg addon in
-// the worker, the embedded corpus and bun:sqlite. Prints one JSON line; exit code 0 when everything passed.
+// the worker, the embedded corpus, bun:sqlite and the /docs UI's assets. Prints one JSON line; exit code 0 when everything passed.
 import { Database } from "bun:sqlite"
 import { Effect, Exit } from "effect"
 import { Embedder } from "../embeddings/Embedder.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"
 import { decryptWithEphemeralKey, encryptForRound } from "../chain/Timelock.ts"
+import { DOCS_ASSETS, type DocsAsset, readDocsAsset } from "../http/DocsUi.ts"
 import type { OnnxRuntimePrep } from "./onnxruntime.ts"
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#08f"/></svg>`
@@ -49,8 +50,13 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
       return false
     }
   })()
+  // the /docs UI's embedded script and stylesheet (served by the API instead of a CDN)
+  const docsAssets = Object.fromEntries(
+    await Promise.all((Object.keys(DOCS_ASSETS) as DocsAsset[]).map(async (n) => [n, (await readDocsAsset(n).catch(() => new Uint8Array())).length] as const))
+  )
   const base = {
     selfCheck: true,
+    docsAssets,
     onnxruntime: ctx.prep,
     corpusEntries: corpus.entries.length,
     sqlite: sqlite === 42,
@@ -61,7 +67,7 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
     return 1
   }
   const r = exit.value
-  const ok = base.sqlite && base.timelock && base.corpusEntries > 0 && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
+  const ok = base.sqlite && base.timelock && base.corpusEntries > 0 && Object.values(docsAssets).every((n) => n > 0) && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
   process.stdout.write(JSON.stringify({ ...base, ok, ...r }) + "\n")
   return ok ? 0 : 1
 }

@@ -5,10 +5,12 @@ import { join } from "node:path"
 import { Elysia } from "elysia"
 import { Effect, Schema } from "effect"
 import type { Scope } from "effect"
+import type { RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type ConsoleRouteDeps, consoleRoutes } from "./Console.ts"
 import { filterReasonsSince, iso, type MinerViewInput, minerRows } from "./minerView.ts"
-import { openApiPlugin, std } from "./OpenApi.ts"
+import { answers, errorAnswer, invalidAnswer, openApiPlugin, std } from "./OpenApi.ts"
+import { HealthBody, type LastSubmission, MinersBody, RoundBody, RoundsBody, StatsBody, WeightsBody } from "./schemas.ts"
 
 export class HttpServerError extends Schema.TaggedError<HttpServerError>()("HttpServerError", {
   host: Schema.String,
@@ -23,7 +25,7 @@ export interface ApiDeps {
   readonly info: () => Record<string, unknown>
   readonly miners: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly availability: number }>>
   readonly weights: Effect.Effect<ReadonlyArray<{ readonly uid: number; readonly weight: number }>>
-  readonly lastSubmission: Effect.Effect<unknown>
+  readonly lastSubmission: Effect.Effect<LastSubmission>
   /** Where heatmaps are written (<dir>/<round id>.svg|.png); the heatmap routes 404 without it. */
   readonly heatmapDir?: string
   /** The operator console (dashboard, /metrics, /availability, /set_running); absent in bare API tests. */
@@ -81,14 +83,15 @@ export const makeApp = (deps: ApiDeps) => {
       set.status = 500
       return { error: "internal", message: String((error as { message?: string }).message ?? error) }
     })
-    .get("/health", () => ({ status: "ok", uptime_s: Math.round((deps.now() - deps.startedAt) / 1000), started_at: iso(deps.startedAt), ...deps.info() }), {
+    .get("/health", () => ({ status: "ok" as const, uptime_s: Math.round((deps.now() - deps.startedAt) / 1000), started_at: iso(deps.startedAt), ...deps.info() }), {
+      response: answers(HealthBody, "HealthBody"),
       detail: { summary: "Mode, chain, uid, model, aggregation", tags: ["read"] }
     })
     .get("/stats", async () => {
       const since = deps.now() - DAY_MS
       const [counts, totals] = await Promise.all([run(deps.store.stats()), run(deps.store.minerTotals(since))])
       return { ...counts, window_hours: 24, miners: totals.map((t) => ({ ...t, last_seen_at: iso(t.last_seen) })) }
-    }, { detail: { summary: "Counts and 24 h per-miner totals", tags: ["read"] } })
+    }, { response: answers(StatsBody, "StatsBody"), detail: { summary: "Counts and 24 h per-miner totals", tags: ["read"] } })
     .get("/miners", async () => {
       const since = deps.now() - DAY_MS
       const [sessions, totals, view, weights] = await Promise.all([
@@ -98,16 +101,17 @@ export const makeApp = (deps: ApiDeps) => {
         run(deps.weights)
       ])
       return minerRows({ ...view, sessions, totals, weights, filterReasons: filterReasonsSince(deps.store.db, since) })
-    }, { detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, in-flight load, tier and performance record, last answer, filter reasons", tags: ["read"] } })
+    }, { response: answers(MinersBody, "MinersBody"), detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, in-flight load, tier and performance record, last answer, filter reasons", tags: ["read"] } })
     .get(
       "/rounds",
       async ({ query }) => (await run(deps.store.recentEvaluations(query.limit ?? 50))).map((r) => ({ ...r, created_at_iso: iso(r.created_at) })),
-      { query: std(Limit), detail: { summary: "The latest evaluated rounds, newest first", tags: ["read"] } }
+      { query: std(Limit), response: { ...answers(RoundsBody, "RoundsBody"), 422: invalidAnswer }, detail: { summary: "The latest evaluated rounds, newest first", tags: ["read"] } }
     )
     .get(
       "/rounds/:id",
       async ({ params, set }) => {
-        const result = await run(deps.store.evaluationOf(params.id))
+        // the store keeps the scorer's RoundResult as JSON (checked against RoundBody on the way out)
+        const result = (await run(deps.store.evaluationOf(params.id))) as RoundResult | null
         if (result === null) {
           set.status = 404
           return { error: "not found", message: `no evaluated round ${params.id}` }
@@ -117,7 +121,7 @@ export const makeApp = (deps: ApiDeps) => {
         const prompt = typeof payload?.request?.prompt === "string" ? payload.request.prompt : null
         return { result, responses, prompt, source: challenge?.source ?? null, received_at: iso(challenge?.created_at), updated_at: iso(challenge?.updated_at) }
       },
-      { params: std(RoundId), detail: { summary: "One round: evaluation, prompt and every stored answer", tags: ["read"] } }
+      { params: std(RoundId), response: { ...answers(RoundBody, "RoundBody"), 404: errorAnswer, 422: invalidAnswer }, detail: { summary: "One round: evaluation, prompt and every stored answer", tags: ["read"] } }
     )
     .get(
       "/rounds/:id/heatmap.:ext",
@@ -133,6 +137,7 @@ export const makeApp = (deps: ApiDeps) => {
       { params: std(HeatmapParams), detail: { summary: "A round's cosine-similarity heatmap (SVG or PNG)", tags: ["read"] } }
     )
     .get("/weights", async () => ({ weights: await run(deps.weights), last_submission: await run(deps.lastSubmission) }), {
+      response: answers(WeightsBody, "WeightsBody"),
       detail: { summary: "Current weights and the last submission", tags: ["read"] }
     })
   return deps.console === undefined ? app : app.use(consoleRoutes(deps.console))

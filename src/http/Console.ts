@@ -5,7 +5,8 @@ import { timingSafeEqual } from "node:crypto"
 import { Elysia } from "elysia"
 import { Effect, Redacted, Schema } from "effect"
 import { DASHBOARD_HTML } from "./dashboard.ts"
-import { std } from "./OpenApi.ts"
+import { answers, errorAnswer, invalidAnswer, std } from "./OpenApi.ts"
+import { AvailabilityBody, type ConsoleStateBody, ConsoleStateBody as ConsoleState, SetRunningBody } from "./schemas.ts"
 
 export interface ConsoleRouteDeps {
   readonly metricsText: () => Promise<string>
@@ -16,7 +17,7 @@ export interface ConsoleRouteDeps {
   readonly setRunning: (on: boolean) => Effect.Effect<void>
   readonly capacity: number
   readonly inFlight: () => number
-  readonly state: Effect.Effect<unknown>
+  readonly state: Effect.Effect<ConsoleStateBody>
 }
 
 const SetRunning = Schema.Struct({ running: Schema.Boolean })
@@ -35,17 +36,25 @@ export const checkBearer = (header: string | null | undefined, token: Redacted.R
 const html = () =>
   new Response(DASHBOARD_HTML, { headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" } })
 
+// pages and text answered as a Response (not JSON): documented by hand with their content type
+const TEXT = { type: "string" } as const
+const HTML_ANSWER = { "200": { description: "the dashboard page", content: { "text/html": { schema: TEXT } } } }
+const metricsAnswer = (contentType: string) => ({
+  "200": { description: "Prometheus text exposition format", content: { [contentType.split(";")[0]!.trim()]: { schema: TEXT } } }
+})
+
 export const consoleRoutes = (deps: ConsoleRouteDeps) => {
   const run = <A>(eff: Effect.Effect<A>) => Effect.runPromise(eff)
   return new Elysia({ name: "quorum-console" })
-    .get("/", html, { detail: { summary: "Operator dashboard (HTML)", tags: ["console"] } })
-    .get("/dashboard", html, { detail: { summary: "Operator dashboard (HTML)", tags: ["console"] } })
+    .get("/", html, { detail: { summary: "Operator dashboard (HTML)", tags: ["console"], responses: HTML_ANSWER } })
+    .get("/dashboard", html, { detail: { summary: "Operator dashboard (HTML)", tags: ["console"], responses: HTML_ANSWER } })
     .get(
       "/metrics",
       async () => new Response(await deps.metricsText(), { headers: { "content-type": deps.metricsContentType } }),
-      { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["console"] } }
+      { detail: { summary: "Prometheus metrics (text exposition format)", tags: ["console"], responses: metricsAnswer(deps.metricsContentType) } }
     )
     .get("/console/state", () => run(deps.state), {
+      response: answers(ConsoleState, "ConsoleStateBody"),
       detail: { summary: "Chain status, vtrust, weights history and run state (what the dashboard draws)", tags: ["console"] }
     })
     .get(
@@ -55,7 +64,7 @@ export const consoleRoutes = (deps: ConsoleRouteDeps) => {
         const inFlight = deps.inFlight()
         return { available: running && inFlight < deps.capacity, running, capacity: deps.capacity, in_flight: inFlight }
       },
-      { detail: { summary: "Whether the validator takes challenges (polled by the Challenge API)", tags: ["control"] } }
+      { response: answers(AvailabilityBody, "AvailabilityBody"), detail: { summary: "Whether the validator takes challenges (polled by the Challenge API)", tags: ["control"] } }
     )
     .post(
       "/set_running",
@@ -71,6 +80,7 @@ export const consoleRoutes = (deps: ConsoleRouteDeps) => {
       },
       {
         body: std(SetRunning),
+        response: { ...answers(SetRunningBody, "SetRunningBody"), 401: errorAnswer, 403: errorAnswer, 422: invalidAnswer },
         detail: { summary: "Pause or resume taking challenges (bearer ADMIN_TOKEN)", tags: ["control"], security: [{ bearer: [] }] }
       }
     )

@@ -6,6 +6,7 @@ import { Effect } from "effect"
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
+import { wrapStore } from "../store/wrapStore.ts"
 import type { Metrics } from "./Metrics.ts"
 
 const MAX_TRACKED = 10_000
@@ -49,30 +50,30 @@ const timed = <A, E>(eff: Effect.Effect<A, E>, record: (seconds: number) => void
     return eff.pipe(Effect.ensuring(Effect.sync(() => record((performance.now() - t0) / 1000))))
   })
 
-export const instrumentStore = (store: StoreShape, m: Metrics, rounds: RoundTracker): StoreShape => ({
-  ...store,
-  putChallenge: (c) => store.putChallenge(c).pipe(Effect.tap(() => Effect.sync(() => rounds.received(c.id, c.now)))),
-  setChallengeStatus: (id, status, now) =>
-    store.setChallengeStatus(id, status, now).pipe(
-      Effect.tap(() =>
-        Effect.sync(() => {
-          if (status === "running") {
-            const queued = rounds.running(id, now)
-            if (queued !== null) m.observe("queue", queued / 1000)
-          } else if (status === "failed") {
-            rounds.done(id)
-            m.rounds.inc({ outcome: "skipped" })
-          }
-        })
-      )
-    ),
-  putResponse: (challengeId, r, now) =>
-    timed(store.putResponse(challengeId, r, now), (s) => m.observe("store", s)).pipe(
-      Effect.tap(() => Effect.sync(() => (r.latencyMs === null ? undefined : m.observe("miner", r.latencyMs / 1000))))
-    ),
-  putEvaluation: (result, now, aggregate) =>
-    timed(store.putEvaluation(result, now, aggregate), (s) => m.observe("store", s)).pipe(Effect.tap(() => Effect.sync(() => rounds.done(result.roundId))))
-})
+export const instrumentStore = (store: StoreShape, m: Metrics, rounds: RoundTracker): StoreShape =>
+  wrapStore(store, {
+    putChallenge: ([c], call) => call.pipe(Effect.tap(() => Effect.sync(() => rounds.received(c.id, c.now)))),
+    setChallengeStatus: ([id, status, now], call) =>
+      call.pipe(
+        Effect.tap(() =>
+          Effect.sync(() => {
+            if (status === "running") {
+              const queued = rounds.running(id, now)
+              if (queued !== null) m.observe("queue", queued / 1000)
+            } else if (status === "failed") {
+              rounds.done(id)
+              m.rounds.inc({ outcome: "skipped" })
+            }
+          })
+        )
+      ),
+    putResponse: ([, r], call) =>
+      timed(call, (s) => m.observe("store", s)).pipe(
+        Effect.tap(() => Effect.sync(() => (r.latencyMs === null ? undefined : m.observe("miner", r.latencyMs / 1000))))
+      ),
+    putEvaluation: ([result], call) =>
+      timed(call, (s) => m.observe("store", s)).pipe(Effect.tap(() => Effect.sync(() => rounds.done(result.roundId))))
+  })
 
 export const instrumentTransport = (t: MinerTransport, m: Metrics): MinerTransport => ({
   ...t,

@@ -105,6 +105,9 @@ withModel("dist/quorum with the real model", () => {
     expect(s["sqlite"]).toBe(true)
     expect(s["timelock"]).toBe(true)
     expect(s["corpusEntries"]).toBeGreaterThan(0)
+    // the /docs UI's script and stylesheet are embedded: the same bytes as swagger-ui-dist's files
+    const docs = s["docsAssets"] as Record<string, number>
+    for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) expect(docs[name]).toBe(Bun.file(Bun.resolveSync(`swagger-ui-dist/${name}`, import.meta.dir)).size)
     const ort = s["onnxruntime"] as { mode: string; libPath: string }
     expect(["extracted", "cached"]).toContain(ort.mode)
     expect(ort.libPath.startsWith(native)).toBe(true)
@@ -222,6 +225,14 @@ withModel("dist/quorum serves /health (what the Dockerfile's HEALTHCHECK and `qu
         }
       }
       expect(body?.status).toBe("ok")
+      // /docs and every asset its page references come from the binary itself
+      const page = await (await fetch(`http://127.0.0.1:${port}/docs`)).text()
+      const refs = [...page.matchAll(/\b(?:src|href)\s*=\s*"([^"]+)"/g)].map((m) => new URL(m[1]!, `http://127.0.0.1:${port}/docs`))
+      expect(refs.map((u) => u.pathname).sort()).toEqual(["/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"])
+      for (const u of refs) {
+        const bytes = await (await fetch(u)).bytes()
+        expect(bytes.length).toBe(Bun.file(Bun.resolveSync(`swagger-ui-dist/${u.pathname.split("/").pop()!}`, import.meta.dir)).size)
+      }
       expectOk(await run([binary(), "health"], dir, { API_PORT: String(port) }, 30_000))
     } finally {
       proc.kill("SIGTERM")

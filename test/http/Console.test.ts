@@ -2,81 +2,19 @@
 // it is installed), the dashboard page, /availability, /set_running behind a bearer token, /openapi.json
 // covering every route, 422 bodies as JSON objects.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test"
-import { Effect, Exit, Redacted, Ref, Scope } from "effect"
-import { serve } from "../../src/http/Api.ts"
-import { instrumentStore, makeRoundTracker, recordScored } from "../../src/metrics/instrument.ts"
-import { makeMetrics } from "../../src/metrics/Metrics.ts"
-import type { RoundResult } from "../../src/scoring/types.ts"
-import { makeStore, openDatabase } from "../../src/store/Store.ts"
+import { Effect, Ref } from "effect"
+import { ADMIN_TOKEN as TOKEN, type ApiFixture, startApiFixture } from "../support/apiFixture.ts"
 
-const TOKEN = "a-very-secret-admin-token"
+let api: ApiFixture
 let url: string
-let scope: Scope.Closeable
 let running: Ref.Ref<boolean>
-const metrics = makeMetrics()
 
 beforeAll(async () => {
-  const rounds = makeRoundTracker()
-  const store = instrumentStore(makeStore(openDatabase(":memory:")), metrics, rounds)
-  const now = Date.now()
-  await Effect.runPromise(store.putChallenge({ id: "r1", source: "synthetic", payload: { request: { prompt: "Why is the sky blue?" } }, now: now - 50 }))
-  await Effect.runPromise(store.setChallengeStatus("r1", "running", now))
-  const response = { uid: 3, hotkey: "hk3", coldkey: "ck3", ip: "10.0.0.3", text: "Rayleigh scattering.", latencyMs: 120, finishReason: "stop", toolCalls: [] }
-  await Effect.runPromise(store.putResponse("r1", response, now))
-  await Effect.runPromise(store.putResponse("r1", { ...response, uid: 4, hotkey: "hk4", text: "", latencyMs: null, error: "Timeout" }, now))
-  const result: RoundResult = {
-    roundId: "r1",
-    taskType: "qa",
-    miners: [
-      { uid: 3, hotkey: "hk3", reward: 1, axes: { relevance: 0.9 }, score: 0.9, filtered: null },
-      { uid: 4, hotkey: "hk4", reward: 0, axes: {}, score: 0, filtered: "error" }
-    ],
-    consensus: [3],
-    clusters: [0, -1],
-    best: 3
-  }
-  await Effect.runPromise(store.putEvaluation(result, now))
-  recordScored(metrics, { id: "r1", prompt: "Why is the sky blue?", taskType: "qa", reference: null, tools: [], responses: [response, { ...response, uid: 4, error: "Timeout" }] }, result)
-  metrics.observe("embed", 0.02)
-  running = await Effect.runPromise(Ref.make(true))
-  scope = await Effect.runPromise(Scope.make())
-  const served = await Effect.runPromise(
-    serve(
-      {
-        store,
-        startedAt: now - 5000,
-        now: Date.now,
-        info: () => ({ mode: "demo" }),
-        miners: Effect.succeed([{ uid: 3, availability: 0.9 }, { uid: 4, availability: 0.1 }]),
-        weights: Effect.succeed([{ uid: 3, weight: 1 }]),
-        lastSubmission: Effect.succeed({ ok: null, error: null, attempts: 0 }),
-        minerView: Effect.succeed({
-          identities: [{ uid: 3, hotkey: "hk3", coldkey: "ck3", ip: "10.0.0.3" }],
-          aggregate: new Map([[3, 0.7]]),
-          stakes: new Map([[3, 12.5]]),
-          trust: new Map([[3, 1]])
-        }),
-        console: {
-          metricsText: () => metrics.text(),
-          metricsContentType: metrics.contentType,
-          adminToken: Redacted.make(TOKEN),
-          running: Ref.get(running),
-          setRunning: (on) => Ref.set(running, on),
-          capacity: 15,
-          inFlight: () => 2,
-          state: Effect.succeed({ running: true })
-        }
-      },
-      "127.0.0.1",
-      0
-    ).pipe(Scope.provide(scope))
-  )
-  url = served.url
+  api = await startApiFixture()
+  url = api.url
+  running = api.running
 })
-afterAll(async () => {
-  await Effect.runPromise(Scope.close(scope, Exit.void))
-  metrics.stop()
-})
+afterAll(() => api.close())
 
 describe("operator console routes", () => {
   test("/metrics: Prometheus text with the listed metrics; promtool accepts it", async () => {

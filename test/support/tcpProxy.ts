@@ -1,7 +1,6 @@
-// A TCP proxy whose connections can be cut (both sides), with backpressure-safe piping (test support;
-// the same shape as the one inlined in test/chain/connection.test.ts).
+// A TCP proxy whose connections can be cut (both sides), with backpressure-safe piping (test support: the chain
+// tests put it between @polkadot/api and chopsticks to drop the WebSocket mid-session).
 import type { Socket, TCPSocketListener } from "bun"
-
 
 interface Pipe {
   peer: Socket<Pipe> | undefined
