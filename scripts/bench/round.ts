@@ -3,8 +3,13 @@
 // then scoreRound — for embedding settings side by side, all measured in this run on the same rounds. Baseline:
 // the fp32 graph, every window of every text, one worker (the settings before int8 and the window cap). The
 // runs alternate (A B C … A B C …) so a change of machine load hits each setting alike; the load average is printed.
+// Also the tokenization alone: the library's whole-text encoding vs the word-by-word memo (workers/wordTokens.ts).
 import { loadavg } from "node:os"
-import { ManagedRuntime } from "effect"
+import { readFileSync } from "node:fs"
+import { Tokenizer } from "@huggingface/tokenizers"
+import { Effect, ManagedRuntime } from "effect"
+import { resolveModel } from "../../src/embeddings/ModelResolver.ts"
+import { makeTokenIds } from "../../workers/wordTokens.ts"
 import { Embedder, EMBED_DEFAULTS, type EmbedderOptions } from "../../src/embeddings/Embedder.ts"
 import { hasDataset, loadDataset } from "../../src/eval/dataset.ts"
 import { buildRound, makePlan } from "../../src/eval/rounds.ts"
@@ -67,6 +72,26 @@ export async function run(args: Array<string> = []): Promise<void> {
   } finally {
     for (const rt of runtimes) await rt.dispose()
   }
+  await tokenization(rounds)
+}
+
+/** Tokenization of the same rounds' texts, twice over (the second pass is what a running validator sees). */
+const tokenization = async (rounds: ReadonlyArray<RoundInput>) => {
+  const spec = await Effect.runPromise(resolveModel({ offline: true }))
+  const json: unknown = JSON.parse(readFileSync(spec.tokenizerFile, "utf8"))
+  const config: unknown = spec.tokenizerConfigFile === null ? {} : JSON.parse(readFileSync(spec.tokenizerConfigFile, "utf8"))
+  const tok = new Tokenizer(json as object, config as object)
+  const memo = makeTokenIds(tok, json)
+  const texts = rounds.flatMap((r) => [r.prompt, ...r.responses.map((x) => x.text)])
+  const time = (f: (t: string) => unknown) => {
+    const t0 = performance.now()
+    for (const t of texts) f(t)
+    return (performance.now() - t0) / rounds.length
+  }
+  const whole = time((t) => tok.encode(t, { add_special_tokens: false }))
+  const cold = time(memo)
+  const warm = time(memo)
+  console.log(`  tokenization per round (${spec.name}): library, whole texts ${whole.toFixed(1)} ms (baseline); word by word ${cold.toFixed(1)} ms on first sight (${(whole / cold).toFixed(2)}×), ${warm.toFixed(1)} ms with the words remembered (${(whole / warm).toFixed(2)}×)`)
 }
 
 if (import.meta.main) await run(process.argv.slice(2))
