@@ -1,5 +1,6 @@
 // The embedding pipeline that runs inside a worker thread (and in the benchmark's bare baseline):
-// tokenize (word by word with a memo where that is exact, wordTokens.ts) → split long texts into windows of the model's max length (special tokens added per window) →
+// tokenize (word by word with a memo where that is exact, wordTokens.ts) → split long texts into windows of
+// the model's max length (special tokens added per window; at most maxWindows of them, spread evenly) →
 // batch windows of similar length → onnxruntime → pool (mean/cls/max, or the graph's own output) →
 // token-weighted mean of a text's windows → L2 normalization. Empty texts give all-zero rows.
 import { readFileSync } from "node:fs"

@@ -60,7 +60,7 @@ export interface EmbedderOptions extends ResolveOptions {
   readonly timeoutMs?: number | undefined
   /** Timeout of the model load + warm-up when the layer is built (default 120 s). */
   readonly loadTimeoutMs?: number | undefined
-  /** Windows per model batch (default 32). */
+  /** Windows per model batch (default 32; 1 for an int8 graph, see ModelSpec.quantized). */
   readonly maxBatch?: number | undefined
   /** Most windows embedded per text (0: all; default EMBED_DEFAULTS.maxWindows). */
   readonly maxWindows?: number | undefined
