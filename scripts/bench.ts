@@ -5,6 +5,7 @@ type Bench = { run: (args: Array<string>) => Promise<void> }
 const MODULES: Readonly<Record<string, () => Promise<Bench>>> = {
   embeddings: () => import("./bench/embeddings.ts"),
   load: () => import("./bench/load.ts"),
+  round: () => import("./bench/round.ts"),
   scoring: () => import("./bench/scoring.ts"),
   similarity: () => import("./bench/similarity.ts")
 }

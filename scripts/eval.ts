@@ -1,5 +1,5 @@
 // bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR]
-//              [--config FILE] [--model DIR] [--no-memory] [--no-cache] [--time-samples N] [--json]
+//              [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json]
 // Real-answer evaluation of the scoring: rounds built from ../shared/data/alpacaeval-dev (K honest models,
 // the concise/verbose variants, nine adversary kinds; src/eval/rounds.ts), embedded with the Embedder
 // (exact-text cache in .cache/eval/ unless --no-cache), scored in order with one NoveltyMemory (unless
@@ -11,7 +11,7 @@ import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect, Logger } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
-import { Embedder } from "../src/embeddings/Embedder.ts"
+import { Embedder, variantOf } from "../src/embeddings/Embedder.ts"
 import { hasDataset, loadDataset } from "../src/eval/dataset.ts"
 import { EmbeddingCache } from "../src/eval/EmbeddingCache.ts"
 import { EvalMetrics, type Report } from "../src/eval/metrics.ts"
@@ -24,7 +24,7 @@ import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const usage =
-  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--no-memory] [--no-cache] [--time-samples N] [--json]"
+  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json]"
 
 const int = (name: string, v: string | undefined, dflt: number): number => {
   if (v === undefined) return dflt
@@ -45,6 +45,8 @@ const args = () => {
       out: { type: "string" },
       config: { type: "string" },
       model: { type: "string" },
+      fp32: { type: "boolean", default: false },
+      "max-windows": { type: "string" },
       memory: { type: "boolean", default: true },
       "no-memory": { type: "boolean", default: false },
       cache: { type: "boolean", default: true },
@@ -65,6 +67,8 @@ const args = () => {
     out: resolve(values.out ?? join(ROOT, "bench-results/eval")),
     config: values.config ?? DEFAULT_SCORING_CONFIG_PATH,
     model: values.model,
+    quantized: values.fp32 === true ? false : undefined,
+    maxWindows: values["max-windows"] === undefined ? undefined : int("max-windows", values["max-windows"], 0),
     memory: values.memory !== false && values["no-memory"] !== true,
     cache: values.cache !== false && values["no-cache"] !== true,
     json: values.json === true,
@@ -136,7 +140,7 @@ const run = (a: Args) =>
     const plan = makePlan(data, { seed: a.seed, models: a.models, reference: a.reference, referenceModel: a.referenceModel })
     const rounds = Math.min(a.rounds ?? plan.order.length, plan.order.length)
     const embedder = yield* Embedder
-    const cache = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), embedder.model.name, embedder.model.dim) : null
+    const cache = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), `${embedder.model.name}${variantOf(embedder.model)}`, embedder.model.dim) : null
     const memory = a.memory ? makeNoveltyMemory(config) : undefined
     const metrics = new EvalMetrics(data.lc)
     const built = Array.from({ length: rounds }, (_, r) => buildRound(data, plan, r))
@@ -217,6 +221,8 @@ const run = (a: Args) =>
         config: a.config,
         configVersion: config.version,
         embeddingModel: embedder.model.name,
+        embeddingFile: embedder.model.file,
+        maxWindows: embedder.model.maxWindows,
         answersPerRound: last?.input.responses.length ?? 0
       },
       ...report,
@@ -229,13 +235,18 @@ const run = (a: Args) =>
       writeFileSync(join(a.out, "plot.png"), png)
     })
     return full
-  }).pipe(Effect.provide(Embedder.layer({ modelPath: a.model, timeoutMs: 600_000 })), Effect.scoped)
+    // no in-memory text cache: the timed rounds must embed every text fresh (the eval has its own cache)
+  }).pipe(
+    Effect.provide(Embedder.layer({ modelPath: a.model, quantized: a.quantized, maxWindows: a.maxWindows, cacheSize: 0, timeoutMs: 600_000 })),
+    Effect.scoped
+  )
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
 
-const summary = (r: Report & { options: { rounds: number; reference: string | null }; timing: Timing }, out: string): string => {
+type Options = { rounds: number; reference: string | null; embeddingModel: string; embeddingFile: string; maxWindows: number }
+const summary = (r: Report & { options: Options; timing: Timing }, out: string): string => {
   const lines = [
-    `rounds ${r.rounds}, reference ${r.options.reference ?? "none"}`,
+    `rounds ${r.rounds}, reference ${r.options.reference ?? "none"}, embeddings ${r.options.embeddingModel} ${r.options.embeddingFile}, ${r.options.maxWindows > 0 ? `≤ ${r.options.maxWindows}` : "all"} windows per text`,
     `honest false-zero: ${pct(r.honest.falseZeroRate)} (${r.honest.zeros}/${r.honest.answers})` +
       ` — ${Object.entries(r.honest.perReason).map(([k, v]) => `${k} ${v.count}`).join(", ") || "none"}`,
     `Spearman(mean reward, LC win rate) over ${r.spearman.models} models: ${r.spearman.rho}`,

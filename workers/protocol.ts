@@ -11,6 +11,8 @@ export interface ScoringWorkerData {
   readonly device?: "auto" | "cpu" | "cuda"
   readonly maxBatch?: number
   readonly tokenBudget?: number
+  /** Most windows embedded per text (0: all; see EncoderOptions.maxWindows). */
+  readonly maxWindows?: number
 }
 
 export interface EmbedTask {

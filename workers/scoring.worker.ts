@@ -20,7 +20,8 @@ const getEncoder = (): Promise<Encoder> => {
       { intraOpThreads: config.intraOpThreads, device: config.device ?? "cpu" },
       {
         ...(config.maxBatch === undefined ? {} : { maxBatch: config.maxBatch }),
-        ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget })
+        ...(config.tokenBudget === undefined ? {} : { tokenBudget: config.tokenBudget }),
+        ...(config.maxWindows === undefined ? {} : { maxWindows: config.maxWindows })
       }
     )
     encoder.catch(() => {

@@ -102,6 +102,8 @@ const run = (config: AppConfigValues) =>
           cacheDir: config.MODEL_CACHE_DIR,
           poolSize: config.EMBED_POOL_SIZE,
           intraOpThreads: config.EMBED_INTRA_OP_THREADS,
+          quantized: config.EMBED_QUANTIZED === undefined ? undefined : config.EMBED_QUANTIZED === "true",
+          maxWindows: config.EMBED_MAX_WINDOWS,
           device: config.EMBED_DEVICE,
           remote:
             config.EMBED_BACKEND === "openai" && config.EMBED_API_URL !== undefined && config.EMBED_API_MODEL !== undefined

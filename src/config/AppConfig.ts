@@ -95,6 +95,8 @@ export const ConfigKeys = {
   MODEL_CACHE_DIR: spec(NonEmpty, undefined, "a directory path", "model cache (default <repo>/.cache/models)"),
   EMBED_POOL_SIZE: spec(intBetween(1, 64), undefined, "an integer 1..64", "embedding worker threads (default: one per core)"),
   EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), undefined, "an integer 1..64", "onnxruntime threads per worker (default: the cores left per worker, at least 1)"),
+  EMBED_QUANTIZED: spec(Schema.Literals(["true", "false"]), undefined, "true | false", "run the model folder's int8 graph (model_quantized.onnx) when it has one (default true)"),
+  EMBED_MAX_WINDOWS: spec(intBetween(0, 1000), undefined, "an integer 0..1000", "most model windows embedded per text, spread evenly over a long text; 0 = all (default 2)"),
   EMBED_DEVICE: spec(Schema.Literals(["auto", "cpu", "cuda"]), "auto", "auto | cpu | cuda", "onnxruntime execution provider (auto: CUDA when the installed runtime offers it, else CPU)"),
   EMBED_BACKEND: spec(Schema.Literals(["local", "openai"]), "local", "local | openai", "local: the worker pool; openai: an OpenAI-compatible /v1/embeddings server (TEI, vLLM, Infinity, bun run embed-server)"),
   EMBED_API_URL: spec(HttpUrl, undefined, "an http(s) URL", "base URL of the embeddings API, e.g. http://host:8081/v1 (EMBED_BACKEND=openai)"),

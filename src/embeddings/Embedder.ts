@@ -2,7 +2,7 @@
 // onnxruntime session + tokenizer. Embeddings, the round's similarity matrix and PNG rendering run off the
 // main thread; results come back as transferred buffers. Every call has a timeout and a typed error.
 import { availableParallelism } from "node:os"
-import { resolve } from "node:path"
+import { basename, resolve } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
 import Piscina from "piscina"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
@@ -31,7 +31,21 @@ export interface ModelInfo {
   readonly source: ModelSpec["source"] | "remote"
   readonly maxLength: number
   readonly pooling: ModelSpec["pooling"]
+  /** The graph file run (model.onnx, model_quantized.onnx; "" for a remote backend). */
+  readonly file: string
+  /** Most windows embedded per text (0: all). */
+  readonly maxWindows: number
 }
+
+/** How the local model embeds unless told otherwise, chosen on the AlpacaEval dev split (`bun run eval`, the
+ *  README's table): the int8 graph when the folder has one (min cosine to fp32 0.997) and at most
+ *  `maxWindows` windows per text, which bounds a round's cost by its answer count instead of its answers' length. */
+export const EMBED_DEFAULTS = { quantized: true, maxWindows: 2 } as const
+
+/** A short name of the embedding variant (graph file and window cap), for caches keyed by what made a vector:
+ *  "" for the fp32 graph with every window, e.g. "-int8-w3" otherwise. */
+export const variantOf = (m: Pick<ModelInfo, "file" | "maxWindows">): string =>
+  `${/quantized/.test(m.file) ? "-int8" : ""}${m.maxWindows > 0 ? `-w${m.maxWindows}` : ""}`
 
 export interface EmbedderOptions extends ResolveOptions {
   /** Worker threads (default: one per core). */
@@ -46,8 +60,10 @@ export interface EmbedderOptions extends ResolveOptions {
   readonly timeoutMs?: number | undefined
   /** Timeout of the model load + warm-up when the layer is built (default 120 s). */
   readonly loadTimeoutMs?: number | undefined
-  /** Windows per model batch (default 32). */
+  /** Windows per model batch (default 32; 1 for an int8 graph, see ModelSpec.quantized). */
   readonly maxBatch?: number | undefined
+  /** Most windows embedded per text (0: all; default EMBED_DEFAULTS.maxWindows). */
+  readonly maxWindows?: number | undefined
   /** Embed through an OpenAI-compatible /v1/embeddings server instead of the local model (the pool still
    *  computes similarity matrices and renders heatmaps). */
   readonly remote?: OpenAiEmbeddingsOptions | undefined
@@ -60,8 +76,10 @@ export const EMBEDDED_WORKER_FILE = "/$bunfs/root/workers/scoring.worker.js"
 export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
   compiled ? EMBEDDED_WORKER_FILE : resolve(import.meta.dir, "../../workers/scoring.worker.ts")
 const WORKER_FILE = workerFile()
-/** Fewest texts per length bucket when one call is spread over several workers. */
-const MIN_BUCKET = 16
+/** Fewest texts per length bucket when one call is spread over several workers: a 16-answer round is split. */
+const MIN_BUCKET = 4
+/** Characters per token of English text in a small-vocabulary model, to cap a windowed text's cost estimate. */
+const CHARS_PER_TOKEN = 4
 /** Most texts per worker task. */
 const MAX_TASK = 64
 
@@ -106,7 +124,8 @@ const isVec = (u: unknown): u is Vec => u instanceof Float32Array
 
 const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   const remote = options.remote === undefined ? null : makeOpenAiEmbeddings(options.remote)
-  const spec = remote === null ? yield* resolveModel(options) : null
+  const spec = remote === null ? yield* resolveModel({ ...options, quantized: options.quantized ?? EMBED_DEFAULTS.quantized }) : null
+  const maxWindows = Math.max(0, Math.floor(options.maxWindows ?? EMBED_DEFAULTS.maxWindows))
   const modelName = spec?.name ?? options.remote?.model ?? "remote"
   const remoteEmbed = (operation: string, texts: ReadonlyArray<string>) =>
     remote === null
@@ -118,14 +137,24 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   const dim = spec?.dim ?? (yield* remoteEmbed("warmup", ["warm up"])).length
   const model: ModelInfo =
     spec === null
-      ? { name: modelName, dim, dir: remote?.endpoint ?? "", source: "remote", maxLength: 0, pooling: "in-graph" }
-      : { name: spec.name, dim: spec.dim, dir: spec.dir, source: spec.source, maxLength: spec.maxLength, pooling: spec.pooling }
+      ? { name: modelName, dim, dir: remote?.endpoint ?? "", source: "remote", maxLength: 0, pooling: "in-graph", file: "", maxWindows: 0 }
+      : {
+          name: spec.name,
+          dim: spec.dim,
+          dir: spec.dir,
+          source: spec.source,
+          maxLength: spec.maxLength,
+          pooling: spec.pooling,
+          file: basename(spec.modelFile),
+          maxWindows
+        }
   const { poolSize, intraOpThreads } = chooseParallelism(availableParallelism(), options.poolSize ?? (remote === null ? undefined : 1), options.intraOpThreads)
   const timeoutMs = options.timeoutMs ?? 60_000
   const workerData: ScoringWorkerData = {
     spec,
     intraOpThreads,
     device: options.device ?? "cpu",
+    maxWindows,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch })
   }
   const pool = yield* Effect.acquireRelease(
@@ -197,6 +226,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
           Effect.flatMap(expectVec("embed", texts.length, texts.length * dim))
         )
 
+  const maxChars = maxWindows > 0 && spec !== null ? maxWindows * spec.maxLength * CHARS_PER_TOKEN : Infinity
   const cache = new TextCache(Math.max(0, Math.floor(options.cacheSize ?? 8192)))
   let embedded = 0
   /** texts → n × dim: repeated texts and cache hits are embedded once, the rest in length buckets, one per worker. */
@@ -204,7 +234,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     Effect.gen(function* () {
       const plan = planEmbed(texts, cache)
       // length buckets (one per worker), each cut into tasks of at most MAX_TASK texts so no task runs long
-      const buckets = lengthBuckets(plan.todo, poolSize, MIN_BUCKET).flatMap((b) =>
+      const buckets = lengthBuckets(plan.todo, poolSize, MIN_BUCKET, maxChars).flatMap((b) =>
         Array.from({ length: Math.ceil(b.length / MAX_TASK) }, (_, k) => b.slice(k * MAX_TASK, (k + 1) * MAX_TASK))
       )
       const results = yield* Effect.forEach(buckets, embedChunk, { concurrency: Math.max(1, buckets.length) })

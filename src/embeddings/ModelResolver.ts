@@ -53,6 +53,9 @@ export interface ModelSpec {
   readonly maxLength: number
   readonly dim: number
   readonly padId: number
+  /** The graph is the int8 variant (model_quantized.onnx): its dynamic activation quantization scales by the
+   *  whole batch, so the encoder runs it one window at a time (rows then do not depend on their neighbours). */
+  readonly quantized: boolean
   readonly source: "explicit" | "cache" | "shared" | "built" | "download"
 }
 
@@ -217,6 +220,7 @@ const specOf = (dir: string, name: string, source: ModelSpec["source"], quantize
     maxLength,
     dim,
     padId: tokHead.padding?.pad_id ?? config.pad_token_id ?? 0,
+    quantized: /quantized/.test(modelRel),
     source
   }
 }

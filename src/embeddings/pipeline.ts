@@ -80,21 +80,29 @@ export const planEmbed = (texts: ReadonlyArray<string>, cache: TextCache): Embed
 
 /**
  * Splits texts into at most `parts` buckets of neighbouring lengths (sorted by characters, cut where the
- * running character count crosses an equal share), so each worker pads its batches to similar lengths
- * and the workers finish at about the same time. Buckets smaller than `minBucket` texts are merged.
+ * running character count, each text's capped at `maxChars`, crosses an equal share), so each worker pads its
+ * batches to similar lengths and the workers finish at about the same time. Buckets smaller than `minBucket`
+ * texts are merged.
  */
-export const lengthBuckets = (texts: ReadonlyArray<string>, parts: number, minBucket: number = 8): Array<Array<string>> => {
+export const lengthBuckets = (
+  texts: ReadonlyArray<string>,
+  parts: number,
+  minBucket: number = 8,
+  maxChars: number = Infinity
+): Array<Array<string>> => {
   const sorted = [...texts].sort((a, b) => a.length - b.length)
   const k = Math.max(1, Math.min(Math.floor(parts), Math.floor(sorted.length / Math.max(1, minBucket))))
   if (k <= 1) return sorted.length === 0 ? [] : [sorted]
-  const total = sorted.reduce((s, t) => s + t.length + 1, 0)
+  // a text embedded in at most maxWindows windows costs no more than maxChars, however long it is
+  const cost = (t: string) => Math.min(t.length, maxChars) + 1
+  const total = sorted.reduce((s, t) => s + cost(t), 0)
   const buckets: Array<Array<string>> = [[]]
   let acc = 0
   for (const t of sorted) {
     const current = buckets[buckets.length - 1]!
     if (buckets.length < k && acc >= (total * buckets.length) / k && current.length >= minBucket) buckets.push([t])
     else current.push(t)
-    acc += t.length + 1
+    acc += cost(t)
   }
   const last = buckets[buckets.length - 1]!
   if (buckets.length > 1 && last.length < minBucket) buckets[buckets.length - 2]!.push(...buckets.pop()!)

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs"
 import { Effect, Exit, ManagedRuntime } from "effect"
 import fc from "fast-check"
 import { assertProperty } from "../support/property.ts"
-import { Embedder, EmbedError } from "../../src/embeddings/Embedder.ts"
+import { Embedder, EMBED_DEFAULTS, EmbedError, variantOf } from "../../src/embeddings/Embedder.ts"
 import { makeEncoder } from "../../workers/encoder.ts"
 import { readModelSpec } from "../../src/embeddings/ModelResolver.ts"
 import { cosineMatrix } from "../../src/scoring/similarity.ts"
@@ -36,7 +36,8 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
 
   beforeAll(async () => {
     rt = ManagedRuntime.make(
-      Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 2, intraOpThreads: 1, offline: true, timeoutMs: 30_000 })
+      // the fp32 graph with every window: what the original model computes (the defaults are tested below)
+      Embedder.layer({ modelPath: USE_LITE_DIR, quantized: false, maxWindows: 0, poolSize: 2, intraOpThreads: 1, offline: true, timeoutMs: 30_000 })
     )
     await rt.runPromise(Embedder.use((e) => Effect.succeed(e.model)))
   })
@@ -219,6 +220,39 @@ describe.skipIf(!hasUseLite)("Embedder with use-lite (real model)", () => {
     const width = new DataView(wide.buffer, wide.byteOffset).getUint32(16)
     expect(width).toBe(400)
   })
+})
+
+describe.skipIf(!hasUseLite)("Embedder defaults with use-lite: int8 graph, at most EMBED_DEFAULTS.maxWindows windows", () => {
+  test("close to the fp32 embedding, rows independent of their neighbours, long texts sampled evenly", async () => {
+    const ref = JSON.parse(readFileSync(USE_LITE_REFERENCE, "utf8")) as { items: Array<{ text: string; sentence_embedding: Array<number> }> }
+    const fast = ManagedRuntime.make(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 1, offline: true, cacheSize: 0 }))
+    try {
+      const model = await fast.runPromise(Embedder.use((e) => Effect.succeed(e.model)))
+      expect(model).toMatchObject({ file: "model_quantized.onnx", maxWindows: EMBED_DEFAULTS.maxWindows })
+      expect(variantOf(model)).toBe(`-int8-w${EMBED_DEFAULTS.maxWindows}`)
+      const texts = ref.items.map((i) => i.text)
+      const { dim, data } = await fast.runPromise(Embedder.use((e) => e.embed(texts)))
+      ref.items.forEach((item, r) => {
+        const cos = item.sentence_embedding.reduce((s, x, k) => s + x * data[r * dim + k]!, 0)
+        expect(cos).toBeGreaterThan(0.99)
+      })
+      // one window per run: a text's row is the same alone and among other texts (an int8 batch would shift it)
+      for (const [r, text] of texts.entries()) {
+        const alone = await fast.runPromise(Embedder.use((e) => e.embed([text])))
+        for (let k = 0; k < dim; k++) expect(Math.abs(alone.data[k]! - data[r * dim + k]!)).toBeLessThan(1e-6)
+      }
+      // a text longer than the cap is embedded from windows spread over it: its last part still counts
+      const long = `${GUITAR_FOX_LONG} ${GUITAR_FOX_LONG} ${GUITAR_FOX_LONG}`
+      const cooking = "A cook prepares vegetable soup in a restaurant kitchen."
+      const guitar = "A man plays an acoustic guitar on a small stage."
+      const out = await fast.runPromise(Embedder.use((e) => e.embed([long, cooking, guitar])))
+      expect(norm(out.data, 0, dim)).toBeCloseTo(1, 5)
+      expect(dot(out.data, 0, out.data, 1, dim)).toBeGreaterThan(0.3)
+      expect(dot(out.data, 0, out.data, 2, dim)).toBeGreaterThan(0.3)
+    } finally {
+      await fast.dispose()
+    }
+  }, 60_000)
 })
 
 describe.skipIf(!hasUseLite)("Embedder timeouts", () => {

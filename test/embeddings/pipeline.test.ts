@@ -61,6 +61,14 @@ describe("pipeline (pure parts)", () => {
     expect(Math.abs(chars(a!) - chars(b!)) / chars(texts)).toBeLessThan(0.05)
   })
 
+  test("length buckets count a text at most maxChars (a capped text costs no more than its windows)", () => {
+    const texts = [...Array.from({ length: 8 }, (_, i) => "w ".repeat(100 + i)), ...Array.from({ length: 4 }, () => "w ".repeat(5000))]
+    // uncapped, the four long texts dwarf the rest: one bucket of them would be too small, so no split
+    expect(lengthBuckets(texts, 2, 4).length).toBe(1)
+    // capped at 400 characters, the work is about even: the eight short texts and the four long ones
+    expect(lengthBuckets(texts, 2, 4, 400).map((b) => b.length)).toEqual([8, 4])
+  })
+
   test("chooseParallelism: one worker per core, the rest as intra-op threads", () => {
     expect(chooseParallelism(2)).toEqual({ poolSize: 2, intraOpThreads: 1 })
     expect(chooseParallelism(8, 2)).toEqual({ poolSize: 2, intraOpThreads: 4 })
@@ -139,6 +147,7 @@ describe.skipIf(!hasUseLite)("Embedder pipeline with use-lite", () => {
   ]
 
   test("cached, bucketed, two-worker rows equal a plain one-worker embedding; copies and the prompt are embedded once", async () => {
+    // the defaults (int8 graph, one window per run) on both sides: rows do not depend on batch neighbours
     const fast = ManagedRuntime.make(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 2, intraOpThreads: 1, offline: true }))
     const plain = ManagedRuntime.make(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 1, intraOpThreads: 1, offline: true, cacheSize: 0 }))
     try {
