@@ -1,4 +1,4 @@
-// bun run policies [--seed N] [--rounds N] [--max N] [--pairs a,b] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--json]
+// bun run policies [--seed N] [--seeds N] [--rounds N] [--max N] [--pairs a,b] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--json]
 // Seed 003's policies measured side by side (issue 14): the demo's simulated populations (honest, slow, junk,
 // copycat, flaky, a sybil entity, a staked junk miner, a low-stake honest miner, a newcomer at round 30) under
 // every selection × aggregation pair, in virtual time (src/eval/policySim.ts), scored with the real scoreRound
@@ -14,12 +14,12 @@ import { loadCorpus } from "../src/challenges/Corpus.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder } from "../src/embeddings/Embedder.ts"
 import { EmbeddingCache } from "../src/eval/EmbeddingCache.ts"
-import { COST_PER_ANSWER, honestShare, LIMITS, metricsTable, pairMetrics, recommend, SYBIL_EXTRA_HOTKEY, SYBIL_FIRST_HOTKEY, stakeView } from "../src/eval/policyMetrics.ts"
+import { combineSeeds, COST_PER_ANSWER, type Gain, honestShare, LIMITS, metricsTable, pairMetrics, recommend, SYBIL_EXTRA_HOTKEY, SYBIL_FIRST_HOTKEY, stakeView } from "../src/eval/policyMetrics.ts"
 import { shareSvg } from "../src/eval/policyPlot.ts"
-import { ALL_PAIRS, DEFAULT_POPULATION, STRATEGIES, DEFAULT_SIM, makePopulation, pairName, type PairRun, runPair, type TextVectors } from "../src/eval/policySim.ts"
+import { ALL_PAIRS, DEFAULT_POPULATION, STRATEGIES, DEFAULT_SIM, makePopulation, pairName, type PairRun, type PairSpec, runPair, type TextVectors } from "../src/eval/policySim.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
-const usage = "usage: bun run policies [--seed N] [--rounds N (≥ 100)] [--max N] [--pairs NAME,...] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--json]"
+const usage = "usage: bun run policies [--seed N] [--seeds N] [--rounds N (≥ 100)] [--max N] [--pairs NAME,...] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--json]"
 
 const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
   if (v === undefined) return dflt
@@ -32,6 +32,7 @@ const args = () => {
   const { values } = parseArgs({
     options: {
       seed: { type: "string" },
+      seeds: { type: "string" },
       rounds: { type: "string" },
       max: { type: "string" },
       pairs: { type: "string" },
@@ -48,6 +49,8 @@ const args = () => {
   return {
     help: values.help === true,
     seed: int("seed", values.seed, DEFAULT_SIM.seed, 0),
+    // seeds seed, seed+1, ...: every pair runs on each (the same challenges and draws), the metrics averaged
+    seeds: int("seeds", values.seeds, 3, 1),
     // the table reads weights after 20 and 100 rounds
     rounds: int("rounds", values.rounds, DEFAULT_SIM.rounds, 100),
     max: int("max", values.max, DEFAULT_SIM.maxPerRound, 1),
@@ -60,6 +63,9 @@ const args = () => {
   }
 }
 type Args = ReturnType<typeof args>
+
+/** JSON has no Infinity: a gain without cost is written as the string "Infinity". */
+const finiteGain = (g: Gain) => ({ ...g, gain: Number.isFinite(g.gain) ? g.gain : "Infinity" })
 
 class SimError extends Schema.TaggedError<SimError>()("SimError", { message: Schema.String }) {}
 
@@ -79,46 +85,58 @@ const run = (a: Args) =>
     const disk = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), embedder.model.name, embedder.model.dim) : null
     const vectors: TextVectors = disk ?? memoryVectors(embedder.model.dim)
     const embed = (texts: ReadonlyArray<string>) => Effect.runPromise(embedder.embed(texts)).then((r) => r.data)
+    const seeds = Array.from({ length: a.seeds }, (_, k) => a.seed + k)
     const started = performance.now()
-    const runs: Array<PairRun> = []
+    const results: Array<{ readonly pair: PairSpec; readonly runs: ReadonlyArray<PairRun> }> = []
     for (const pair of a.pairs) {
       const t0 = performance.now()
-      const r = yield* Effect.tryPromise({
-        try: () => runPair(pair, population, corpus, config, sim, vectors, embed),
-        catch: (e) => new SimError({ message: `${pairName(pair)}: ${e instanceof Error ? e.message : String(e)}` })
-      })
-      disk?.flush()
-      runs.push(r)
-      yield* Effect.sync(() => process.stderr.write(`policies: ${pairName(pair)} — ${a.rounds} rounds in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`))
+      const runs: Array<PairRun> = []
+      for (const seed of seeds) {
+        runs.push(
+          yield* Effect.tryPromise({
+            try: () => runPair(pair, population, corpus, config, { ...sim, seed }, vectors, embed),
+            catch: (e) => new SimError({ message: `${pairName(pair)} seed ${seed}: ${e instanceof Error ? e.message : String(e)}` })
+          })
+        )
+        disk?.flush()
+      }
+      results.push({ pair, runs })
+      yield* Effect.sync(() => process.stderr.write(`policies: ${pairName(pair)} — ${seeds.length} × ${a.rounds} rounds in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`))
     }
-    const metrics = runs.map((r) => pairMetrics(pairName(r.pair), r, population))
+    const metrics = results.map(({ pair, runs }) => combineSeeds(pairName(pair), runs.map((r) => pairMetrics(pairName(pair), r, population))))
     const recommendation = recommend(metrics)
-    const stake = runs
-      .filter((r) => r.pair.selection === "availability" && (r.pair.aggregation === "ema" || r.pair.aggregation === "blend"))
-      .map((r) => ({ pair: pairName(r.pair), ...stakeView(r.weights, population, 100) }))
-    const series = runs.map((r) => ({
-      selection: r.pair.selection,
-      aggregation: `${r.pair.aggregation}${r.pair.stakeBlend ? "+stake" : ""}`,
-      values: r.weights.map((_, k) => honestShare(r.weights, population, k + 1))
+    const averaged = <A extends Record<string, number>>(xs: ReadonlyArray<A>): A =>
+      Object.fromEntries(Object.keys(xs[0]!).map((k) => [k, xs.reduce((acc, x) => acc + x[k]!, 0) / xs.length])) as A
+    const stake = results
+      .filter(({ pair }) => pair.selection === "availability" && (pair.aggregation === "ema" || pair.aggregation === "blend"))
+      .map(({ pair, runs }) => ({ pair: pairName(pair), ...averaged(runs.map((r) => ({ ...stakeView(r.weights, population, 100) }))) }))
+    const series = results.map(({ pair, runs }) => ({
+      selection: pair.selection,
+      aggregation: `${pair.aggregation}${pair.stakeBlend ? "+stake" : ""}`,
+      values: runs[0]!.weights.map((_, k) => runs.reduce((acc, r) => acc + honestShare(r.weights, population, k + 1), 0) / runs.length)
     }))
-    const svg = shareSvg(series, `Honest share of weight: ${population.length} miners, ${a.max} per round, seed ${a.seed}`, DEFAULT_POPULATION.newcomerAt)
+    const seedText = seeds.length === 1 ? `seed ${a.seed}` : `mean of seeds ${seeds[0]}–${seeds.at(-1)}`
+    const svg = shareSvg(series, `Honest share of weight: ${population.length} miners, ${a.max} per round, ${seedText}`, DEFAULT_POPULATION.newcomerAt)
     const png = yield* embedder.renderPng(svg)
     const report = {
-      command: `bun run policies --seed ${a.seed} --rounds ${a.rounds} --max ${a.max}`,
+      command: `bun run policies --seed ${a.seed} --seeds ${a.seeds} --rounds ${a.rounds} --max ${a.max}`,
       date: new Date().toISOString(),
-      options: { ...sim, config: a.config, configVersion: config.version, embeddingModel: embedder.model.name },
+      options: { ...sim, seeds, config: a.config, configVersion: config.version, embeddingModel: embedder.model.name },
       population: population.map(({ uid, hotkey, coldkey, strategy, role, joinRound, stake }) => ({ uid, hotkey, coldkey, strategy, role, joinRound, stake })),
       costs: { perAnswer: COST_PER_ANSWER, sybil: { firstHotkey: SYBIL_FIRST_HOTKEY, extraHotkey: SYBIL_EXTRA_HOTKEY } },
       limits: LIMITS,
       pairs: metrics.map((m, k) => ({
         ...m,
-        best: { ...m.best, gain: Number.isFinite(m.best.gain) ? m.best.gain : "Infinity" },
-        gains: m.gains.map((g) => ({ ...g, gain: Number.isFinite(g.gain) ? g.gain : "Infinity" })),
-        // answers paid (reward > 0) per strategy over the run: junk paid at all is a scorer leak, not a policy
-        paidAnswers: Object.fromEntries(STRATEGIES.map((st) => [st, population.filter((p) => p.strategy === st).reduce((x, p) => x + runs[k]!.paid[p.uid]!, 0)])),
+        best: finiteGain(m.best),
+        gains: m.gains.map(finiteGain),
+        perSeed: m.perSeed.map((x) => ({ ...x, best: finiteGain(x.best), gains: x.gains.map(finiteGain) })),
+        // answers paid (reward > 0) per strategy, summed over the seeds: junk paid at all is a scorer leak, not a policy
+        paidAnswers: Object.fromEntries(
+          STRATEGIES.map((st) => [st, results[k]!.runs.reduce((acc, r) => acc + population.filter((p) => p.strategy === st).reduce((x, p) => x + r.paid[p.uid]!, 0), 0)])
+        ),
         honestShare: series[k]!.values
       })),
-      recommendation,
+      recommendation: { ...recommendation, gainWarning: recommendation.gainWarning === null ? null : finiteGain(recommendation.gainWarning) },
       stakeBlend: stake,
       seconds: (performance.now() - started) / 1000
     }
@@ -172,10 +190,13 @@ const main = async (): Promise<number> => {
   }
   const rec = report.recommendation
   const lines = [
-    `${report.command} (${report.date}); ${report.population.length} miners, ${a.max} per round; gain = (emission/cost of the strategy) / (emission/cost of honest) over rounds 1–100`,
+    `${report.command} (${report.date}); ${report.population.length} miners, ${a.max} per round; gain = (emission/cost of the strategy) / (emission/cost of honest) over rounds 1–100; means over ${a.seeds} seed(s) (honest@100: lowest–highest); new→½med: median over seeds`,
     table,
-    `recommended default: ${rec.pair}${rec.passed ? "" : " (no pair meets every limit: fewest missed)"} — rule: ${rec.rule}; passing: ${rec.passing.join(", ") || "none"}`,
-    "stake blend (selection availability, shares after 100 rounds): pair | low-stake honest | median honest | staked junk | all junk",
+    `recommended default: ${rec.pair}${rec.passed ? "" : " (no pair meets both limits: fewest missed)"} — rule: ${rec.rule}; passing: ${rec.passing.join(", ") || "none"}`,
+    ...(rec.gainWarning === null
+      ? []
+      : [`  note: under ${rec.pair} ${rec.gainWarning.strategy} earns ${String(rec.gainWarning.gain === "Infinity" ? "∞" : Number(rec.gainWarning.gain).toFixed(2))}× honest per unit of cost (see its paid answers in report.json)`]),
+    "stake blend (selection availability, shares after 100 rounds, mean over the seeds): pair | low-stake honest | median honest | staked junk | all junk",
     ...stake.map((s) => `  ${s.pair.padEnd(26)} ${pct(s.smallHonest).padStart(7)} ${pct(s.medianHonest).padStart(7)} ${pct(s.whale).padStart(7)} ${pct(s.junk).padStart(7)}`),
     `wrote ${join(a.out, "report.json")}, plot.svg, plot.png (${report.seconds.toFixed(0)} s)`
   ]

@@ -13,7 +13,7 @@ export const COST_PER_ANSWER: Readonly<Record<Exclude<Strategy, "sybil">, number
 export const SYBIL_FIRST_HOTKEY = 1
 export const SYBIL_EXTRA_HOTKEY = 0.05
 
-/** The default-recommendation rule's limits (see `recommend`). */
+/** The default-recommendation rule's limits (see `recommend`; maxGain only flags). */
 export const LIMITS = { maxGain: 1, maxCv: 0.3, maxOnboardingRounds: 40 } as const
 
 export const mean = (xs: ReadonlyArray<number>): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
@@ -138,36 +138,83 @@ export const pairMetrics = (name: string, run: Pick<PairRun, "weights" | "asked"
   }
 }
 
-export interface Recommendation {
-  readonly pair: string
-  readonly passed: boolean
-  readonly rule: string
-  /** Pairs that meet every limit. */
-  readonly passing: ReadonlyArray<string>
+/** Seed-averaged metrics of one pair: shares, CVs and gains averaged; onboarding the median over seeds (never counts as ∞). */
+export interface CombinedMetrics extends PairMetrics {
+  readonly seeds: number
+  /** The honest share after 100 rounds, lowest and highest over the seeds. */
+  readonly honestShare100Range: readonly [number, number]
+  readonly perSeed: ReadonlyArray<PairMetrics>
 }
 
-/** The limits a pair misses: "gain" (a strategy beats honest per unit of cost), "cv", "onboarding". */
+const meanOrNull = (xs: ReadonlyArray<number | null>): number | null => {
+  const v = xs.filter((x): x is number => x !== null)
+  return v.length === 0 ? null : mean(v)
+}
+
+export const combineSeeds = (name: string, perSeed: ReadonlyArray<PairMetrics>): CombinedMetrics => {
+  const strategies = [...new Set(perSeed.flatMap((m) => m.gains.map((g) => g.strategy)))]
+  const g = strategies
+    .map((strategy) => ({ strategy, gain: mean(perSeed.map((m) => m.gains.find((x) => x.strategy === strategy)?.gain ?? 0)) }))
+    .sort((a, b) => b.gain - a.gain)
+  const onboard = median(perSeed.map((m) => m.onboarding ?? Infinity))
+  const share = perSeed.map((m) => m.honestShare100)
+  const shares: Record<string, number> = {}
+  for (const m of perSeed) for (const [k, v] of Object.entries(m.shares)) shares[k] = (shares[k] ?? 0) + v / perSeed.length
+  return {
+    pair: name,
+    honestShare20: mean(perSeed.map((m) => m.honestShare20)),
+    honestShare100: mean(share),
+    cv20: meanOrNull(perSeed.map((m) => m.cv20)),
+    cv100: meanOrNull(perSeed.map((m) => m.cv100)),
+    onboarding: Number.isFinite(onboard) ? onboard : null,
+    best: g[0] ?? { strategy: "honest", gain: 0 },
+    gains: g,
+    shares,
+    seeds: perSeed.length,
+    honestShare100Range: [Math.min(...share), Math.max(...share)],
+    perSeed
+  }
+}
+
+export interface Recommendation {
+  readonly pair: string
+  /** The pair meets both limits (false: no pair does; the fewest missed). */
+  readonly passed: boolean
+  readonly rule: string
+  /** Pairs that meet both limits. */
+  readonly passing: ReadonlyArray<string>
+  /** The recommended pair's best non-honest strategy when it earns more per unit of cost than honest (else null). */
+  readonly gainWarning: Gain | null
+}
+
+/** The limits a pair misses: "cv" (identical honest miners paid unequally), "onboarding" (a new honest miner is slow to earn). */
 export const missedLimits = (m: PairMetrics): Array<string> => [
-  ...(m.best.gain <= LIMITS.maxGain ? [] : ["gain"]),
   ...(m.cv100 !== null && m.cv100 <= LIMITS.maxCv ? [] : ["cv"]),
   ...(m.onboarding !== null && m.onboarding <= LIMITS.maxOnboardingRounds ? [] : ["onboarding"])
 ]
 const violations = (m: PairMetrics): number => missedLimits(m).length
 
 /**
- * The rule: among the pairs where no strategy earns more weight per unit of cost than honest (best gain ≤ 1),
- * the identical honest miners' CV after 100 rounds is ≤ 0.3 and a new honest miner reaches half the median
- * honest weight within 40 rounds, the highest honest share after 100 rounds (ties: lower CV). When no pair
- * meets every limit: the fewest limits missed, then the highest honest share.
+ * The rule: among the pairs where the identical honest miners' CV after 100 rounds is ≤ 0.3 and a new honest
+ * miner reaches half the median honest weight within 40 rounds, the highest honest share after 100 rounds
+ * (ties: lower CV). When no pair meets both limits: the fewest limits missed, then the highest honest share.
+ * The best strategy's gain per unit of cost is reported beside it (a warning when > 1), not ranked on: with
+ * junk costing 0.01 an answer, a handful of paid junk answers (a scorer matter, not a policy one) dominates it.
  */
 export const recommend = (all: ReadonlyArray<PairMetrics>): Recommendation => {
-  const rule = `max honest share @100 subject to best gain ≤ ${LIMITS.maxGain}, CV@100 ≤ ${LIMITS.maxCv}, onboarding ≤ ${LIMITS.maxOnboardingRounds} rounds`
+  const rule = `max honest share @100 subject to CV@100 ≤ ${LIMITS.maxCv} and onboarding ≤ ${LIMITS.maxOnboardingRounds} rounds`
   const passing = all.filter((m) => violations(m) === 0)
   const ranked = [...all].sort(
     (a, b) => violations(a) - violations(b) || b.honestShare100 - a.honestShare100 || (a.cv100 ?? Infinity) - (b.cv100 ?? Infinity)
   )
   const best = ranked[0]
-  return { pair: best?.pair ?? "none", passed: best !== undefined && violations(best) === 0, rule, passing: passing.map((m) => m.pair) }
+  return {
+    pair: best?.pair ?? "none",
+    passed: best !== undefined && violations(best) === 0,
+    rule,
+    passing: passing.map((m) => m.pair),
+    gainWarning: best !== undefined && best.best.gain > LIMITS.maxGain ? best.best : null
+  }
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`
@@ -175,12 +222,14 @@ const num = (x: number | null, d = 3) => (x === null ? "n/a" : x.toFixed(d))
 const gainText = (g: Gain) => `${g.strategy} ${Number.isFinite(g.gain) ? g.gain.toFixed(2) : "∞"}`
 
 /** The printed table (also pasted into the README). */
-export const metricsTable = (all: ReadonlyArray<PairMetrics>): string => {
+export const metricsTable = (all: ReadonlyArray<PairMetrics | CombinedMetrics>): string => {
   const head = ["pair", "honest@20", "honest@100", "CV@20", "CV@100", "new→½med", "best gain/cost", "limits missed"]
   const rows = all.map((m) => [
     m.pair,
     pct(m.honestShare20),
-    pct(m.honestShare100),
+    "honestShare100Range" in m && m.seeds > 1
+      ? `${pct(m.honestShare100)} (${(m.honestShare100Range[0] * 100).toFixed(0)}–${(m.honestShare100Range[1] * 100).toFixed(0)})`
+      : pct(m.honestShare100),
     num(m.cv20),
     num(m.cv100),
     m.onboarding === null ? "never" : String(m.onboarding),

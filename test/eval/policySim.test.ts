@@ -172,14 +172,18 @@ describe("policy metrics on hand-made weight histories", () => {
 
   test("the recommendation follows the documented rule", () => {
     const base = { cv20: 0.1, honestShare20: 0.5, gains: [], shares: {} }
-    const ok = { ...base, pair: "a", honestShare100: 0.7, cv100: 0.2, onboarding: 10, best: { strategy: "junk" as const, gain: 0.5 } }
-    const better = { ...ok, pair: "b", honestShare100: 0.9, best: { strategy: "junk" as const, gain: 1.5 } }
-    const rec = recommend([better, ok])
+    const ok = { ...base, pair: "a", honestShare100: 0.7, cv100: 0.2, onboarding: 10, best: { strategy: "junk" as const, gain: 1.5 } }
+    const unfair = { ...ok, pair: "b", honestShare100: 0.9, cv100: 0.8, best: { strategy: "junk" as const, gain: 0.5 } }
+    const lower = { ...ok, pair: "c", honestShare100: 0.6 }
+    const rec = recommend([unfair, lower, ok])
     expect(rec.pair).toBe("a")
     expect(rec.passed).toBe(true)
-    expect(rec.passing).toEqual(["a"])
-    const none = recommend([better, { ...ok, pair: "c", onboarding: null, cv100: 0.9 }])
+    expect(rec.passing).toEqual(["c", "a"])
+    // the gain is reported, not ranked on
+    expect(rec.gainWarning).toEqual({ strategy: "junk", gain: 1.5 })
+    const none = recommend([unfair, { ...ok, pair: "d", onboarding: null, cv100: 0.9 }])
     expect(none.pair).toBe("b")
     expect(none.passed).toBe(false)
+    expect(none.gainWarning).toBeNull()
   })
 })
