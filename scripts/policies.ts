@@ -19,7 +19,9 @@ import { shareSvg } from "../src/eval/policyPlot.ts"
 import { ALL_PAIRS, DEFAULT_POPULATION, STRATEGIES, DEFAULT_SIM, makePopulation, pairName, type PairRun, type PairSpec, runPair, type TextVectors } from "../src/eval/policySim.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
-const usage = "usage: bun run policies [--seed N] [--seeds N] [--rounds N (≥ 100)] [--max N] [--pairs NAME,...] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--json]"
+/** Exploration shares compared for the performance policy. */
+const EXPLORATION_SWEEP = [0, 0.1, 0.25, 0.5] as const
+const usage = "usage: bun run policies [--seed N] [--seeds N] [--rounds N (≥ 100)] [--max N] [--pairs NAME,...] [--out DIR] [--config FILE] [--model DIR] [--no-cache] [--no-memory] [--json]"
 
 const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
   if (v === undefined) return dflt
@@ -40,6 +42,7 @@ const args = () => {
       config: { type: "string" },
       model: { type: "string" },
       "no-cache": { type: "boolean", default: false },
+      "no-memory": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     }
@@ -59,6 +62,7 @@ const args = () => {
     config: values.config ?? DEFAULT_SCORING_CONFIG_PATH,
     model: values.model,
     cache: values["no-cache"] !== true,
+    memory: values["no-memory"] !== true,
     json: values.json === true
   }
 }
@@ -81,7 +85,7 @@ const run = (a: Args) =>
     const embedder = yield* Embedder
     const corpus = loadCorpus()
     const population = makePopulation(DEFAULT_POPULATION)
-    const sim = { ...DEFAULT_SIM, seed: a.seed, rounds: a.rounds, maxPerRound: a.max }
+    const sim = { ...DEFAULT_SIM, seed: a.seed, rounds: a.rounds, maxPerRound: a.max, memory: a.memory }
     const disk = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), embedder.model.name, embedder.model.dim) : null
     const vectors: TextVectors = disk ?? memoryVectors(embedder.model.dim)
     const embed = (texts: ReadonlyArray<string>) => Effect.runPromise(embedder.embed(texts)).then((r) => r.data)
@@ -115,11 +119,27 @@ const run = (a: Args) =>
       aggregation: `${pair.aggregation}${pair.stakeBlend ? "+stake" : ""}`,
       values: runs[0]!.weights.map((_, k) => runs.reduce((acc, r) => acc + honestShare(r.weights, population, k + 1), 0) / runs.length)
     }))
+    // why the exploration share: the performance policy with a quarter of the slots drawn uniformly vs less or more
+    const sweep: Array<{ readonly explorationShare: number } & ReturnType<typeof combineSeeds>> = []
+    for (const share of EXPLORATION_SWEEP) {
+      const swept = { ...config, policies: { ...config.policies, selection: { ...config.policies.selection, explorationShare: share } } }
+      const pair: PairSpec = { selection: "performance", aggregation: "blend", stakeBlend: false }
+      const perSeed: Array<ReturnType<typeof pairMetrics>> = []
+      for (const seed of seeds) {
+        const r = yield* Effect.tryPromise({
+          try: () => runPair(pair, population, corpus, swept, { ...sim, seed }, vectors, embed),
+          catch: (e) => new SimError({ message: `exploration ${share} seed ${seed}: ${e instanceof Error ? e.message : String(e)}` })
+        })
+        perSeed.push(pairMetrics(pairName(pair), r, population))
+      }
+      disk?.flush()
+      sweep.push({ explorationShare: share, ...combineSeeds(`${pairName(pair)} exploration ${share}`, perSeed) })
+    }
     const seedText = seeds.length === 1 ? `seed ${a.seed}` : `mean of seeds ${seeds[0]}–${seeds.at(-1)}`
     const svg = shareSvg(series, `Honest share of weight: ${population.length} miners, ${a.max} per round, ${seedText}`, DEFAULT_POPULATION.newcomerAt)
     const png = yield* embedder.renderPng(svg)
     const report = {
-      command: `bun run policies --seed ${a.seed} --seeds ${a.seeds} --rounds ${a.rounds} --max ${a.max}`,
+      command: `bun run policies --seed ${a.seed} --seeds ${a.seeds} --rounds ${a.rounds} --max ${a.max}${a.memory ? "" : " --no-memory"}`,
       date: new Date().toISOString(),
       options: { ...sim, seeds, config: a.config, configVersion: config.version, embeddingModel: embedder.model.name },
       population: population.map(({ uid, hotkey, coldkey, strategy, role, joinRound, stake }) => ({ uid, hotkey, coldkey, strategy, role, joinRound, stake })),
@@ -138,6 +158,7 @@ const run = (a: Args) =>
       })),
       recommendation: { ...recommendation, gainWarning: recommendation.gainWarning === null ? null : finiteGain(recommendation.gainWarning) },
       stakeBlend: stake,
+      exploration: sweep.map(({ explorationShare, honestShare100, cv100, onboarding, best }) => ({ explorationShare, honestShare100, cv100, onboarding, best: finiteGain(best) })),
       seconds: (performance.now() - started) / 1000
     }
     yield* Effect.sync(() => {
@@ -146,7 +167,7 @@ const run = (a: Args) =>
       writeFileSync(join(a.out, "plot.svg"), svg)
       writeFileSync(join(a.out, "plot.png"), png)
     })
-    return { report, table: metricsTable(metrics), stake }
+    return { report, table: metricsTable(metrics), stake, sweep: metricsTable(sweep) }
   }).pipe(Effect.provide(Embedder.layer({ modelPath: a.model, timeoutMs: 600_000 })), Effect.scoped)
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`
@@ -183,7 +204,7 @@ const main = async (): Promise<number> => {
     console.error(exit.value.message)
     return 1
   }
-  const { report, table, stake } = exit.value.r
+  const { report, table, stake, sweep } = exit.value.r
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`)
     return 0
@@ -198,6 +219,8 @@ const main = async (): Promise<number> => {
       : [`  note: under ${rec.pair} ${rec.gainWarning.strategy} earns ${String(rec.gainWarning.gain === "Infinity" ? "∞" : Number(rec.gainWarning.gain).toFixed(2))}× honest per unit of cost (see its paid answers in report.json)`]),
     "stake blend (selection availability, shares after 100 rounds, mean over the seeds): pair | low-stake honest | median honest | staked junk | all junk",
     ...stake.map((s) => `  ${s.pair.padEnd(26)} ${pct(s.smallHonest).padStart(7)} ${pct(s.medianHonest).padStart(7)} ${pct(s.whale).padStart(7)} ${pct(s.junk).padStart(7)}`),
+    "exploration share of the performance policy (performance×blend; the config default 0.25):",
+    sweep,
     `wrote ${join(a.out, "report.json")}, plot.svg, plot.png (${report.seconds.toFixed(0)} s)`
   ]
   console.log(lines.join("\n"))

@@ -140,9 +140,11 @@ export interface SimOptions {
   readonly alpha: number
   readonly decay: number
   readonly groupSize: number
+  /** Score with the novelty memory (copies of earlier answers, constant answers), as the validator does. */
+  readonly memory: boolean
 }
 
-export const DEFAULT_SIM: SimOptions = { seed: 1, rounds: 120, maxPerRound: 8, intervalMs: 3000, timeoutMs: 12_000, alpha: 0.3, decay: 0.02, groupSize: 25 }
+export const DEFAULT_SIM: SimOptions = { seed: 1, rounds: 120, maxPerRound: 8, intervalMs: 3000, timeoutMs: 12_000, alpha: 0.3, decay: 0.02, groupSize: 25, memory: true }
 
 export interface PairRun {
   readonly pair: PairSpec
@@ -224,7 +226,7 @@ export const runPair = async (
     policy: { ...config.policies.aggregation, stakeBlend: { ...config.policies.aggregation.stakeBlend, enabled: pair.stakeBlend } },
     tierWindow: config.policies.tiers.window
   })
-  const memory = makeNoveltyMemory(config)
+  const memory = o.memory ? makeNoveltyMemory(config) : undefined
   const outcomes: Array<Array<Outcome>> = population.map(() => [])
   const pending: Array<{ readonly at: number; readonly input: RoundInput }> = []
   const paid = population.map(() => 0)
