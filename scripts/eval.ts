@@ -13,13 +13,12 @@ import { Effect, Logger } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder, variantOf } from "../src/embeddings/Embedder.ts"
 import { hasDataset, loadDataset } from "../src/eval/dataset.ts"
-import { EmbeddingCache } from "../src/eval/EmbeddingCache.ts"
+import { EmbeddingCache, roundEmbeddingsOf, roundTexts } from "../src/eval/EmbeddingCache.ts"
 import { EvalMetrics, type Report } from "../src/eval/metrics.ts"
 import { scatterSvg, type PlotPoint } from "../src/eval/plot.ts"
 import { buildRound, makePlan, type EvalRound } from "../src/eval/rounds.ts"
 import type { ScoringConfig } from "../src/scoring/config.ts"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
-import { cosineMatrix } from "../src/scoring/similarity.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
@@ -85,22 +84,8 @@ const embedCached = (embedder: Embedder["Service"], cache: EmbeddingCache, input
       const { data } = yield* embedder.embed(missing)
       missing.forEach((t, k) => cache.put(t, data.subarray(k * cache.dim, (k + 1) * cache.dim)))
     }
-    const dim = cache.dim
-    const n = input.responses.length
-    const vec = (t: string): Float32Array => cache.get(t)!
-    const responses = new Float32Array(new ArrayBuffer(n * dim * 4))
-    input.responses.forEach((r, k) => responses.set(vec(r.text), k * dim))
-    const emb: RoundEmbeddings = {
-      dim,
-      prompt: Float32Array.from(vec(input.prompt)),
-      responses,
-      reference: input.reference === null ? null : Float32Array.from(vec(input.reference)),
-      similarity: cosineMatrix(responses, n, dim)
-    }
-    return emb
+    return roundEmbeddingsOf(input, (t) => cache.get(t)!, cache.dim)
   })
-
-const roundTexts = (input: RoundInput): Array<string> => [input.prompt, ...input.responses.map((r) => r.text), ...(input.reference === null ? [] : [input.reference])]
 
 /** Embeds every text of the rounds the cache lacks, in batches large enough to use the whole worker pool. */
 const prefetch = (embedder: Embedder["Service"], cache: EmbeddingCache, inputs: ReadonlyArray<RoundInput>) =>

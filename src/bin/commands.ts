@@ -36,6 +36,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   score: { about: "score one round file offline (scoring report, heatmap)", run: asScript(() => import("../../scripts/score.ts")) },
   eval: { about: "evaluate the scoring on real answers (AlpacaEval dev split; report, plot)", run: asScript(() => import("../../scripts/eval.ts")) },
+  policies: { about: "compare the selection × aggregation policies on the simulated populations (table, plot)", run: asScript(() => import("../../scripts/policies.ts")) },
   localnet: {
     about: "start a local subtensor (chopsticks) with a registered subnet (from a checkout only)",
     run: async (args) => {

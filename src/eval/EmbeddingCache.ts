@@ -3,6 +3,8 @@
 import { createHash } from "node:crypto"
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { cosineMatrix } from "../scoring/similarity.ts"
+import type { RoundEmbeddings, RoundInput } from "../scoring/types.ts"
 
 const DIGEST = 32
 
@@ -55,5 +57,22 @@ export class EmbeddingCache {
     })
     appendFileSync(this.file, out)
     this.pending = []
+  }
+}
+
+/** Every text of a round that is embedded: the prompt, the answers, the reference. */
+export const roundTexts = (input: RoundInput): Array<string> => [input.prompt, ...input.responses.map((r) => r.text), ...(input.reference === null ? [] : [input.reference])]
+
+/** A round's embeddings from vectors by text (every text of `roundTexts(input)` must have one). */
+export const roundEmbeddingsOf = (input: RoundInput, vec: (text: string) => Float32Array, dim: number): RoundEmbeddings => {
+  const n = input.responses.length
+  const responses = new Float32Array(new ArrayBuffer(n * dim * 4))
+  input.responses.forEach((r, k) => responses.set(vec(r.text), k * dim))
+  return {
+    dim,
+    prompt: Float32Array.from(vec(input.prompt)),
+    responses,
+    reference: input.reference === null ? null : Float32Array.from(vec(input.reference)),
+    similarity: cosineMatrix(responses, n, dim)
   }
 }
