@@ -2,6 +2,9 @@
 
 export type Rng = () => number
 
+/** FNV-1a 32-bit of a string (the pure one in src/scoring): stable seeds from names. */
+export { hash32 } from "../scoring/lexical.ts"
+
 /** mulberry32: small, fast, good enough for simulations (not for anything secret). */
 export const mulberry32 = (seed: number): Rng => {
   let a = seed >>> 0

@@ -1,16 +1,6 @@
 // Stable miner identities and latency profiles for the evaluation harness, derived from a miner's name only:
 // the same model keeps its uid, keys, IP and speed in every round and every run.
-import { mulberry32, type Rng } from "../domain/random.ts"
-
-/** FNV-1a 32-bit of a string: a stable seed from a name. */
-export const hash32 = (s: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
-}
+import { hash32, mulberry32, type Rng } from "../domain/random.ts"
 
 export interface Identity {
   readonly name: string

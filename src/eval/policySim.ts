@@ -8,8 +8,8 @@
 import { makeAggregator } from "../../actors/internal/aggregation.ts"
 import type { CorpusFile } from "../challenges/Corpus.ts"
 import { makeSyntheticSource } from "../challenges/Synthetic.ts"
-import { mulberry32 } from "../domain/random.ts"
-import { AnswerBoard, type BehaviourName, hashString, makeBehaviour } from "../miners/sim/Behaviour.ts"
+import { hash32, mulberry32 } from "../domain/random.ts"
+import { AnswerBoard, type BehaviourName, makeBehaviour } from "../miners/sim/Behaviour.ts"
 import type { SimAction } from "../miners/sim/SimAction.ts"
 import type { AggregationKind, ScoringConfig } from "../scoring/config.ts"
 import type { PerformanceState } from "../scoring/performance.ts"
@@ -216,7 +216,7 @@ export const runPair = async (
   const board = new AnswerBoard(() => now)
   const handlers = population.map((m) => makeBehaviour(BEHAVIOUR_OF[m.strategy], { uid: m.uid, seed: o.seed, corpus, board }))
   const source = makeSyntheticSource(corpus, { seed: o.seed })
-  const random = mulberry32(hashString(`select|${o.seed}`))
+  const random = mulberry32(hash32(`select|${o.seed}`))
   const selection = { ...config.policies.selection, kind: pair.selection }
   const agg = makeAggregator({
     kind: pair.aggregation,

@@ -5,7 +5,8 @@ import { mulberry32 } from "../domain/random.ts"
 import type { MinerResponse, RoundInput } from "../scoring/types.ts"
 import { ADVERSARY_KINDS, makeAdversaries, shuffle, type AdversaryKind } from "./adversaries.ts"
 import { baseModels, variantModels, type Dataset } from "./dataset.ts"
-import { assignIdentities, hash32, latencyMs, speedProfile, type Identity } from "./identity.ts"
+import { hash32 } from "../domain/random.ts"
+import { assignIdentities, latencyMs, speedProfile, type Identity } from "./identity.ts"
 
 export interface EvalOptions {
   readonly seed: number

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test"
 import { Effect, ManagedRuntime } from "effect"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
-import { hashString } from "../../src/miners/sim/Behaviour.ts"
+import { hash32 } from "../../src/domain/random.ts"
 import { cv, gains, honestShare, median, pairMetrics, recommend, roundsToHalfMedian, strategyCost, stakeView } from "../../src/eval/policyMetrics.ts"
 import { shareSvg } from "../../src/eval/policyPlot.ts"
 import {
@@ -30,7 +30,7 @@ const FAKE_DIM = 64
 const fakeEmbed: EmbedTexts = async (texts) => {
   const out = new Float32Array(texts.length * FAKE_DIM)
   texts.forEach((t, k) => {
-    for (const w of t.toLowerCase().match(/[a-z0-9]+/g) ?? []) out[k * FAKE_DIM + (hashString(w) % FAKE_DIM)]! += 1
+    for (const w of t.toLowerCase().match(/[a-z0-9]+/g) ?? []) out[k * FAKE_DIM + (hash32(w) % FAKE_DIM)]! += 1
     const row = out.subarray(k * FAKE_DIM, (k + 1) * FAKE_DIM)
     const n = Math.hypot(...row)
     if (n > 0) row.forEach((v, j) => (row[j] = v / n))

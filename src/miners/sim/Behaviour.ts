@@ -4,7 +4,7 @@
 import type { ToolCallWire, Usage } from "../../domain/Inference.ts"
 import { type CorpusFile, loadCorpus, matchToolPrompt, nearestEntry, words } from "../../challenges/Corpus.ts"
 import type { SimAction, SimHandler, SimReply, SimRequest } from "./SimAction.ts"
-import { mulberry32, type Rng } from "../../domain/random.ts"
+import { hash32, mulberry32, type Rng } from "../../domain/random.ts"
 
 export const BEHAVIOURS = ["honest", "fast-junk", "copycat", "slow", "flaky", "malformed", "offline"] as const
 export type BehaviourName = (typeof BEHAVIOURS)[number]
@@ -45,13 +45,6 @@ export interface BehaviourOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
-
-/** FNV-1a over a string, for deriving per-request seeds. */
-export const hashString = (s: string): number => {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0
-  return h
-}
 
 /** A lognormal sample with the given mean/sd (ms), never negative. */
 export const sampleLatency = (rng: Rng, spec: LatencySpec): number => {
@@ -232,7 +225,7 @@ export const makeBehaviour = (name: BehaviourName, options: BehaviourOptions): S
     const prompt = effectivePrompt(req)
     const n = (seen.get(prompt) ?? 0) + 1
     seen.set(prompt, n)
-    const rng = mulberry32(hashString(`${options.seed}|${uid}|${name}|${n}|${prompt}`))
+    const rng = mulberry32(hash32(`${options.seed}|${uid}|${name}|${n}|${prompt}`))
     const delayMs = sampleLatency(rng, latency)
     const honest = () => {
       const reply = honestReply(corpus, rng, req, uid, n)
@@ -305,7 +298,7 @@ export const assignBehaviours = (count: number, mix: Mix, seed: number): Array<B
     left--
   }
   const out: Array<BehaviourName> = counts.flatMap(({ b, n }) => Array.from({ length: n }, () => b))
-  const rng = mulberry32(hashString(`assign|${seed}`))
+  const rng = mulberry32(hash32(`assign|${seed}`))
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1))
     const a = out[i]
