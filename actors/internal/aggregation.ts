@@ -12,8 +12,8 @@ import {
   emptyEma,
   emptyTournament,
   normalizeWeights,
+  rankGroups,
   syncRegistered,
-  tournamentGroups,
   tournamentRanking,
   tournamentUpdate,
   weights
@@ -161,10 +161,7 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
       const ranked = new Set(order)
       for (const uid of [...available].sort((a, b) => a - b)) if (!ranked.has(uid)) order.push(uid)
       const sized = Math.min(options.groupSize, max)
-      const groups = tournamentGroups(
-        { kind: "tournament", miners: Object.fromEntries(order.map((uid, i) => [String(uid), { hotkey: "", score: i }])) },
-        sized
-      )
+      const groups = rankGroups(order, sized)
         .map((g) => g.uids.filter((u) => avail.has(u)))
         .filter((g) => g.length > 0)
       if (groups.length === 0) return []

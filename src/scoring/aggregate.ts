@@ -118,8 +118,11 @@ export interface TournamentGroup {
  * starts 0, ⌊G/2⌋, 2⌊G/2⌋, … while a full group fits. Fix over the seed: when the last full group does not
  * reach the bottom of the ranking, one more group ending at the last rank is added, so every miner can be asked.
  */
-export const tournamentGroups = (state: TournamentState, groupSize: number): Array<TournamentGroup> => {
-  const ranking = tournamentRanking(state)
+export const tournamentGroups = (state: TournamentState, groupSize: number): Array<TournamentGroup> =>
+  rankGroups(tournamentRanking(state), groupSize)
+
+/** The groups of adjacent ranks (see tournamentGroups) over any ranking, best first. */
+export const rankGroups = (ranking: ReadonlyArray<number>, groupSize: number): Array<TournamentGroup> => {
   const len = ranking.length
   if (len === 0) return []
   const g = Math.max(1, Math.min(len, Math.floor(groupSize)))
