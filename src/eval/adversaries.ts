@@ -1,6 +1,7 @@
 // Cheap fake answers the harness adds to every round: what a miner who does no inference could send.
 // Pure: the texts and latencies follow from the round's honest answers and a seeded rng.
 import type { Rng } from "../domain/random.ts"
+import { median as medianOrNull } from "../scoring/stats.ts"
 
 export const ADVERSARY_KINDS = [
   "empty",
@@ -61,12 +62,8 @@ export const shuffle = <A>(xs: ReadonlyArray<A>, rng: Rng): Array<A> => {
   return a
 }
 
-export const median = (xs: ReadonlyArray<number>): number => {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
+/** The median, 0 for no values. */
+export const median = (xs: ReadonlyArray<number>): number => medianOrNull(xs) ?? 0
 
 /** The first sentence of a text (up to the first . ! ? followed by white space), trimmed. */
 export const firstSentence = (text: string): string => text.trim().split(/(?<=[.!?])\s+/)[0] ?? ""

@@ -1,5 +1,6 @@
 // The side-by-side metrics of the policy simulation (src/eval/policySim.ts), pure: from a pair's weight
 // history and who was asked each round. Also the one cost table and the rule that recommends a default.
+import { median } from "./adversaries.ts"
 import type { PairRun, SimMiner, Strategy } from "./policySim.ts"
 
 /**
@@ -18,12 +19,7 @@ export const LIMITS = { maxGain: 1, maxCv: 0.3, maxOnboardingRounds: 40 } as con
 
 export const mean = (xs: ReadonlyArray<number>): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length)
 
-export const median = (xs: ReadonlyArray<number>): number => {
-  if (xs.length === 0) return 0
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
+export { median }
 
 /** Coefficient of variation (population standard deviation / mean); null when the mean is 0. */
 export const cv = (xs: ReadonlyArray<number>): number | null => {

@@ -15,6 +15,7 @@ import { clamp01, type AxisContext } from "./axes.ts"
 import { averageLinkage } from "./cluster.ts"
 import { calibrationFor, taskProfile, type ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
+import { median } from "./stats.ts"
 import { answerFacts, type AnswerFacts } from "./filters.ts"
 import { contentUnits, promptEvidence } from "./lexical.ts"
 import { detectRoundCopies, holds, nearDuplicates, NoveltyMemory, promptKey, type MemoryEntry } from "./novelty.ts"
@@ -51,12 +52,6 @@ const canonicalOrder = (responses: ReadonlyArray<MinerResponse>): Array<number> 
   responses
     .map((_, k) => k)
     .sort((a, b) => responses[a]!.uid - responses[b]!.uid || compareStrings(responses[a]!.hotkey, responses[b]!.hotkey) || a - b)
-
-const median = (xs: ReadonlyArray<number>): number | null => {
-  if (xs.length === 0) return null
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
-}
 
 /** Stage 2: copies and constant answers, written into `filtered`/`notes`. Returns each answer's memory share. */
 const markCopies = (

@@ -10,6 +10,7 @@
 //   drawn uniformly from the rest so new and low-ranked miners are still asked.
 // Load balancing (seed 003): a miner with max_concurrent_tasks challenges in flight is skipped, not queued;
 // below the cap its availability for selection is scaled by 1 − load/max.
+import { median } from "./stats.ts"
 import { type PerformanceRecord, type TierName, blendedAverage, POINTS_SCALE, specialization, tierOfRecord } from "./performance.ts"
 
 export type SelectionKind = "availability" | "groups" | "performance"
@@ -78,13 +79,6 @@ const tierFactor = (c: SelectionCandidate, p: SelectionPolicy): number =>
 export const availabilityWeight = (c: SelectionCandidate, p: SelectionPolicy): number =>
   (0.05 + c.availability) * (c.probeOk === false ? 0.1 : 1) * loadAvailability(c.inFlight, p.maxConcurrentTasks) * tierFactor(c, p)
 
-const median = (xs: ReadonlyArray<number>): number => {
-  if (xs.length === 0) return 0.5
-  const s = [...xs].sort((a, b) => a - b)
-  const m = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
-
 /** Seed 003's selection score per candidate (performance in [0, 1] from the blended points / 500). */
 export const performanceScores = (
   cands: ReadonlyArray<SelectionCandidate>,
@@ -92,7 +86,7 @@ export const performanceScores = (
   p: SelectionPolicy
 ): Map<number, number> => {
   const perf = (c: SelectionCandidate) => (c.record === undefined ? 0 : blendedAverage(c.record, p.recentShare) / POINTS_SCALE)
-  const prior = median(cands.filter((c) => !isNew(c, p)).map(perf))
+  const prior = median(cands.filter((c) => !isNew(c, p)).map(perf)) ?? 0.5
   const w = p.criteria
   return new Map(
     cands.map((c) => {

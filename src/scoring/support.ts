@@ -6,6 +6,7 @@
 // support their own units. Units the prompt already holds weigh less (restating the question is not
 // content). Units past a length budget count less and less, so verbosity does not pay, while adding text
 // never lowers coverage (a prefix never covers more than its whole). Pure: no I/O.
+import { median as medianOf } from "./stats.ts"
 
 export interface SupportConfig {
   /** A unit belongs to an answer's pyramid when at least this share of the other entities hold it. */
@@ -71,7 +72,7 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
   if (input.referenceUnits !== null) for (const u of input.referenceUnits.keys()) total.set(u, (total.get(u) ?? 0) + refW)
 
   const counts = [...members.values()].flatMap((ms) => ms.map((i) => input.units[i]!.size)).sort((a, b) => a - b)
-  const median = counts.length === 0 ? 0 : counts.length % 2 === 1 ? counts[(counts.length - 1) / 2]! : (counts[counts.length / 2 - 1]! + counts[counts.length / 2]!) / 2
+  const median = medianOf(counts) ?? 0
   const budget = Math.max(1, config.lengthBudget * median)
 
   const coverage = new Float64Array(n)
