@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { Effect, Logger } from "effect"
+import { Effect } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder, variantOf } from "../src/embeddings/Embedder.ts"
 import { hasDataset, loadDataset } from "../src/eval/dataset.ts"
@@ -20,6 +20,7 @@ import { buildRound, makePlan, type EvalRound } from "../src/eval/rounds.ts"
 import type { ScoringConfig } from "../src/scoring/config.ts"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
+import { runCli } from "./lib/cli.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const usage =
@@ -255,44 +256,32 @@ const summary = (r: Report & { options: Options; timing: Timing }, out: string):
   return lines.join("\n")
 }
 
-const main = async (): Promise<number> => {
-  let a: Args
-  try {
-    a = args()
-  } catch (e) {
-    console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`)
-    return 1
-  }
-  if (a.help) {
-    console.log(usage)
-    return 0
-  }
-  if (!hasDataset(a.data)) {
-    console.error(`eval: skipped — no data set at ${a.data} (needs prompts.json, outputs/, leaderboard.csv; pass --data DIR)`)
-    return 0
-  }
-  const exit = await Effect.runPromiseExit(
-    run(a).pipe(
-      Effect.map((r) => ({ ok: true as const, r })),
-      Effect.catchTags({
-        ScoringConfigError: (e) => Effect.succeed({ ok: false as const, message: `bad scoring config: ${formatScoringConfigError(e)}` }),
-        ModelNotFound: (e) => Effect.succeed({ ok: false as const, message: `embedding model not found: ${e.message}` }),
-        EmbedError: (e) => Effect.succeed({ ok: false as const, message: `embedding failed (${e.operation}): ${e.message}` })
-      }),
-      Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)]))
-    )
-  )
-  if (exit._tag === "Failure") {
-    console.error(`eval: failed\n${String(exit.cause)}`)
-    return 1
-  }
-  if (!exit.value.ok) {
-    console.error(exit.value.message)
-    return 1
-  }
-  const r = exit.value.r
-  process.stdout.write(a.json ? `${JSON.stringify(r)}\n` : `${summary(r, a.out)}\n`)
-  return 0
-}
+const main = (): Promise<number> =>
+  runCli({
+    name: "eval",
+    usage,
+    parse: args,
+    program: (a: Args) => (hasDataset(a.data) ? run(a) : Effect.succeed(null)),
+    describe: (e) => {
+      switch (e._tag) {
+        case "ScoringConfigError":
+          return `bad scoring config: ${formatScoringConfigError(e)}`
+        case "ModelNotFound":
+          return `embedding model not found: ${e.message}`
+        case "EmbedError":
+          return `embedding failed (${e.operation}): ${e.message}`
+        default:
+          return null
+      }
+    },
+    print: (a, r) => {
+      if (r === null) {
+        console.error(`eval: skipped — no data set at ${a.data} (needs prompts.json, outputs/, leaderboard.csv; pass --data DIR)`)
+        return 0
+      }
+      process.stdout.write(a.json ? `${JSON.stringify(r)}\n` : `${summary(r, a.out)}\n`)
+      return 0
+    }
+  })
 
 process.exitCode = await main()

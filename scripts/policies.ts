@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
-import { Effect, Logger, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { loadCorpus } from "../src/challenges/Corpus.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder } from "../src/embeddings/Embedder.ts"
@@ -17,6 +17,7 @@ import { EmbeddingCache } from "../src/eval/EmbeddingCache.ts"
 import { combineSeeds, COST_PER_ANSWER, type Gain, honestShare, LIMITS, metricsTable, pairMetrics, recommend, SYBIL_EXTRA_HOTKEY, SYBIL_FIRST_HOTKEY, stakeView } from "../src/eval/policyMetrics.ts"
 import { shareSvg } from "../src/eval/policyPlot.ts"
 import { ALL_PAIRS, DEFAULT_POPULATION, STRATEGIES, DEFAULT_SIM, makePopulation, pairName, type PairRun, type PairSpec, runPair, type TextVectors } from "../src/eval/policySim.ts"
+import { runCli } from "./lib/cli.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 /** Exploration shares compared for the performance policy. */
@@ -172,39 +173,31 @@ const run = (a: Args) =>
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`
 
-const main = async (): Promise<number> => {
-  let a: Args
-  try {
-    a = args()
-  } catch (e) {
-    console.error(`${e instanceof Error ? e.message : String(e)}\n${usage}`)
-    return 1
-  }
-  if (a.help) {
-    console.log(usage)
-    return 0
-  }
-  const exit = await Effect.runPromiseExit(
-    run(a).pipe(
-      Effect.map((r) => ({ ok: true as const, r })),
-      Effect.catchTags({
-        ScoringConfigError: (e) => Effect.succeed({ ok: false as const, message: `bad scoring config: ${formatScoringConfigError(e)}` }),
-        ModelNotFound: (e) => Effect.succeed({ ok: false as const, message: `embedding model not found: ${e.message} (bun run model fetch, or --model DIR)` }),
-        EmbedError: (e) => Effect.succeed({ ok: false as const, message: `embedding failed (${e.operation}): ${e.message}` }),
-        SimError: (e) => Effect.succeed({ ok: false as const, message: `simulation failed: ${e.message}` })
-      }),
-      Effect.provide(Logger.layer([Logger.withConsoleError(Logger.formatLogFmt)]))
-    )
-  )
-  if (exit._tag === "Failure") {
-    console.error(`policies: failed\n${String(exit.cause)}`)
-    return 1
-  }
-  if (!exit.value.ok) {
-    console.error(exit.value.message)
-    return 1
-  }
-  const { report, table, stake, sweep } = exit.value.r
+const main = (): Promise<number> =>
+  runCli({
+    name: "policies",
+    usage,
+    parse: args,
+    program: run,
+    describe: (e) => {
+      switch (e._tag) {
+        case "ScoringConfigError":
+          return `bad scoring config: ${formatScoringConfigError(e)}`
+        case "ModelNotFound":
+          return `embedding model not found: ${e.message} (bun run model fetch, or --model DIR)`
+        case "EmbedError":
+          return `embedding failed (${e.operation}): ${e.message}`
+        case "SimError":
+          return `simulation failed: ${e.message}`
+        default:
+          return null
+      }
+    },
+    print
+  })
+
+const print = (a: Args, r: Effect.Success<ReturnType<typeof run>>): number => {
+  const { report, table, stake, sweep } = r
   if (a.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`)
     return 0
