@@ -34,7 +34,7 @@ export type Msg = Evaluate
 
 export interface Deps {
   readonly embed: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
-  readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  readonly score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, { readonly message: string }>
   /**
    * Stores the evaluation and moves the long-run aggregate with it, in one transaction (AggregateActor.update:
    * acknowledged once both are on disk).
@@ -65,10 +65,7 @@ export const make = (deps: Deps): Effect.Effect<ScoringActor, never, Scope.Scope
         }),
         Effect.mapError((e) => fail(round, "embed", e.message))
       )
-      const result = yield* Effect.try({
-        try: () => deps.score(round, emb),
-        catch: (e) => fail(round, "score", String(e))
-      })
+      const result = yield* Effect.suspend(() => deps.score(round, emb)).pipe(Effect.mapError((e) => fail(round, "score", e.message)))
       // the evaluation and the aggregate it moves are one transaction (AggregateActor.update): a crash leaves
       // both or neither on disk, and the aggregate only moves for rounds that are stored
       yield* deps.aggregate(result).pipe(Effect.mapError((e) => fail(round, "store", e.message)))

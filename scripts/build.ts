@@ -1,8 +1,8 @@
 // `bun run build`: one self-contained executable, dist/quorum (bun build --compile, linux-x64).
-// Entry points: src/bin/quorum.ts (the binary's main), workers/scoring.worker.ts (started by the Piscina pool)
-// and Piscina's own worker bootstrap. All three are compiled with the project as root, so inside the binary
-// they live at /$bunfs/root/<path relative to the project>.js; Embedder.EMBEDDED_WORKER_FILE names the scoring
-// worker there, and Piscina's `resolve(__dirname, "worker.js")` (a path on the build machine) is rewritten to
+// Entry points: src/bin/quorum.ts (the binary's main), workers/scoring.worker.ts and workers/roundScorer.worker.ts
+// (started by the Piscina pools) and Piscina's own worker bootstrap. All four are compiled with the project as root, so inside the binary
+// they live at /$bunfs/root/<path relative to the project>.js; Embedder.EMBEDDED_WORKER_FILE and
+// Scorer.EMBEDDED_ROUND_SCORER_FILE name the workers there, and Piscina's `resolve(__dirname, "worker.js")` (a path on the build machine) is rewritten to
 // its embedded name. libonnxruntime.so.1 and data/corpus.json are embedded through file imports.
 import { statSync } from "node:fs"
 import { relative, resolve } from "node:path"
@@ -12,6 +12,7 @@ export const PROJECT_ROOT = resolve(import.meta.dir, "..")
 const PISCINA_DIR = resolve(PROJECT_ROOT, "node_modules/piscina/dist")
 const PISCINA_WORKER = resolve(PISCINA_DIR, "worker.js")
 export const SCORING_WORKER = resolve(PROJECT_ROOT, "workers/scoring.worker.ts")
+export const ROUND_SCORER_WORKER = resolve(PROJECT_ROOT, "workers/roundScorer.worker.ts")
 /** The name Bun gives an entry point inside the binary (root = the project). */
 export const embeddedName = (file: string) =>
   "/$bunfs/root/" + relative(PROJECT_ROOT, file).replace(/\.(ts|mts|cts|js|mjs|cjs)$/, ".js")
@@ -63,7 +64,7 @@ export const buildBinary = async (options: BuildOptions = {}): Promise<BuildResu
   const outfile = resolve(PROJECT_ROOT, options.outfile ?? "dist/quorum")
   const t0 = performance.now()
   const result = await Bun.build({
-    entrypoints: [entry, SCORING_WORKER, PISCINA_WORKER],
+    entrypoints: [entry, SCORING_WORKER, ROUND_SCORER_WORKER, PISCINA_WORKER],
     root: PROJECT_ROOT,
     target: "bun",
     minify: { syntax: true, whitespace: true, identifiers: false },

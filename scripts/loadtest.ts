@@ -208,11 +208,17 @@ validatorProc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: 
 // --- follow the probe, draw progress -------------------------------------------------------------
 let offset = 0
 let partial = ""
+// streaming decode: a read may end inside a multi-byte character
+const decoder = new TextDecoder()
 const follow = async () => {
   const f = Bun.file(file("probe.jsonl"))
-  if (!(await f.exists()) || f.size <= offset) return
-  const text = partial + (await f.slice(offset, f.size).text())
-  offset = f.size
+  if (!(await f.exists())) return
+  // one size for the whole read: the validator keeps appending, and reading `size` again would skip bytes
+  const size = f.size
+  if (size <= offset) return
+  const bytes = new Uint8Array(await f.slice(offset, size).arrayBuffer())
+  offset += bytes.length
+  const text = partial + decoder.decode(bytes, { stream: true })
   const lines = text.split("\n")
   partial = lines.pop() ?? ""
   for (const l of lines) if (l !== "") probe.push(JSON.parse(l) as ProbeLine)

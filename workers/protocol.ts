@@ -1,7 +1,10 @@
-// The scoring pool's task protocol: what the Embedder (src/embeddings) sends the Piscina worker
-// (scoring.worker.ts) and the worker data each thread starts with. Types only; the one contract both sides share.
+// The worker pools' task protocol: what the Embedder (src/embeddings) sends the Piscina worker
+// (scoring.worker.ts), what the round scorer (src/app/Scorer.ts) sends roundScorer.worker.ts, and the worker
+// data each thread starts with. Types only; the one contract both sides share.
 import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
+import type { ScoringConfig } from "../src/scoring/config.ts"
 import type { HeatmapInput } from "../src/scoring/heatmap.ts"
+import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 
 /** What the pool passes as workerData. */
 export interface ScoringWorkerData {
@@ -39,4 +42,15 @@ export interface HeatmapTask {
   readonly input: HeatmapInput
   readonly png: boolean
   readonly fitWidth?: number
+}
+
+/** What the round-scorer pool (workers/roundScorer.worker.ts, one thread) starts with. */
+export interface RoundScorerWorkerData {
+  /** The decoded, checked scoring config (structured-cloned into the thread). */
+  readonly config: ScoringConfig
+}
+/** One round to score: its input and the embeddings it was embedded to (copied, not moved: the caller keeps them). */
+export interface ScoreRoundTask {
+  readonly round: RoundInput
+  readonly embeddings: RoundEmbeddings
 }

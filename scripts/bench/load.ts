@@ -79,7 +79,7 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
       )
       const round: RoundInput = { id: c.id, prompt: c.request.prompt, taskType: c.taskType, reference: c.reference, tools: [], responses }
       const emb = yield* embedder.embedRound(round)
-      scorer.score(round, emb)
+      yield* scorer.score(round, emb)
     }
     const baseMs = performance.now() - t0
 
@@ -157,6 +157,7 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
   const modelPath = process.env["MODEL_PATH"] ?? "minilm-l6-shape"
   await Effect.runPromise(
     program.pipe(
+      Effect.scoped,
       Effect.provide(Layer.fresh(Embedder.layer({ modelPath, poolSize: 2 }))),
       withLogging({ LOG_FORMAT: "logfmt", LOG_LEVEL: "Warn" })
     )

@@ -17,7 +17,7 @@ export interface LoadProbe {
   readonly transport: (t: MinerTransport) => MinerTransport
   readonly store: (s: StoreShape) => StoreShape
   readonly embedRound: <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>
-  readonly score: (f: (r: RoundInput, e: RoundEmbeddings) => RoundResult) => (r: RoundInput, e: RoundEmbeddings) => RoundResult
+  readonly score: <E>(f: (r: RoundInput, e: RoundEmbeddings) => Effect.Effect<RoundResult, E>) => (r: RoundInput, e: RoundEmbeddings) => Effect.Effect<RoundResult, E>
 }
 
 const TICK_MS = 20
@@ -91,11 +91,14 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Sco
     const embedRound = <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) =>
       timed(f(r), (ms) => write({ k: "round", c: r.id, t: since(), ev: "embedded", ms, n: r.responses.length }))
 
-    const score = (f: (r: RoundInput, e: RoundEmbeddings) => RoundResult) => (r: RoundInput, e: RoundEmbeddings) => {
-      const s = performance.now()
-      const out = f(r, e)
-      write({ k: "round", c: r.id, t: since(), ev: "scored", ms: performance.now() - s, rewards: out.miners.map((m) => [m.uid, m.reward]) })
-      return out
-    }
+    const score = <E>(f: (r: RoundInput, e: RoundEmbeddings) => Effect.Effect<RoundResult, E>) => (r: RoundInput, e: RoundEmbeddings) =>
+      Effect.suspend(() => {
+        const s = performance.now()
+        return f(r, e).pipe(
+          Effect.tap((out) =>
+            Effect.sync(() => write({ k: "round", c: r.id, t: since(), ev: "scored", ms: performance.now() - s, rewards: out.miners.map((m) => [m.uid, m.reward]) }))
+          )
+        )
+      })
     return { transport, store, embedRound, score }
   })

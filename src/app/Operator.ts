@@ -41,7 +41,7 @@ export interface OperatorInput {
   readonly store: StoreShape
   readonly transport: MinerTransport
   readonly embedRound: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
-  readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  readonly score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, { readonly message: string }>
   readonly submitWeights: Submit
   readonly now: () => number
   readonly model?: { readonly name: string; readonly utilisation?: () => number }

@@ -1,29 +1,84 @@
 // The round scorer the ScoringActor runs: the versioned scoring config (SCORING_CONFIG) and the novelty
-// memory (semantic cache of earlier answers, kept across rounds) around the pure scoreRound, and the config's
-// policies (selection, load balancing, tiers, aggregation) for the actors.
-import { Effect } from "effect"
+// memory (earlier answers, kept across rounds) around the pure scoreRound, and the config's policies
+// (selection, load balancing, tiers, aggregation) for the actors. By default the scoring runs in a
+// one-thread worker pool (workers/roundScorer.worker.ts), so its text work never blocks the event loop that
+// times miner replies; `inWorker: false` scores on the calling thread (the same results).
+import { resolve } from "node:path"
+import { Duration, Effect, Schema, type Scope } from "effect"
+import Piscina from "piscina"
 import type { AppConfigValues } from "../config/AppConfig.ts"
-import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig } from "../domain/ScoringConfig.ts"
+import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError } from "../domain/ScoringConfig.ts"
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
-import type { PolicyConfig } from "../scoring/config.ts"
+import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
+import type { RoundScorerWorkerData, ScoreRoundTask } from "../../workers/protocol.ts"
+
+export class ScoreError extends Schema.TaggedError<ScoreError>()("ScoreError", {
+  roundId: Schema.String,
+  message: Schema.String
+}) {}
 
 export interface Scorer {
   readonly version: string
-  readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  readonly score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, ScoreError>
   /** The config's selection, load-balancing, tier and aggregation policies. */
   readonly policies: PolicyConfig
+  /** Where rounds are scored. */
+  readonly where: "worker" | "main"
 }
 
-export const makeScorer = (config: Pick<AppConfigValues, "SCORING_CONFIG">) =>
+export interface ScorerOptions {
+  /** Score in the one-thread worker pool (default true). */
+  readonly inWorker?: boolean
+  /** Longest one round may take to score before the call fails (default 60 s). */
+  readonly timeoutMs?: number
+}
+
+/** The round-scorer worker inside a compiled binary (scripts/build.ts compiles it as an entry point). */
+export const EMBEDDED_ROUND_SCORER_FILE = "/$bunfs/root/workers/roundScorer.worker.js"
+export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
+  compiled ? EMBEDDED_ROUND_SCORER_FILE : resolve(import.meta.dir, "../../workers/roundScorer.worker.ts")
+
+const failure = (round: RoundInput, cause: unknown) =>
+  new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
+
+/** Scoring on the calling thread. */
+export const inProcessScore = (scoring: ScoringConfig) => {
+  const memory = makeNoveltyMemory(scoring)
+  return (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> =>
+    Effect.try({ try: () => scoreRound(round, emb, scoring, memory), catch: (e) => failure(round, e) })
+}
+
+/** Scoring in a one-thread Piscina pool (closed with the scope; a running round is finished first). */
+export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
+  Effect.gen(function* () {
+    const workerData: RoundScorerWorkerData = { config: scoring }
+    const pool = yield* Effect.acquireRelease(
+      Effect.sync(() => new Piscina({ filename: roundScorerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData })),
+      (p) => Effect.promise(() => p.close()).pipe(Effect.timeoutOption("30 seconds"), Effect.andThen(Effect.promise(() => p.destroy())))
+    )
+    return (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> => {
+      const task: ScoreRoundTask = { round, embeddings: emb }
+      // no abort signal: a round past its deadline fails here and its result is dropped; the thread (and the
+      // memory it holds) stays
+      return Effect.tryPromise({ try: () => pool.run(task, { name: "score" }) as Promise<RoundResult>, catch: (e) => failure(round, e) }).pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(timeoutMs),
+          orElse: () => Effect.fail(new ScoreError({ roundId: round.id, message: `scoring took longer than ${timeoutMs} ms` }))
+        })
+      )
+    }
+  })
+
+export const makeScorer = (
+  config: Pick<AppConfigValues, "SCORING_CONFIG">,
+  options: ScorerOptions = {}
+): Effect.Effect<Scorer, ScoringConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
-    const memory = makeNoveltyMemory(scoring)
-    yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version) })
-    return {
-      version: String(scoring.version),
-      score: (round, emb) => scoreRound(round, emb, scoring, memory),
-      policies: scoring.policies
-    } satisfies Scorer
+    const where = options.inWorker === false ? "main" : "worker"
+    const score = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000)
+    yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
+    return { version: String(scoring.version), score, policies: scoring.policies, where } satisfies Scorer
   })

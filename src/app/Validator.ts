@@ -55,7 +55,8 @@ export interface ValidatorParts {
   readonly embedRound: (round: RoundInput) => Effect.Effect<RoundEmbeddings, { readonly message: string }>
   /** Heatmap SVG + PNG built off the main thread; without it the SVG is built here and no PNG is written. */
   readonly renderHeatmap?: RenderHeatmap
-  readonly score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult
+  /** Scores a round (the Scorer: a worker thread by default). */
+  readonly score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, { readonly message: string }>
   /** Selection, load balancing, tiers and aggregation (the scoring config's `policies`; default: today's). */
   readonly policies?: PolicyConfig
   readonly transport: MinerTransport

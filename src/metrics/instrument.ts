@@ -108,15 +108,12 @@ export const instrumentEmbed =
     })
 
 export const instrumentScore =
-  (score: (round: RoundInput, emb: RoundEmbeddings) => RoundResult, m: Metrics) =>
-  (round: RoundInput, emb: RoundEmbeddings): RoundResult => {
-    const t0 = performance.now()
-    try {
-      return score(round, emb)
-    } finally {
-      m.observe("score", (performance.now() - t0) / 1000)
-    }
-  }
+  <E>(score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, E>, m: Metrics) =>
+  (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, E> =>
+    Effect.suspend(() => {
+      const t0 = performance.now()
+      return score(round, emb).pipe(Effect.ensuring(Effect.sync(() => m.observe("score", (performance.now() - t0) / 1000))))
+    })
 
 /** Counts a scored round and every answer in it by outcome. */
 export const recordScored = (m: Metrics, round: RoundInput, result: RoundResult) => {

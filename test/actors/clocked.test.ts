@@ -99,7 +99,7 @@ describe("ScoringActor on the TestClock", () => {
       const slow = new Set(["slow"])
       const scoring = yield* ScoringActor.make({
         embed: (r) => (slow.has(r.id) ? Effect.sleep("10 seconds").pipe(Effect.as(noEmbeddings)) : Effect.succeed(noEmbeddings)),
-        score: emptyResult,
+        score: (round) => Effect.succeed(emptyResult(round)),
         // the AggregateActor stores the evaluation with the aggregate it moves; this stand-in stores it too
         aggregate: (result) =>
           Clock.currentTimeMillis.pipe(

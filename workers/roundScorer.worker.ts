@@ -1,0 +1,17 @@
+// Piscina worker (a pool of exactly one thread): the pure round scorer off the validator's event loop. A
+// 100-answer round of real answers costs 0.2–0.6 s of text work (shingles, content units, stems), which on
+// the main thread delayed every miner reply arriving meanwhile. The thread holds the scoring config and the
+// novelty memory (earlier answers, kept across rounds), so one thread scores the rounds in the order the
+// singleton ScoringActor sends them, exactly as the in-process scorer does.
+import { workerData } from "node:worker_threads"
+import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
+import type { RoundScorerWorkerData, ScoreRoundTask } from "./protocol.ts"
+
+const { config } = workerData as RoundScorerWorkerData
+const memory = makeNoveltyMemory(config)
+
+/** One round → its RoundResult (plain data, structured-cloned back). */
+export const score = (task: ScoreRoundTask) => scoreRound(task.round, task.embeddings, config, memory)
+
+/** Remembered answers (a liveness and memory check for tests and logs). */
+export const memorySize = () => memory.size
