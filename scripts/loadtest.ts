@@ -13,7 +13,7 @@ import { parseArgs } from "node:util"
 import { Resvg } from "@resvg/resvg-js"
 import { loadAlpaca } from "../src/miners/sim/AlpacaCorpus.ts"
 import { barChart, lineChart } from "./loadtest/charts.ts"
-import { analyze, type ProbeLine, type Report, type Served } from "./loadtest/report.ts"
+import { analyze, parseServed, type ProbeLine, type Report } from "./loadtest/report.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const { values } = parseArgs({
@@ -80,7 +80,7 @@ if (values.reanalyze) {
 const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { miners: Array<{ uid: number; behaviour: string }>; latency: { meanMs: number; sdMs: number } }
 
 // --- report --------------------------------------------------------------------------------------
-const served: Array<Served> = readFileSync(file("served.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Served)
+const served = parseServed(readFileSync(file("served.jsonl"), "utf8").split("\n"))
 const db = new Database(file("validator.db"), { readonly: true })
 const stored = db.query<{ c: string; uid: number; ok: number }, []>("SELECT challenge_id AS c, uid, error IS NULL AS ok FROM responses").all().map((r) => ({ c: r.c, uid: r.uid, ok: r.ok === 1 }))
 db.close()
@@ -109,6 +109,7 @@ console.log(
     `  challenges/min ${report.challenges_per_minute} (goal ${goalRate}), lost ${report.lost}, rss ${report.rss.start_mb} → ${report.rss.end_mb} MB (${report.rss.growth_pct}%), lag p99 max ${report.event_loop_lag_ms.p99_of_seconds.max} ms`,
     "  stage latency (ms):",
     ...stageRows,
+    `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
     `  reward share: ${JSON.stringify(report.reward_share_by_behaviour)}`,
     `  limit: ${report.limit}`,
     ...report.goals.map((g) => `  ${g.ok ? "ok  " : "MISS"} ${g.name}: ${g.measured} (goal ${g.target})`)

@@ -35,6 +35,8 @@ const alpaca = loadAlpaca()
 const answerLatency = latencyFromLengths(alpaca.lengths, Number(values["chars-per-second"]))
 const validator = await pairFromUri(LOCALNET_VALIDATOR_URI)
 const sink = Bun.file(values.served).writer({ highWaterMark: 1 << 20 })
+let served = 0
+const seq = new WeakMap<object, number>()
 const delayOf = (a: SimAction) => (a.kind === "reply" || a.kind === "raw" ? a.delayMs : a.kind === "slow-body" ? a.totalMs : null)
 
 const sim = await startSimMiners({
@@ -48,7 +50,15 @@ const sim = await startSimMiners({
   allowedValidators: new Set([validator.address]),
   observe: (uid, req, action) => {
     const text = action.kind === "reply" || action.kind === "slow-body" ? action.reply.response_text : ""
-    sink.write(JSON.stringify({ c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
+    const n = ++served
+    seq.set(req, n)
+    sink.write(JSON.stringify({ n, c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
+  },
+  // the miner's own time from the request's arrival to a ready response (its planned delay + this process's
+  // lateness), joined to the line above by n
+  replied: (_uid, req, _action, ms) => {
+    const n = seq.get(req)
+    if (n !== undefined) sink.write(JSON.stringify({ n, ready: Math.round(ms * 10) / 10 }) + "\n")
   }
 })
 const flush = setInterval(() => void sink.flush(), 500)

@@ -9,7 +9,38 @@ export interface ProbeSample { readonly k: "sample"; readonly t: number; readonl
 export type ProbeLine = ProbeReq | ProbePut | ProbeRound | ProbeSample
 
 /** What a miner did with one request; `c` is null when the protocol does not carry the challenge id (dendrite). */
-export interface Served { readonly c: string | null; readonly uid: number; readonly kind: string; readonly delay: number | null; readonly chars: number; readonly at?: number }
+export interface Served {
+  readonly c: string | null
+  readonly uid: number
+  readonly kind: string
+  /** The miner's planned delay (reply) or trickle time (slow-body). */
+  readonly delay: number | null
+  readonly chars: number
+  readonly at?: number
+  /** Sequence number in served.jsonl (joins the `ready` line). */
+  readonly n?: number
+  /** The miner's own time from the request's arrival to a ready response (planned delay + its process's lateness). */
+  readonly ready?: number
+}
+
+/** served.jsonl → one record per request: the `{n, ready}` lines the miner process writes when a response is
+ *  ready are joined to the request line with the same n. */
+export const parseServed = (lines: ReadonlyArray<string>): Array<Served> => {
+  const records: Array<Served> = []
+  const ready = new Map<number, number>()
+  for (const l of lines) {
+    if (l === "") continue
+    const o = JSON.parse(l) as Served | { readonly n: number; readonly ready: number }
+    if ("kind" in o) records.push(o)
+    else ready.set(o.n, o.ready)
+  }
+  return records.map((s) => (s.n !== undefined && ready.has(s.n) ? { ...s, ready: ready.get(s.n)! } : s))
+}
+
+/** What the miner itself spent on a request: its measured time to a ready response (+ the trickle of a slow
+ *  body), or its planned delay when no measurement was written. */
+const minerOwnMs = (s: Served): number | null =>
+  s.delay === null ? null : s.ready === undefined ? s.delay : s.kind === "slow-body" ? s.ready + s.delay : Math.max(s.delay, s.ready)
 export interface StoredAnswer { readonly c: string; readonly uid: number; readonly ok: boolean }
 
 export interface ReportInput {
@@ -77,10 +108,14 @@ export const analyze = (input: ReportInput) => {
   const runningOf = new Map([...rounds].map(([c, r]) => [c, r.running]))
   const servedBy = new Map(served.filter((s) => s.c !== null).map((s) => [`${s.c}|${s.uid}`, s]))
   const okReqs = reqs.filter((q) => q.lat !== undefined)
+  // the validator's overhead: its measured latency minus what the miner itself spent (the simulated miners
+  // share this machine, so their own lateness is measured and kept apart, not charged to the validator)
   const overhead = okReqs.flatMap((q) => {
     const s = servedBy.get(`${q.c}|${q.uid}`)
-    return s === undefined || s.delay === null ? [] : [Math.max(0, q.lat! - s.delay)]
+    const own = s === undefined ? null : minerOwnMs(s)
+    return own === null ? [] : [Math.max(0, q.lat! - own)]
   })
+  const minerLateness = served.flatMap((s) => (s.ready === undefined || s.delay === null || s.kind !== "reply" ? [] : [Math.max(0, s.ready - s.delay)]))
   const all = [...rounds.values()]
   const stages = {
     queue: dist(all.flatMap((r) => (r.created !== undefined && r.running !== undefined ? [r.running - r.created] : []))),
@@ -200,6 +235,8 @@ export const analyze = (input: ReportInput) => {
     rounds: { created: rounds.size, evaluated: finished.size, in_window: inWindow.length, evaluated_in_window: evaluated.length, over_deadline: overDeadline.slice(0, 20), over_deadline_count: overDeadline.length },
     answers: { answered_in_time: answered, answered_after_timeout: late, timed_out_in_validator: timedOutInValidator, in_time_margin_ms: IN_TIME_MARGIN_MS, lost, lost_samples: lostSamples, requests: reqs.length, errors: reqs.length - okReqs.length, answer_chars: answerChars },
     stages_ms: stages,
+    /** How late the simulated miners' own responses were against their planned delay (their process shares the cores). */
+    miner_process_lateness_ms: dist(minerLateness),
     rss: { start_mb: Math.round(rssStart / 1e5) / 10, end_mb: Math.round(rssEnd / 1e5) / 10, growth_pct: Math.round(rssGrowth * 1000) / 10 },
     event_loop_lag_ms: { p99_of_seconds: dist(afterWarm.map((s) => s.lagP99)), max: Math.max(0, ...afterWarm.map((s) => s.lagMax)) },
     reward_share_by_behaviour: share,

@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { analyze, type ProbeLine } from "../../scripts/loadtest/report.ts"
+import { analyze, parseServed, type ProbeLine } from "../../scripts/loadtest/report.ts"
 import { hasAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"
 import { hasUseLite, skipNote } from "../support/shared.ts"
 
@@ -67,6 +67,34 @@ describe("loadtest analysis", () => {
     expect(r.stages_ms.embed.n).toBe(2)
     expect(r.reward_share_by_behaviour).toEqual({ honest: 0.75, copycat: 0.25, flaky: 0 })
     expect(r.challenges_per_minute).toBe(2)
+  })
+
+  test("a miner's own lateness (its measured time to a ready response) is not charged to the validator", () => {
+    // uid 0 was on time: of the validator's 1003 ms, 3 ms are overhead
+    const lines = [
+      JSON.stringify({ n: 1, c: "a", uid: 0, kind: "reply", delay: 1000, chars: 1200 }),
+      JSON.stringify({ n: 2, c: "a", uid: 1, kind: "reply", delay: 1500, chars: 900 }),
+      JSON.stringify({ n: 1, ready: 1000 }),
+      JSON.stringify({ n: 2, ready: 1800 }),
+      ""
+    ]
+    const parsed = parseServed(lines)
+    expect(parsed.map((s) => s.ready)).toEqual([1000, 1800])
+    const late = analyze({
+      probe: probe.filter((l) => l.k !== "req" || l.uid < 2),
+      served: parsed,
+      stored: [{ c: "a", uid: 0, ok: true }, { c: "a", uid: 1, ok: true }],
+      behaviours: new Map([[0, "honest"], [1, "honest"]]),
+      timeoutMs: 5000,
+      durationMs: 60_000,
+      warmupMs: 0,
+      goals,
+      maxConcurrent: 15
+    })
+    // uid 1: validator 2010 ms, the miner itself 1800 ms (300 ms past its plan) → 210 ms overhead, 300 ms lateness
+    expect(late.stages_ms.overhead.max).toBe(210)
+    expect(late.stages_ms.overhead.mean).toBe(106.5) // (3 + 210) / 2
+    expect(late.miner_process_lateness_ms.max).toBe(300)
   })
 
   test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {

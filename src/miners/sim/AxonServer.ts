@@ -25,6 +25,9 @@ export interface AxonOptions {
   /** The miner's hotkey (its ss58 is the axon hotkey the validator signs for). */
   readonly keypair: KeyringPair
   readonly handler: SimHandler
+  /** Called once a challenge's response is ready (body built, or its stream started), with the time since the
+   *  request arrived: load tests tell the miner's own lateness from the validator's overhead with it. */
+  readonly onReplied?: (req: SimRequest, action: SimAction, elapsedMs: number) => void
   readonly host?: string
   /** 0 (default) = an ephemeral port. */
   readonly port?: number
@@ -198,6 +201,7 @@ export const startAxon = async (options: AxonOptions): Promise<AxonHandle> => {
     port: options.port ?? 0,
     idleTimeout: 0,
     fetch: async (req) => {
+      const arrived = performance.now()
       const url = new URL(req.url)
       const signal = AbortSignal.any([req.signal, stopping.signal])
       if (url.pathname === "/availability" && req.method === "GET") {
@@ -255,7 +259,9 @@ export const startAxon = async (options: AxonOptions): Promise<AxonHandle> => {
       } catch (e) {
         return statusResponse(500, `miner error: ${e instanceof Error ? e.message : String(e)}`)
       }
-      return perform(action, json as Record<string, unknown>, signal)
+      const response = await perform(action, json as Record<string, unknown>, signal)
+      options.onReplied?.(simReq, action, performance.now() - arrived)
+      return response
     },
     error: () => statusResponse(500, "Internal Server Error")
   })

@@ -32,6 +32,9 @@ export interface FiberMinerOptions {
   /** 0 = ephemeral. */
   readonly port: number
   readonly handler: SimHandler
+  /** Called once a challenge's response is ready (body built, or its stream started), with the time since the
+   *  request arrived: load tests tell the miner's own lateness from the validator's overhead with it. */
+  readonly onReplied?: (req: SimRequest, action: SimAction, elapsedMs: number) => void
   /** When set, key exchanges from other validator hotkeys are refused (403). */
   readonly allowedValidators?: ReadonlyArray<string>
   /** PKCS#8 PEM to reuse one RSA key across many simulated miners (default: a fresh RSA-2048 key). */
@@ -272,7 +275,9 @@ export const startFiberMiner = async (o: FiberMinerOptions): Promise<FiberMiner>
     } catch (e) {
       return json(500, { detail: `handler failed: ${e instanceof Error ? e.message : String(e)}` })
     }
-    return execute(action, session.fernetKey, uuid, t0, req.signal)
+    const response = await execute(action, session.fernetKey, uuid, t0, req.signal)
+    o.onReplied?.(simReq, action, performance.now() - t0)
+    return response
   }
 
   const availability = (req: Request): Response => {

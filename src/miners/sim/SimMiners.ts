@@ -34,6 +34,8 @@ export interface SimMinersOptions {
   readonly fiberShareRsaKey?: boolean
   /** Sees every verified request and what the miner decided (load tests count answers with it). */
   readonly observe?: (uid: number, req: SimRequest, action: SimAction) => void
+  /** Sees every response when it is ready, with the miner's own time since the request arrived. */
+  readonly replied?: (uid: number, req: SimRequest, action: SimAction, elapsedMs: number) => void
 }
 
 export interface SimMiner {
@@ -89,6 +91,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
       return action
     }
   }
+  const replied = o.replied === undefined ? undefined : (uid: number) => (req: SimRequest, action: SimAction, ms: number) => o.replied!(uid, req, action, ms)
   const stops: Array<() => Promise<void> | void> = []
   const miners: Array<SimMiner> = []
   try {
@@ -104,6 +107,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
           host,
           port: wanted,
           handler: observed(brain.uid, brain.handler),
+          ...(replied === undefined ? {} : { onReplied: replied(brain.uid) }),
           ...(o.allowedValidators !== undefined ? { allowedValidators: [...o.allowedValidators] } : {}),
           ...(sharedRsaPem !== undefined ? { rsaPrivateKeyPem: sharedRsaPem } : {})
         })
@@ -113,6 +117,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
         const h = await startAxon({
           keypair,
           handler: observed(brain.uid, brain.handler),
+          ...(replied === undefined ? {} : { onReplied: replied(brain.uid) }),
           host,
           port: wanted,
           ...(o.allowedValidators !== undefined ? { allowedValidators: o.allowedValidators } : {})
