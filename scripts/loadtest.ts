@@ -1,5 +1,6 @@
 // bun run loadtest [--miners 256] [--duration 10m] [--protocol fiber|dendrite] [--mix honest=70,junk=10,copycat=10,slow=5,flaky=5]
-//                  [--rate 60] (challenges/min) [--out DIR] [--chain off|local] [--timeout 12] (s) [--warmup 60s]
+//                  [--rate 60] (challenges/min) [--per-challenge 16] (miners asked per challenge: MAX_MINERS; "all" = --miners)
+//                  [--out DIR] [--chain off|local] [--timeout 12] (s) [--warmup 60s]
 //                  [--goal-rate N] (default: --rate) [--drain 60s] (most wait after the window) [--model DIR] [--seed S]
 //                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     protocol: { type: "string", default: "fiber" },
     mix: { type: "string", default: "honest=70,junk=10,copycat=10,slow=5,flaky=5" },
     rate: { type: "string", default: "60" },
+    "per-challenge": { type: "string", default: "16" },
     out: { type: "string" },
     chain: { type: "string", default: "off" },
     timeout: { type: "string", default: "12" },
@@ -60,6 +62,9 @@ const miners = Math.floor(positive(values.miners, "miners"))
 if (miners > 256) die("--miners is at most 256 (DEMO_MINERS' limit)")
 const duration = durationMs(values.duration, "duration")
 const rate = positive(values.rate, "rate")
+// the validator asks MAX_MINERS of the registered miners per challenge (default 10; the eval's rounds have 16
+// honest answers); "all" sends every challenge to every miner (a stress far past the validator's defaults)
+const perChallenge = values["per-challenge"] === "all" ? miners : Math.min(miners, Math.floor(positive(values["per-challenge"], "per-challenge")))
 const timeoutS = positive(values.timeout, "timeout")
 const warmup = values.warmup === undefined ? Math.min(60_000, duration * 0.2) : durationMs(values.warmup, "warmup")
 const goalRate = values["goal-rate"] === undefined ? rate : positive(values["goal-rate"], "goal-rate")
@@ -97,7 +102,7 @@ const report = analyze({
 })
 const full = {
   ...report,
-  config: { miners, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency }
+  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency }
 }
 writeFileSync(file("report.json"), JSON.stringify(full, null, 2))
 renderPlots(full)
@@ -105,7 +110,7 @@ renderPlots(full)
 const stageRows = Object.entries(report.stages_ms).map(([k, d]) => `  ${k.padEnd(9)} p50 ${String(d.p50).padStart(8)}  p95 ${String(d.p95).padStart(8)}  p99 ${String(d.p99).padStart(8)}  (n=${d.n})`)
 console.log(
   [
-    `loadtest: ${miners} miners, ${values.protocol}, ${duration / 1000}s (warm-up ${warmup / 1000}s), report in ${out}`,
+    `loadtest: ${miners} miners (${perChallenge} per challenge), ${values.protocol}, ${duration / 1000}s (warm-up ${warmup / 1000}s), report in ${out}`,
     `  challenges/min ${report.challenges_per_minute} (goal ${goalRate}), lost ${report.lost}, rss ${report.rss.start_mb} → ${report.rss.end_mb} MB (${report.rss.growth_pct}%), lag p99 max ${report.event_loop_lag_ms.p99_of_seconds.max} ms`,
     "  stage latency (ms):",
     ...stageRows,
@@ -152,6 +157,10 @@ const stopAll = async () => {
   }
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)))
+// whatever ends this process (an exception included), the validator and the miners do not outlive it
+process.on("exit", () => {
+  for (const p of [validatorProc, minerProc]) if (p !== null && p.exitCode === null) p.kill("SIGKILL")
+})
 
 const readLine = async (stream: ReadableStream<Uint8Array>, ms: number): Promise<string | null> => {
   const reader = stream.getReader()
@@ -188,7 +197,7 @@ Object.assign(env, {
   DEMO_MINERS: String(miners),
   DEMO_CHAIN: values.chain === "local" ? "auto" : "off",
   MINER_PROTOCOL: values.protocol,
-  MAX_MINERS: String(miners),
+  MAX_MINERS: String(perChallenge),
   MIN_MINERS: String(Math.min(3, miners)),
   CHALLENGE_INTERVAL_SECONDS: String(60 / rate),
   CHALLENGE_TIMEOUT_SECONDS: String(timeoutS),
