@@ -213,7 +213,7 @@ Object.assign(env, {
   DOTENV_PATH: file("none.env"),
   ...(values.model === undefined ? {} : { MODEL_PATH: values.model })
 })
-validatorProc = Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
+validatorProc = Bun.spawn([process.execPath, ...(process.env["LT_PROF"] ? ["--cpu-prof-md", "--cpu-prof-dir=" + file("prof")] : []), join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
 
 // --- follow the probe, draw progress -------------------------------------------------------------
 let offset = 0

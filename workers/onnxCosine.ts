@@ -36,22 +36,27 @@ const matrixInfo = (name: string, rows: string, cols: string) =>
 
 /**
  * ModelProto bytes of the Gram matrix of X split into `k` row blocks X0..X(k-1) ([ri, d] each): one Gemm
- * (transB = 1) per block pair i ≤ j, output Si_j = Xi·Xjᵀ. The lower triangle is mirrored by the caller,
- * so k = 4 does 10/16 of a full GEMM's work (numpy's X @ X.T uses syrk, which does half).
+ * (transB = 1) per block pair i ≤ j (Si_j = Xi·Xjᵀ), so k = 2 does 3/4 and k = 4 does 10/16 of a full GEMM's
+ * work (numpy's X @ X.T uses syrk, which does half). The lower blocks are Transposes of the upper ones and
+ * Concats assemble the one n × n output S inside onnxruntime: no block copying or mirroring in JS.
  */
 export const gramModelBytes = (k: number = 1): Uint8Array => {
   const transB = [...fieldString(1, "transB"), ...fieldVarint(3, 1), ...fieldVarint(20, ATTR_INT)]
+  const axis = (a: number) => fieldBytes(5, [...fieldString(1, "axis"), ...fieldVarint(3, a), ...fieldVarint(20, ATTR_INT)])
+  const node = (op: string, inputs: ReadonlyArray<string>, output: string, attrs: ReadonlyArray<number> = []) =>
+    fieldBytes(1, [...inputs.flatMap((x) => fieldString(1, x)), ...fieldString(2, output), ...fieldString(3, `${op}_${output}`), ...fieldString(4, op), ...attrs])
   const nodes: Array<number> = []
-  const outputs: Array<number> = []
-  for (let i = 0; i < k; i++) {
-    for (let j = i; j < k; j++) {
-      const node = [...fieldString(1, `X${i}`), ...fieldString(1, `X${j}`), ...fieldString(2, `S${i}_${j}`), ...fieldString(3, `gram${i}_${j}`), ...fieldString(4, "Gemm"), ...fieldBytes(5, transB)]
-      nodes.push(...fieldBytes(1, node))
-      outputs.push(...fieldBytes(12, matrixInfo(`S${i}_${j}`, `r${i}`, `r${j}`)))
-    }
+  const block = (i: number, j: number) => (i <= j ? `S${i}_${j}` : `T${i}_${j}`)
+  for (let i = 0; i < k; i++) for (let j = i; j < k; j++) nodes.push(...node("Gemm", [`X${i}`, `X${j}`], `S${i}_${j}`, fieldBytes(5, transB)))
+  for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) nodes.push(...node("Transpose", [`S${j}_${i}`], `T${i}_${j}`))
+  if (k === 1) nodes.push(...node("Identity", ["S0_0"], "S"))
+  else {
+    for (let i = 0; i < k; i++) nodes.push(...node("Concat", Array.from({ length: k }, (_, j) => block(i, j)), `R${i}`, axis(1)))
+    nodes.push(...node("Concat", Array.from({ length: k }, (_, i) => `R${i}`), "S", axis(0)))
   }
   const inputs = Array.from({ length: k }, (_, i) => fieldBytes(11, matrixInfo(`X${i}`, `r${i}`, "d"))).flat()
-  const graph = [...nodes, ...fieldString(2, "cosine"), ...inputs, ...outputs]
+  const output = fieldBytes(12, matrixInfo("S", "n", "n"))
+  const graph = [...nodes, ...fieldString(2, "cosine"), ...inputs, ...output]
   const opset = [...fieldString(1, ""), ...fieldVarint(2, 13)]
   return Uint8Array.from([...fieldVarint(1, 8), ...fieldString(2, "quorum"), ...fieldBytes(7, graph), ...fieldBytes(8, opset)])
 }
@@ -77,8 +82,7 @@ export const makeOnnxCosine = async (intraOpThreads: number = 1): Promise<OnnxCo
   for (const k of [1, 2, 4]) sessions.set(k, await ort.InferenceSession.create(gramModelBytes(k), options))
   const matrix = async (data: Float32Array, n: number, dim: number): Promise<Float32Array<ArrayBuffer>> => {
     if (data.length < n * dim) throw new RangeError(`cosine: data has ${data.length} floats, need ${n}×${dim}`)
-    const out = new Float32Array(new ArrayBuffer(n * n * 4))
-    if (n === 0) return out
+    if (n === 0) return new Float32Array(new ArrayBuffer(0))
     const k = blocksFor(n)
     const starts = Array.from({ length: k + 1 }, (_, i) => Math.round((i * n) / k))
     const feeds: Record<string, ort.Tensor> = {}
@@ -86,37 +90,19 @@ export const makeOnnxCosine = async (intraOpThreads: number = 1): Promise<OnnxCo
       feeds[`X${i}`] = new ort.Tensor("float32", data.subarray(starts[i]! * dim, starts[i + 1]! * dim), [starts[i + 1]! - starts[i]!, dim])
     }
     const result = await sessions.get(k)!.run(feeds)
-    for (let i = 0; i < k; i++) {
-      for (let j = i; j < k; j++) {
-        const block = result[`S${i}_${j}`]
-        const r0 = starts[i]!
-        const c0 = starts[j]!
-        const rows = starts[i + 1]! - r0
-        const cols = starts[j + 1]! - c0
-        if (block === undefined || block.type !== "float32" || block.data.length !== rows * cols) throw new Error(`cosine graph returned no ${rows}×${cols} block S${i}_${j}`)
-        const b = block.data as Float32Array
-        for (let r = 0; r < rows; r++) out.set(b.subarray(r * cols, (r + 1) * cols), (r0 + r) * n + c0)
-        if (i !== j) mirror(b, rows, cols, out, n, c0, r0)
-      }
-    }
+    const S = result["S"]
+    if (S === undefined || S.type !== "float32" || S.data.length !== n * n) throw new Error(`cosine graph returned no ${n}×${n} matrix`)
+    const sim = S.data as Float32Array
+    // the binding's output owns its buffer: hand it on as is (transferable), or copy once when it is a view
+    if (sim.byteOffset === 0 && sim.buffer instanceof ArrayBuffer && sim.buffer.byteLength === n * n * 4) return sim as Float32Array<ArrayBuffer>
+    const out = new Float32Array(new ArrayBuffer(n * n * 4))
+    out.set(sim)
     return out
   }
   return {
     matrix,
     release: async () => {
       for (const s of sessions.values()) await s.release()
-    }
-  }
-}
-
-/** Writes the transpose of the rows × cols block `b` into `out` (n wide) at row r0, column c0, in cache-sized tiles. */
-const mirror = (b: Float32Array, rows: number, cols: number, out: Float32Array, n: number, r0: number, c0: number) => {
-  const T = 32
-  for (let bi = 0; bi < rows; bi += T) {
-    for (let bj = 0; bj < cols; bj += T) {
-      const iEnd = Math.min(bi + T, rows)
-      const jEnd = Math.min(bj + T, cols)
-      for (let i = bi; i < iEnd; i++) for (let j = bj; j < jEnd; j++) out[(r0 + j) * n + c0 + i] = b[i * cols + j]!
     }
   }
 }
