@@ -24,7 +24,7 @@ const FAST = { honest: { meanMs: 20, sdMs: 5 }, copycat: { meanMs: 30, sdMs: 5 }
 const TIMEOUT_MS = 3_000
 
 describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
-  itLive("placeholders mark the round running; a closed round has every in-flight miner unanswered and status failed", () =>
+  itLive("placeholders record who was asked; a closed round has every in-flight miner unanswered and status failed", () =>
     Effect.gen(function* () {
       const db = openDatabase(":memory:")
       yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
@@ -32,7 +32,8 @@ describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
       const rec = makeRoundRecovery(db)
       const miners = [0, 1, 2].map((uid) => ({ uid, hotkey: `hk${uid}`, coldkey: `ck${uid}`, ip: `10.0.0.${uid}` }))
       yield* store.putChallenge({ id: "r1", source: "synthetic", payload: {}, now: 1 })
-      yield* rec.markAsked("r1", miners, 1000)
+      yield* store.setChallengeStatus("r1", "running", 1000)
+      yield* rec.recordAsked("r1", miners, 1000)
       expect((yield* store.getChallenge("r1"))?.status).toBe("running")
       expect((yield* rec.inFlight("r1")).map((m) => [m.uid, m.askedAt])).toEqual([[0, 1000], [1, 1000], [2, 1000]])
       // an answer replaces its placeholder
@@ -112,8 +113,8 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       const rec = makeRoundRecovery(db)
       const now = Date.now()
       yield* store.putChallenge({ id: challenge.id, source: "synthetic", payload: challenge, now: now - 60_000 })
-      yield* rec.markAsked(challenge.id, miners.slice(3, 6), now - 60_000)
-      yield* rec.markAsked(challenge.id, miners.slice(0, 3), now)
+      yield* rec.recordAsked(challenge.id, miners.slice(3, 6), now - 60_000)
+      yield* rec.recordAsked(challenge.id, miners.slice(0, 3), now)
       const entry = corpus.entries.find((e) => e.prompt === challenge.request.prompt)!
       yield* store.putResponse(challenge.id, { ...miners[0]!, text: entry.answers[0]!, latencyMs: 800, finishReason: "stop", toolCalls: [] }, now)
 
