@@ -4,7 +4,7 @@
 // finished round to the ScoringActor. It owns its loops too: the challenge tick (one challenge per interval
 // from the challenge source), the resume of rounds a restart interrupted, and the availability probes.
 // A session that crashes past its restart cap escalates here: it is dropped and the next Reconcile starts
-// it again. The miners a round asks are persisted with the running status (in-flight placeholders): a
+// it again. The miners a round asks are persisted as in-flight placeholders once it is marked running: a
 // resumed round asks them again within the deadline or records them unanswered with a reason.
 import { randomUUID } from "node:crypto"
 import { Cause, Clock, Deferred, Effect, Exit, FiberMap, Random, Ref, Schedule, Schema, Scope, Semaphore } from "effect"
@@ -176,10 +176,11 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           message: `only ${selected.length} miner(s) available, MIN_MINERS is ${deps.minMiners}`
         })
       }
-      // the selection is persisted with the running status: after a crash every asked miner is accounted for
-      yield* recovery.markAsked(challenge.id, selected.map((c) => c.info), yield* now)
-      // the status change also goes through the store, whose wrappers (metrics, load probe) time the queue stage
+      // running (through the store, whose wrappers — metrics, load probe — time the queue stage), then the
+      // selection as in-flight placeholders before anyone is asked: after a crash every asked miner is
+      // accounted for, and a running round without placeholders is re-run
       yield* deps.store.setChallengeStatus(challenge.id, "running", yield* now)
+      yield* recovery.recordAsked(challenge.id, selected.map((c) => c.info), yield* now)
       const responses = yield* Effect.forEach(selected, (c) => askOne(c, challenge, deps.timeoutMs), { concurrency: "unbounded" })
       yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
     })

@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { Effect, Exit, Layer, PubSub } from "effect"
+import { Context, Effect, Exit, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { mulberry32 } from "../../src/domain/random.ts"
+import { inProcessConfig, inProcessMiners, inProcessPipeline } from "../../src/app/InProcessWorld.ts"
 import { withLogging } from "../../src/app/Logging.ts"
+import { Pipeline } from "../../src/app/Pipeline.ts"
 import { makeScorer } from "../../src/app/Scorer.ts"
 import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
-import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import type { MinerResponse, RoundInput } from "../../src/scoring/types.ts"
@@ -46,9 +46,8 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
   const perRound = Number(values["per-round"] ?? 256)
 
   const brains = makeSimBrains({ count: minerCount, mix: MIX, seed: 5, board: new AnswerBoard(), latency: LATENCY })
-  const { targets, lookup } = inProcessFromBrains(brains)
-  const transport = makeInProcessTransport({ lookup, validatorHotkey: "bench-validator" })
-  const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
+  const world = inProcessMiners(brains, "bench-validator")
+  const { transport, miners } = world
   const corpus = loadCorpus()
 
   const program = Effect.gen(function* () {
@@ -92,24 +91,13 @@ export const run = async (args: ReadonlyArray<string> = process.argv.slice(2)) =
         const store = makeStore(db)
         const ms = yield* Effect.scoped(
           Effect.gen(function* () {
-            const { scoring, supervisor } = yield* RoundPipeline.make({
-              store,
-              transport,
-              embed: embedder.embedRound,
-              score: scorer.score,
-              evaluationTimeoutMs: 120_000,
-              aggregation: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 25 },
-              supervisor: {
-                minMiners: 2,
-                maxMiners: perRound,
-                timeoutMs: 5_000,
-                maxConcurrent: 4,
-                excludeHotkeys: new Set(),
-                nextChallenge: () => Effect.succeed(null),
-                // the bench sends its challenges itself; the supervisor's loops are not started
-                schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
-              }
+            // the Pipeline layer over the in-process world; it does not start the supervisor's loops (the
+            // bench sends its challenges itself)
+            const config = yield* inProcessConfig({
+              MIN_MINERS: "2", MAX_MINERS: String(perRound), CHALLENGE_TIMEOUT_SECONDS: "5", MAX_CONCURRENT_CHALLENGES: "4",
+              EVALUATION_TIMEOUT_SECONDS: "120", AGGREGATION: "ema", TOURNAMENT_GROUP_SIZE: "25"
             })
+            const { scoring, supervisor } = Context.get(yield* Layer.build(inProcessPipeline({ config, store, miners: world })), Pipeline)
             const sub = yield* PubSub.subscribe(scoring.results)
             const tStart = performance.now()
             yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners))

@@ -4,12 +4,14 @@
 //   live: SUBTENSOR_NETWORK / SUBTENSOR_ADDRESS, the btcli hotkey WALLET_NAME / HOTKEY_NAME.
 //   demo: the real subtensor runtime under chopsticks (../shared/fixtures/subtensor) with the simulated
 //         miners registered under their own hotkeys and coldkeys and their axons served.
+// As layers: liveChainWorld: World ← AppConfig, Store; localChainWorld: World ← AppConfig, Store, DemoMiners
+// (the journal keeps its table in the store's file).
 import type { Database } from "bun:sqlite"
 import type { ApiPromise } from "@polkadot/api"
 import type { SubmittableExtrinsic } from "@polkadot/api/types"
 import { Keyring } from "@polkadot/keyring"
 import type { KeyringPair } from "@polkadot/keyring/types"
-import { Effect, Fiber, Schedule, Schema } from "effect"
+import { Effect, Fiber, Layer, Schedule, Schema } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
 import { makeChainProbe } from "../chain/ChainProbe.ts"
 import { make as makeConnection } from "../chain/Connection.ts"
@@ -21,13 +23,15 @@ import { loadHotkey } from "../chain/Wallet.ts"
 import { makeWeightSubmitter } from "../chain/Weights.ts"
 import { defaultConfig } from "../chain/WeightsContract.ts"
 import { makeSqliteJournal } from "../chain/WeightsJournal.ts"
-import type { AppConfigValues } from "../config/AppConfig.ts"
+import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
 import type { SimMiners } from "../miners/sim/SimMiners.ts"
 import { signerFromPair } from "../miners/Signer.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import { sdkWeightProcessor } from "../scoring/weights.ts"
 import { makeTransport } from "./Transports.ts"
-import type { World } from "./World.ts"
+import { Store } from "../store/Store.ts"
+import { DemoMiners, type DemoMinersShape } from "./Demo.ts"
+import { World, type WorldShape } from "./World.ts"
 
 export class WorldError extends Schema.TaggedError<WorldError>()("WorldError", {
   stage: Schema.String,
@@ -99,7 +103,7 @@ const chainWorld = (i: ChainWorldInput) =>
         })
       )
     )
-    const world: World = {
+    const world: WorldShape = {
       signer: signerFromPair(pair),
       transport: i.transport,
       miners,
@@ -146,22 +150,24 @@ export const chainForLive = (config: AppConfigValues, db: Database) =>
 /** TEST-NET-1 (RFC 5737, never routed): the chain refuses loopback axons, so demo miners are served here. */
 const demoAxonIp = (i: number) => `192.0.2.${(i % 250) + 1}`
 
-export interface DemoSim {
-  readonly pair: KeyringPair
-  readonly transport: MinerTransport
-  readonly sim: SimMiners
-}
+export type DemoSim = Pick<DemoMinersShape, "pair" | "transport" | "sim">
 
-/** Demo on the local runtime; null when the fixture is absent or DEMO_CHAIN=off (the caller runs chainless). */
-export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Database) =>
+/** Whether the demo runs on the local runtime: not with DEMO_CHAIN=off, nor without the fixture, nor from the binary. */
+export const demoChainAvailable = (config: Pick<AppConfigValues, "DEMO_CHAIN">) =>
   Effect.gen(function* () {
-    if (config.DEMO_CHAIN === "off" || !hasSubtensorFixture()) return null
+    if (config.DEMO_CHAIN === "off" || !hasSubtensorFixture()) return false
     if (Bun.isStandaloneExecutable) {
       // chopsticks loads its pretty-printing logger as a worker by package name, which a compiled binary
       // cannot resolve: the local chain runs from the source install only
       yield* Effect.logWarning("the local subtensor runs from the source install (npm run validator), not from dist/quorum; demo without a chain")
-      return null
+      return false
     }
+    return true
+  })
+
+/** Demo on the local runtime (the caller checked demoChainAvailable). */
+export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Database) =>
+  Effect.gen(function* () {
     yield* Effect.logInfo("starting the local subtensor (spec 293 under chopsticks; about 30-60 s)", { fixture: subtensorFixtureDir() })
     const t0 = Date.now()
     const booting = yield* Effect.forkScoped(
@@ -206,6 +212,20 @@ export const chainForDemo = (config: AppConfigValues, demo: DemoSim, db: Databas
       info: { mode: "demo", chain: "local", endpoint: ln.endpoint }
     })
   })
+
+export const liveChainWorld = Layer.effect(
+  World,
+  Effect.gen(function* () {
+    return yield* chainForLive(yield* AppConfig, (yield* Store).db)
+  })
+)
+
+export const localChainWorld = Layer.effect(
+  World,
+  Effect.gen(function* () {
+    return yield* chainForDemo(yield* AppConfig, yield* DemoMiners, (yield* Store).db)
+  })
+)
 
 /** Each simulated miner: its own funded coldkey, burned registration of its hotkey, its axon served. */
 const registerSimMiners = async (ln: Localnet, sim: SimMiners) => {

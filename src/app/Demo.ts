@@ -1,17 +1,24 @@
 // The local demo world: simulated miners on 127.0.0.1 speaking the configured protocol (real HTTP servers
 // that verify signatures and nonces), the validator's dev hotkey, and, when the subtensor fixture exists,
 // the real runtime under chopsticks with the miners registered and their axons served (see ChainWorld.ts).
+//   DemoMiners ← AppConfig                      the simulated miners, the dev hotkey, the transport
+//   chainlessDemoWorld: World ← DemoMiners, Store   weights computed by the SDK's rules and stored (dry run)
 import { rmSync } from "node:fs"
 import { resolve } from "node:path"
-import { Effect, Schema } from "effect"
-import type { MinerInfo } from "../domain/Miner.ts"
+import type { KeyringPair } from "@polkadot/keyring/types"
+import { Context, Effect, Layer, Schema } from "effect"
+import type { HotkeySigner, MinerInfo } from "../domain/Miner.ts"
 import { LOCALNET_VALIDATOR_URI } from "../chain/Localnet.ts"
-import type { AppConfigValues } from "../config/AppConfig.ts"
+import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
+import type { SimMiners } from "../miners/sim/SimMiners.ts"
+import type { MinerTransport } from "../miners/Transport.ts"
+import { Store } from "../store/Store.ts"
 import { parseMix } from "../miners/sim/Behaviour.ts"
 import { startSimMiners } from "../miners/sim/SimMiners.ts"
 import { pairFromUri, signerFromPair } from "../miners/Signer.ts"
 import { externalMiners } from "./ExternalMiners.ts"
 import { makeTransport } from "./Transports.ts"
+import { dryRunWeights, World } from "./World.ts"
 
 /** Config values the demo changes when the operator left them at their defaults (a lively demo). */
 export const demoDefaults: Partial<Record<keyof AppConfigValues, string | number>> = {
@@ -67,7 +74,15 @@ const startDemoMiners = (config: AppConfigValues, validatorSs58: string) =>
 
 export class DemoError extends Schema.TaggedError<DemoError>()("DemoError", { message: Schema.String }) {}
 
-/** The demo's miners, transport and validator identity (chain handled by the caller). */
+export interface DemoMinersShape {
+  readonly pair: KeyringPair
+  readonly signer: HotkeySigner
+  readonly sim: SimMiners
+  readonly miners: ReadonlyArray<MinerInfo>
+  readonly transport: MinerTransport
+}
+
+/** The demo's miners, transport and validator identity (the chain, if any, is the World layer's part). */
 export const demoWorld = (config: AppConfigValues) =>
   Effect.gen(function* () {
     // the localnet registers and stakes this hotkey as its validator
@@ -82,7 +97,8 @@ export const demoWorld = (config: AppConfigValues) =>
       protocol: config.MINER_PROTOCOL,
       behaviours: summarize(sim.miners.map((m) => m.behaviour))
     })
-    return { pair, signer, sim, miners, transport: makeTransport(config.MINER_PROTOCOL, signer, { requireAuthenticatedFiber: config.FIBER_REQUIRE_AUTH === "true" }) }
+    const transport = makeTransport(config.MINER_PROTOCOL, signer, { requireAuthenticatedFiber: config.FIBER_REQUIRE_AUTH === "true" })
+    return { pair, signer, sim, miners, transport } satisfies DemoMinersShape
   })
 
 const summarize = (xs: ReadonlyArray<string>) => {
@@ -90,3 +106,27 @@ const summarize = (xs: ReadonlyArray<string>) => {
   for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1)
   return [...counts].map(([k, v]) => `${k}=${v}`).join(",")
 }
+
+export class DemoMiners extends Context.Service<DemoMiners, DemoMinersShape>()("quorum/app/DemoMiners") {
+  static readonly layer = Layer.effect(DemoMiners, Effect.flatMap(Effect.service(AppConfig), demoWorld))
+}
+
+/** The demo without a chain: the simulated miners, the dev hotkey, weights as a dry run in the store. */
+export const chainlessDemoWorld = Layer.effect(
+  World,
+  Effect.gen(function* () {
+    const demo = yield* DemoMiners
+    const store = yield* Store
+    yield* Effect.logWarning(
+      "demo without a chain: ../shared/fixtures/subtensor not found (or DEMO_CHAIN=off); weights are computed with the SDK's rules and stored, not submitted"
+    )
+    return {
+      signer: demo.signer,
+      transport: demo.transport,
+      miners: Effect.succeed(demo.miners),
+      excludeHotkeys: new Set([demo.signer.ss58]),
+      submitWeights: dryRunWeights(store, demo.miners.length),
+      info: { mode: "demo", chain: "none", miners: demo.miners.length }
+    }
+  })
+)

@@ -5,15 +5,17 @@
 //   {k:"put",   c, uid, ms}                    storing one answer
 //   {k:"round", c, t, ...}                     round events: created, running, embedMs, scoreMs, evalMs, done
 //   {k:"sample",t, rss, heap, lagMax, lagP99}  every second: memory and event-loop lag (timer drift, 20 ms tick)
-// Nothing here changes behaviour: every wrapped call returns what the original returns.
-import { Effect } from "effect"
+// Nothing here changes behaviour: every wrapped call returns what the original returns. Without
+// LOAD_PROBE_FILE the `LoadProbe` service's wrappers are the identity.
+import { Context, Effect, Layer } from "effect"
 import type { Scope } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
 import type { MinerTransport } from "../miners/Transport.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { wrapStore } from "../store/wrapStore.ts"
 
-export interface LoadProbe {
+export interface LoadProbeShape {
   readonly transport: (t: MinerTransport) => MinerTransport
   readonly store: (s: StoreShape) => StoreShape
   readonly embedRound: <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>
@@ -22,7 +24,7 @@ export interface LoadProbe {
 
 const TICK_MS = 20
 
-export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Scope.Scope> =>
+export const makeLoadProbe = (path: string): Effect.Effect<LoadProbeShape, never, Scope.Scope> =>
   Effect.gen(function* () {
     const t0 = performance.now()
     const since = () => Math.round((performance.now() - t0) * 10) / 10
@@ -102,3 +104,15 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbe, never, Sco
       })
     return { transport, store, embedRound, score }
   })
+
+/** No probe: every part is returned as it is. */
+export const noProbe: LoadProbeShape = { transport: (t) => t, store: (s) => s, embedRound: (f) => f, score: (f) => f }
+
+export class LoadProbe extends Context.Service<LoadProbe, LoadProbeShape>()("quorum/app/LoadProbe") {
+  /** LOAD_PROBE_FILE set: the probe writes its JSON lines there (closed with the layer); unset: no probe. */
+  static readonly layer = Layer.effect(
+    LoadProbe,
+    Effect.flatMap(Effect.service(AppConfig), (config) => (config.LOAD_PROBE_FILE === undefined ? Effect.succeed(noProbe) : makeLoadProbe(config.LOAD_PROBE_FILE)))
+  )
+  static readonly none = Layer.succeed(LoadProbe, noProbe)
+}

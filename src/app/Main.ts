@@ -1,35 +1,26 @@
-// The validator program: config → logging → store → embedder → scorer → world (demo: simulated miners and,
-// when the fixture exists, the local subtensor; live: the configured chain, wallet and metagraph) →
-// actors + HTTP API. With DEMO_ROUNDS > 0 it stops after that many evaluated rounds, sets weights once and
-// prints a one-line JSON summary on stdout.
+// The validator program: the config is read, then ONE layer graph is composed and launched (each layer is
+// built after the ones it needs, and closed in reverse order):
+//   AppConfig → LoadProbe → Store → Scorer → Embedder → World → ChallengeSource → Pipeline → Validator
+// where demo and live differ only in the World layer provided (demo: simulated miners on the local subtensor
+// when its fixture exists, else without a chain; live: the configured chain, wallet and metagraph) and the
+// challenge source (synthetic corpus, or the Challenge API when CHALLENGE_API_URL is set). With DEMO_ROUNDS
+// > 0 it stops after that many evaluated rounds, sets weights once and prints a one-line JSON summary on stdout.
 import { resolve as resolvePath } from "node:path"
-import { Clock, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import type { Challenge } from "../domain/Challenge.ts"
-import { type AppConfigValues, configHelp, dbSynchronous, loadConfig } from "../config/AppConfig.ts"
-import { Embedder } from "../embeddings/Embedder.ts"
-import { loadCorpus } from "../challenges/Corpus.ts"
-import { openDatabase, makeStore } from "../store/Store.ts"
-import * as ChallengeApi from "../challenges/ChallengeApi.ts"
-import { demoWorld, freshDemoDatabase, withDemoDefaults } from "./Demo.ts"
-import { makeAlerter } from "./Alerts.ts"
+import { Clock, Duration, Effect, Layer, Option } from "effect"
+import { AppConfig, type AppConfigValues, configHelp, loadConfig } from "../config/AppConfig.ts"
+import { Store } from "../store/Store.ts"
+import { demoChainAvailable, liveChainWorld, localChainWorld } from "./ChainWorld.ts"
+import { ChallengeSource } from "./ChallengeSource.ts"
+import { chainlessDemoWorld, DemoMiners, withDemoDefaults } from "./Demo.ts"
+import { embedderLayer } from "./Embedding.ts"
+import { LoadProbe } from "./LoadProbe.ts"
 import { withLogging } from "./Logging.ts"
-import { makeLoadProbe } from "./LoadProbe.ts"
-import { makeScorer } from "./Scorer.ts"
-import { makeSyntheticSource } from "../challenges/Synthetic.ts"
-import { runValidator } from "./Validator.ts"
-import { chainForDemo, chainForLive } from "./ChainWorld.ts"
-import { dryRunWeights, type World } from "./World.ts"
+import { Pipeline } from "./Pipeline.ts"
+import { Scorer } from "./Scorer.ts"
+import { storeLayer } from "./Storage.ts"
+import { Validator } from "./Validator.ts"
 
-export class StartupError extends Schema.TaggedError<StartupError>()("StartupError", {
-  stage: Schema.String,
-  message: Schema.String
-}) {}
-
-/** Startup policy: the Challenge API's per-call deadline and how often the miner list is read again. */
-export const MAIN_POLICY = {
-  challengeApiTimeoutMs: 30_000,
-  minersRefreshMs: { demo: 30_000, live: 120_000 }
-} as const
+export { StartupError } from "./Storage.ts"
 
 export const usage = `usage: bun run validator [--key value ...]   (every key also reads from the environment and .env)
 
@@ -39,125 +30,48 @@ Modes: QUORUM_MODE=demo (default: simulated miners on 127.0.0.1, local subtensor
 Keys:
 ${configHelp()}`
 
-const openStore = (path: string, synchronous: ReturnType<typeof dbSynchronous>) =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: () => {
-        const db = openDatabase(path, { synchronous })
-        return { db, store: makeStore(db) }
-      },
-      catch: (e) => new StartupError({ stage: "store", message: `cannot open DB_PATH=${path}: ${String(e)}; check the path is writable` })
-    }),
-    ({ db }) => Effect.sync(() => db.close())
+/** The demo's world: its simulated miners, on the local subtensor when it can run, else without a chain. */
+const demoWorldLayer = Layer.unwrap(
+  Effect.flatMap(Effect.service(AppConfig), demoChainAvailable).pipe(Effect.map((chain) => (chain ? localChainWorld : chainlessDemoWorld)))
+).pipe(Layer.provide(DemoMiners.layer))
+
+/** Logged when the graph closes, after everything above the store has stopped. */
+const shutdownLog = (startedAt: number) =>
+  Layer.effectDiscard(
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      yield* Effect.addFinalizer(() =>
+        Clock.currentTimeMillis.pipe(
+          Effect.flatMap((now) => Effect.logInfo("validator shutting down", { uptime_s: Math.round((now - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
+        )
+      )
+    })
   )
 
-/** The world the validator runs in: miners, transport, identity, weights path. */
-const worldOf = (config: AppConfigValues, store: ReturnType<typeof makeStore>, db: ReturnType<typeof openDatabase>) =>
-  Effect.gen(function* () {
-    if (config.QUORUM_MODE === "live") return yield* chainForLive(config, db)
-    const demo = yield* demoWorld(config)
-    const chain = yield* chainForDemo(config, demo, db)
-    if (chain !== null) return chain
-    yield* Effect.logWarning(
-      "demo without a chain: ../shared/fixtures/subtensor not found (or DEMO_CHAIN=off); weights are computed with the SDK's rules and stored, not submitted"
-    )
-    const world: World = {
-      signer: demo.signer,
-      transport: demo.transport,
-      miners: Effect.succeed(demo.miners),
-      excludeHotkeys: new Set([demo.signer.ss58]),
-      submitWeights: dryRunWeights(store, demo.miners.length),
-      info: { mode: "demo", chain: "none", miners: demo.miners.length }
-    }
-    return world
-  })
+/** The whole validator as one layer graph (see the header). */
+export const appLayer = (config: AppConfigValues, startedAt: number) =>
+  Validator.layer.pipe(
+    Layer.provideMerge(Pipeline.layer),
+    Layer.provideMerge(config.CHALLENGE_API_URL === undefined ? ChallengeSource.synthetic : ChallengeSource.challengeApi(config.CHALLENGE_API_URL)),
+    Layer.provideMerge(config.QUORUM_MODE === "live" ? liveChainWorld : demoWorldLayer),
+    Layer.provideMerge(embedderLayer),
+    Layer.provideMerge(Scorer.layer),
+    Layer.provideMerge(shutdownLog(startedAt)),
+    Layer.provideMerge(storeLayer),
+    Layer.provideMerge(LoadProbe.layer),
+    Layer.provideMerge(Layer.succeed(AppConfig, config))
+  )
 
 export const program = (argv: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const config = withDemoDefaults(yield* loadConfig(argv))
-    return yield* withLogging(config)(Effect.scoped(run(config)))
+    const startedAt = yield* Clock.currentTimeMillis
+    return yield* withLogging(config)(run(config, startedAt).pipe(Effect.provide(appLayer(config, startedAt))))
   })
 
-const run = (config: AppConfigValues) =>
+const run = (config: AppConfigValues, startedAt: number) =>
   Effect.gen(function* () {
-    const startedAt = yield* Clock.currentTimeMillis
-    yield* freshDemoDatabase(config)
-    const probe = config.LOAD_PROBE_FILE === undefined ? null : yield* makeLoadProbe(config.LOAD_PROBE_FILE)
-    const opened = yield* openStore(config.DB_PATH, dbSynchronous(config))
-    const db = opened.db
-    const store = probe === null ? opened.store : probe.store(opened.store)
-    yield* Effect.logInfo("storage", { db: resolvePath(config.DB_PATH), heatmaps: resolvePath(config.HEATMAP_DIR) })
-    yield* Effect.addFinalizer(() =>
-      Clock.currentTimeMillis.pipe(
-        Effect.flatMap((now) => Effect.logInfo("validator shutting down", { uptime_s: Math.round((now - startedAt) / 1000), db: resolvePath(config.DB_PATH) }))
-      )
-    )
-    const scorer = yield* makeScorer(config)
-    const modelAlert = makeAlerter({ url: config.ALERT_WEBHOOK_URL, cooldownMs: 0 })
-    const embedder = Context.get(
-      yield* Layer.build(
-        Embedder.layer({
-          modelPath: config.MODEL_PATH,
-          modelRepo: config.MODEL_REPO,
-          cacheDir: config.MODEL_CACHE_DIR,
-          poolSize: config.EMBED_POOL_SIZE,
-          intraOpThreads: config.EMBED_INTRA_OP_THREADS,
-          quantized: config.EMBED_QUANTIZED === undefined ? undefined : config.EMBED_QUANTIZED === "true",
-          maxWindows: config.EMBED_MAX_WINDOWS,
-          device: config.EMBED_DEVICE,
-          remote:
-            config.EMBED_BACKEND === "openai" && config.EMBED_API_URL !== undefined && config.EMBED_API_MODEL !== undefined
-              ? {
-                  url: config.EMBED_API_URL,
-                  model: config.EMBED_API_MODEL,
-                  apiKey: config.EMBED_API_KEY === undefined ? undefined : Redacted.value(config.EMBED_API_KEY),
-                  batchSize: config.EMBED_API_BATCH,
-                  timeoutMs: config.EMBED_API_TIMEOUT_SECONDS * 1000
-                }
-              : undefined
-        })
-      ).pipe(Effect.tapError((e) => modelAlert.alert("model_missing", `embedding model not loaded: ${e.message}`))),
-      Embedder
-    )
-    yield* Effect.logInfo("embedding model ready", { model: embedder.model.name, dim: embedder.model.dim, source: embedder.model.source, dir: embedder.model.dir })
-    const world = yield* worldOf(config, store, db)
-
-    const synthetic = makeSyntheticSource(loadCorpus(config.DEMO_CORPUS_FILE), { seed: config.DEMO_SEED })
-    const api =
-      config.CHALLENGE_API_URL === undefined
-        ? null
-        : ChallengeApi.make({
-            baseUrl: config.CHALLENGE_API_URL,
-            apiKey: config.CHALLENGE_API_KEY,
-            apiHotkey: config.CHALLENGE_API_HOTKEY,
-            signer: world.signer,
-            timeoutMs: MAIN_POLICY.challengeApiTimeoutMs,
-            now: Date.now
-          })
-    const nextChallenge = (id: string): Effect.Effect<Challenge | null, { readonly message: string }> =>
-      api === null ? Effect.sync(() => synthetic.next(id)) : api.pull
-
-    const v = yield* runValidator({
-      config,
-      store,
-      embedRound: probe === null ? embedder.embedRound : probe.embedRound(embedder.embedRound),
-      renderHeatmap: (input) => embedder.renderHeatmap(input, { png: true, fitWidth: 1200 }),
-      score: probe === null ? scorer.score : probe.score(scorer.score),
-      policies: scorer.policies,
-      transport: probe === null ? world.transport : probe.transport(world.transport),
-      miners: world.miners,
-      minersRefreshMs: MAIN_POLICY.minersRefreshMs[config.QUORUM_MODE],
-      excludeHotkeys: world.excludeHotkeys,
-      ...(world.minerChanges === undefined ? {} : { minerChanges: world.minerChanges }),
-      submitWeights: world.submitWeights,
-      nextChallenge,
-      ...(api === null ? {} : { onResult: api.postResults }),
-      info: { ...world.info, model: embedder.model.name, scoring: scorer.version },
-      maxChallenges: config.DEMO_ROUNDS,
-      ...(world.chain === undefined ? {} : { chain: world.chain }),
-      model: { name: embedder.model.name, utilisation: embedder.utilisation }
-    })
-
+    const v = yield* Validator
     // runs until stopped; the watchdog ends it with a non-zero exit when the validator stalls, and a singleton
     // actor past its restart cap stops the program with its error (exit non-zero: the process manager restarts it)
     if (config.DEMO_ROUNDS === 0) return yield* Effect.raceFirst(v.watchdog, v.crashed)
@@ -173,7 +87,7 @@ const run = (config: AppConfigValues) =>
       Effect.map((o) => (o === null ? null : { ok: true, kind: o.kind, block: o.blockHash, miners: o.uids.length })),
       Effect.catch((e) => Effect.succeed({ ok: false, error: e._tag, message: "message" in e ? e.message : String(e) }))
     )
-    const stats = yield* store.stats()
+    const stats = yield* (yield* Store).stats()
     const summary = {
       mode: config.QUORUM_MODE,
       rounds: evaluated,

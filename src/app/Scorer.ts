@@ -1,12 +1,12 @@
 // The round scorer the ScoringActor runs: the versioned scoring config (SCORING_CONFIG) and the novelty
 // memory (earlier answers, kept across rounds) around the pure scoreRound, and the config's policies
-// (selection, load balancing, tiers, aggregation) for the actors. By default the scoring runs in a
-// one-thread worker pool (workers/roundScorer.worker.ts), so its text work never blocks the event loop that
-// times miner replies; `inWorker: false` scores on the calling thread (the same results).
+// (selection, load balancing, tiers, aggregation) for the actors; `Scorer.layer` reads AppConfig. By default
+// the scoring runs in a one-thread worker pool (workers/roundScorer.worker.ts), so its text work never blocks
+// the event loop that times miner replies; `inWorker: false` scores on the calling thread (the same results).
 import { resolve } from "node:path"
-import { Duration, Effect, Schema, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Schema, type Scope } from "effect"
 import Piscina from "piscina"
-import type { AppConfigValues } from "../config/AppConfig.ts"
+import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError } from "../domain/ScoringConfig.ts"
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
 import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
@@ -18,7 +18,7 @@ export class ScoreError extends Schema.TaggedError<ScoreError>()("ScoreError", {
   message: Schema.String
 }) {}
 
-export interface Scorer {
+export interface ScorerShape {
   readonly version: string
   readonly score: (round: RoundInput, emb: RoundEmbeddings) => Effect.Effect<RoundResult, ScoreError>
   /** The config's selection, load-balancing, tier and aggregation policies. */
@@ -73,12 +73,16 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
 export const makeScorer = (
   config: Pick<AppConfigValues, "SCORING_CONFIG">,
   options: ScorerOptions = {}
-): Effect.Effect<Scorer, ScoringConfigError, Scope.Scope> =>
+): Effect.Effect<ScorerShape, ScoringConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
     const score = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), score, policies: scoring.policies, where } satisfies Scorer
+    return { version: String(scoring.version), score, policies: scoring.policies, where } satisfies ScorerShape
   })
+
+export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {
+  static readonly layer = Layer.effect(Scorer, Effect.flatMap(Effect.service(AppConfig), (config) => makeScorer(config)))
+}

@@ -1,5 +1,8 @@
 // What the validator runs against: who the miners are, how to reach them, who we are, where weights go.
-import { Effect, type Stream } from "effect"
+// The `World` service is the one place demo and live differ: the layer provided decides it (Demo.ts:
+// simulated miners without a chain; ChainWorld.ts: the local subtensor or the live network; InProcessWorld.ts:
+// simulated miner brains without sockets, for tests and benchmarks).
+import { Context, Effect, type Stream } from "effect"
 import type { MinerInfo } from "../domain/Miner.ts"
 import type { SubmitFailure, SubmitOutcome } from "../domain/Weights.ts"
 import type { ChainProbe } from "../chain/ChainProbe.ts"
@@ -8,7 +11,7 @@ import type { HotkeySigner } from "../domain/Miner.ts"
 import { processWeights, toU16 } from "../scoring/weights.ts"
 import type { StoreShape } from "../store/Store.ts"
 
-export interface World {
+export interface WorldShape {
   readonly signer: HotkeySigner
   readonly transport: MinerTransport
   readonly miners: Effect.Effect<ReadonlyArray<MinerInfo>, { readonly message: string }>
@@ -22,6 +25,8 @@ export interface World {
   /** Chain status and validator weights for the operator console (absent without a chain). */
   readonly chain?: ChainProbe
 }
+
+export class World extends Context.Service<World, WorldShape>()("quorum/app/World") {}
 
 /**
  * Without a chain: the weights are normalized exactly as they would be emitted (the SDK's rules with

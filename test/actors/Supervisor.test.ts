@@ -1,14 +1,13 @@
 // The actor system with the real pieces except sockets: simulated miner brains behind the in-process
 // transport, one MinerSession per UID, the ChallengeSupervisor, the ScoringActor with the real embedder
-// (use-lite) and scorer, SQLite in memory.
+// (use-lite) and scorer, SQLite in memory — the app's Pipeline layer over the in-process world.
 import { describe, expect } from "bun:test"
-import { Effect, Layer, PubSub } from "effect"
+import { Context, Effect, Layer, PubSub } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as RoundPipeline from "../../actors/RoundPipeline.ts"
-import { makeScorer } from "../../src/app/Scorer.ts"
+import { inProcessConfig, inProcessMiners, inProcessPipeline } from "../../src/app/InProcessWorld.ts"
+import { Pipeline } from "../../src/app/Pipeline.ts"
 import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
-import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
 import { AnswerBoard, makeSimBrains, type Mix } from "../../src/miners/sim/Behaviour.ts"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
@@ -18,38 +17,26 @@ import { hasUseLite, skipNote, USE_LITE_DIR } from "../support/shared.ts"
 const corpus = loadCorpus()
 const FAST = { honest: { meanMs: 20, sdMs: 5 }, copycat: { meanMs: 30, sdMs: 5 }, "fast-junk": { meanMs: 5, sdMs: 1 } }
 
-/** The supervisor's loops are not started here (no `start`): challenges are sent by the test. */
-const NO_LOOPS = { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
-
+/** The Pipeline layer does not start the supervisor's loops: challenges are sent by the test. */
 const system = (count: number, mix: Mix, opts: { minMiners?: number; maxMiners?: number } = {}) =>
   Effect.gen(function* () {
-    const embedder = yield* Embedder
-    const scorer = yield* makeScorer({})
     const brains = makeSimBrains({ count, mix, seed: 3, board: new AnswerBoard(), latency: FAST, corpus })
-    const { targets, lookup } = inProcessFromBrains(brains)
-    const transport = makeInProcessTransport({ lookup, validatorHotkey: "validator" })
+    const world = inProcessMiners(brains)
     const db = openDatabase(":memory:")
     yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
     const store = makeStore(db)
-    const { scoring, supervisor } = yield* RoundPipeline.make({
-      store,
-      transport,
-      embed: embedder.embedRound,
-      score: scorer.score,
-      evaluationTimeoutMs: 60_000,
-      aggregation: { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 },
-      supervisor: {
-        minMiners: opts.minMiners ?? 2,
-        maxMiners: opts.maxMiners ?? count,
-        timeoutMs: 3_000,
-        maxConcurrent: 2,
-        excludeHotkeys: new Set(),
-        nextChallenge: () => Effect.succeed(null),
-        schedule: NO_LOOPS
-      }
+    const config = yield* inProcessConfig({
+      MIN_MINERS: String(opts.minMiners ?? 2),
+      MAX_MINERS: String(opts.maxMiners ?? count),
+      CHALLENGE_TIMEOUT_SECONDS: "3",
+      MAX_CONCURRENT_CHALLENGES: "2",
+      EVALUATION_TIMEOUT_SECONDS: "60",
+      AGGREGATION: "ema",
+      TOURNAMENT_GROUP_SIZE: "8"
     })
+    const { scoring, supervisor } = Context.get(yield* Layer.build(inProcessPipeline({ config, store, miners: world })), Pipeline)
     const results = yield* PubSub.subscribe(scoring.results)
-    const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
+    const miners = world.miners
     const source = makeSyntheticSource({ ...corpus, toolPrompts: [] }, { seed: 5 })
     const waitChildren = (n: number) =>
       Effect.gen(function* () {

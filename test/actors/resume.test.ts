@@ -2,15 +2,14 @@
 // for after a restart — asked again within the round's deadline, or recorded unanswered with a reason —
 // and the evaluation and the aggregate it moves are written in one transaction.
 import { describe, expect } from "bun:test"
-import { Effect, Layer, PubSub, Ref } from "effect"
+import { Context, Effect, Layer, PubSub, Ref } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { makeAggregator } from "../../actors/internal/aggregation.ts"
-import { makeScorer } from "../../src/app/Scorer.ts"
+import { inProcessConfig, inProcessMiners, inProcessPipeline } from "../../src/app/InProcessWorld.ts"
+import { Pipeline } from "../../src/app/Pipeline.ts"
 import { drainRounds } from "../../src/app/Shutdown.ts"
 import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
-import { inProcessFromBrains, makeInProcessTransport } from "../../src/miners/InProcessTransport.ts"
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
 import type { MinerTransport } from "../../src/miners/Transport.ts"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
@@ -24,7 +23,7 @@ const FAST = { honest: { meanMs: 20, sdMs: 5 }, copycat: { meanMs: 30, sdMs: 5 }
 const TIMEOUT_MS = 3_000
 
 describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
-  itLive("placeholders mark the round running; a closed round has every in-flight miner unanswered and status failed", () =>
+  itLive("placeholders record who was asked; a closed round has every in-flight miner unanswered and status failed", () =>
     Effect.gen(function* () {
       const db = openDatabase(":memory:")
       yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
@@ -32,7 +31,8 @@ describe("RoundRecovery and drainRounds (SQLite, no actors)", () => {
       const rec = makeRoundRecovery(db)
       const miners = [0, 1, 2].map((uid) => ({ uid, hotkey: `hk${uid}`, coldkey: `ck${uid}`, ip: `10.0.0.${uid}` }))
       yield* store.putChallenge({ id: "r1", source: "synthetic", payload: {}, now: 1 })
-      yield* rec.markAsked("r1", miners, 1000)
+      yield* store.setChallengeStatus("r1", "running", 1000)
+      yield* rec.recordAsked("r1", miners, 1000)
       expect((yield* store.getChallenge("r1"))?.status).toBe("running")
       expect((yield* rec.inFlight("r1")).map((m) => [m.uid, m.askedAt])).toEqual([[0, 1000], [1, 1000], [2, 1000]])
       // an answer replaces its placeholder
@@ -69,39 +69,30 @@ const d = hasUseLite ? describe : describe.skip
 d("resumed rounds (actors, in-process miners, real embedder)", () => {
   itLive("in-flight miners are asked again within the deadline, or recorded unanswered; evaluation + aggregate in one transaction", () =>
     Effect.gen(function* () {
-      const embedder = yield* Embedder
-      const scorer = yield* makeScorer({})
       const brains = makeSimBrains({ count: 6, mix: { honest: 1 }, seed: 3, board: new AnswerBoard(), latency: FAST, corpus })
-      const { targets, lookup } = inProcessFromBrains(brains)
-      const inner = makeInProcessTransport({ lookup, validatorHotkey: "validator" })
+      const inner = inProcessMiners(brains)
       const asked = new Map<number, number>()
       const transport: MinerTransport = {
-        ...inner,
+        ...inner.transport,
         query: (t, r, ms) => Effect.suspend(() => {
           asked.set(t.uid, (asked.get(t.uid) ?? 0) + 1)
-          return inner.query(t, r, ms)
+          return inner.transport.query(t, r, ms)
         })
       }
       const db = openDatabase(":memory:")
       yield* Effect.addFinalizer(() => Effect.sync(() => db.close()))
       const store = makeStore(db)
-      const options = { kind: "ema", alpha: 0.3, decay: 0.02, groupSize: 8 } as const
-      const { aggregate, scoring, supervisor } = yield* RoundPipeline.make({
-        store,
-        transport,
-        embed: embedder.embedRound,
-        score: scorer.score,
-        evaluationTimeoutMs: 60_000,
-        aggregation: options,
-        supervisor: {
-          minMiners: 2, maxMiners: 6, timeoutMs: TIMEOUT_MS, maxConcurrent: 2,
-          excludeHotkeys: new Set(), nextChallenge: () => Effect.succeed(null),
-          // the test sends the resume itself; the supervisor's loops are not started
-          schedule: { challengeIntervalMs: 3_600_000, maxChallenges: 0, probeIntervalMs: 3_600_000, probeDelayMs: 3_600_000, probeTimeoutMs: 1_000 }
-        }
+      const config = yield* inProcessConfig({
+        MIN_MINERS: "2", MAX_MINERS: "6", CHALLENGE_TIMEOUT_SECONDS: String(TIMEOUT_MS / 1000), MAX_CONCURRENT_CHALLENGES: "2",
+        EVALUATION_TIMEOUT_SECONDS: "60", AGGREGATION: "ema", TOURNAMENT_GROUP_SIZE: "8"
       })
+      // the Pipeline layer does not start the supervisor's loops: the test sends the resume itself
+      const { aggregate, aggregation, scoring, supervisor } = Context.get(
+        yield* Layer.build(inProcessPipeline({ config, store, miners: { miners: inner.miners, transport } })),
+        Pipeline
+      )
       const results = yield* PubSub.subscribe(scoring.results)
-      const miners = targets.map((t) => ({ ...t, coldkey: `ck-${t.uid}` }))
+      const miners = inner.miners
       // uids 0..4 are live sessions; uid 5 was asked before the crash but is gone now
       yield* supervisor.ref.tell(new ChallengeSupervisor.Reconcile(miners.slice(0, 5)))
       for (let i = 0; i < 200 && (yield* supervisor.children).length !== 5; i++) yield* Effect.sleep("10 millis")
@@ -112,8 +103,8 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       const rec = makeRoundRecovery(db)
       const now = Date.now()
       yield* store.putChallenge({ id: challenge.id, source: "synthetic", payload: challenge, now: now - 60_000 })
-      yield* rec.markAsked(challenge.id, miners.slice(3, 6), now - 60_000)
-      yield* rec.markAsked(challenge.id, miners.slice(0, 3), now)
+      yield* rec.recordAsked(challenge.id, miners.slice(3, 6), now - 60_000)
+      yield* rec.recordAsked(challenge.id, miners.slice(0, 3), now)
       const entry = corpus.entries.find((e) => e.prompt === challenge.request.prompt)!
       yield* store.putResponse(challenge.id, { ...miners[0]!, text: entry.answers[0]!, latencyMs: 800, finishReason: "stop", toolCalls: [] }, now)
 
@@ -133,7 +124,7 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       expect((yield* store.getChallenge(challenge.id))?.status).toBe("evaluated")
       expect(yield* store.getState(AGGREGATE_APPLIED_KEY)).toBe(1)
       // the stored snapshot is the aggregate the actor holds
-      expect(makeAggregator(options, yield* store.getState("aggregate:ema")).weights()).toEqual(yield* aggregate.weights)
+      expect(makeAggregator(aggregation, yield* store.getState("aggregate:ema")).weights()).toEqual(yield* aggregate.weights)
       const rewarded = db.query("SELECT COUNT(*) AS n FROM rewards WHERE challenge_id = ?").get(challenge.id) as { n: number }
       expect(rewarded.n).toBe(6)
     }).pipe(Effect.provide(Layer.fresh(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 1 })))), 60_000)
