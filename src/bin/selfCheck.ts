@@ -1,9 +1,12 @@
 // `quorum --self-check`: proves the binary's embedded parts work from wherever it runs: the onnxruntime
 // library (extracted + dlopen'ed), the scoring worker entry point and Piscina's bootstrap, the resvg addon in
-// the worker, the embedded corpus, bun:sqlite and the /docs UI's assets. Prints one JSON line; exit code 0 when everything passed.
+// the worker, the round scorer's worker with the embedded scoring config, the embedded corpus, bun:sqlite and
+// the /docs UI's assets. Prints one JSON line; exit code 0 when everything passed.
 import { Database } from "bun:sqlite"
 import { Effect, Exit } from "effect"
+import { makeScorer } from "../app/Scorer.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
+import type { RoundEmbeddings, RoundInput } from "../scoring/types.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"
 import { decryptWithEphemeralKey, encryptForRound } from "../chain/Timelock.ts"
 import { DOCS_ASSETS, type DocsAsset, readDocsAsset } from "../http/DocsUi.ts"
@@ -27,17 +30,31 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
     const firstEmbeddingMs = ms(ctx.started)
     const png = yield* embedder.renderPng(SVG)
     const norm = (row: number) => Math.hypot(...out.data.subarray(row * out.dim, (row + 1) * out.dim))
+    // one two-answer round scored in the round scorer's worker thread
+    const scorer = yield* makeScorer({})
+    const dot = out.data.subarray(0, out.dim).reduce((s, x, k) => s + x * out.data[out.dim + k]!, 0)
+    const round: RoundInput = {
+      id: "self-check",
+      prompt: "What does the validator do?",
+      taskType: "chat",
+      reference: null,
+      tools: [],
+      responses: ["the validator scores miners", "a second, unrelated sentence"].map((text, uid) => ({ uid, hotkey: `hk${uid}`, coldkey: `ck${uid}`, ip: `10.0.0.${uid + 1}`, text, latencyMs: 500, finishReason: "stop", toolCalls: [] }))
+    }
+    const emb: RoundEmbeddings = { dim: out.dim, prompt: new Float32Array(out.data.slice(0, out.dim)), responses: new Float32Array(out.data.slice(0, 2 * out.dim)), reference: null, similarity: Float32Array.from([1, dot, dot, 1]) }
+    const scored = yield* scorer.score(round, emb)
     return {
       model: embedder.model.name,
       modelSource: embedder.model.source,
       dim: out.dim,
       norms: [norm(0), norm(1)].map((n) => Math.round(n * 1e4) / 1e4),
       pngOk: PNG_MAGIC.every((b, i) => png[i] === b),
+      roundScored: scorer.where === "worker" && scored.miners.length === 2,
       readyMs: ready,
       embedMs,
       firstEmbeddingMs
     }
-  }).pipe(Effect.provide(Embedder.layer({ poolSize: 1 })))
+  }).pipe(Effect.scoped, Effect.provide(Embedder.layer({ poolSize: 1 })))
   const exit = await Effect.runPromiseExit(program)
   // the timelock wasm (weights commits) round trip: encrypt for a round, decrypt with the ephemeral key
   const timelock = (() => {
@@ -67,7 +84,7 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
     return 1
   }
   const r = exit.value
-  const ok = base.sqlite && base.timelock && base.corpusEntries > 0 && Object.values(docsAssets).every((n) => n > 0) && r.pngOk && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
+  const ok = base.sqlite && base.timelock && base.corpusEntries > 0 && Object.values(docsAssets).every((n) => n > 0) && r.pngOk && r.roundScored && r.norms.every((n) => Math.abs(n - 1) < 1e-3)
   process.stdout.write(JSON.stringify({ ...base, ok, ...r }) + "\n")
   return ok ? 0 : 1
 }

@@ -102,6 +102,7 @@ withModel("dist/quorum with the real model", () => {
     expect(s["dim"]).toBe(512)
     expect(s["norms"]).toEqual([1, 1])
     expect(s["pngOk"]).toBe(true)
+    expect(s["roundScored"]).toBe(true)
     expect(s["sqlite"]).toBe(true)
     expect(s["timelock"]).toBe(true)
     expect(s["corpusEntries"]).toBeGreaterThan(0)
