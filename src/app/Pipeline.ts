@@ -6,7 +6,7 @@
 // challenges themselves.
 //   Pipeline ← AppConfig, Store, Embedder, Scorer, World, ChallengeSource, LoadProbe
 import { Context, Effect, Layer, Ref } from "effect"
-import type { AggregatorOptions } from "../../actors/internal/aggregation.ts"
+import type { AggregatorOptions } from "../domain/AggregationState.ts"
 import * as RoundPipeline from "../../actors/RoundPipeline.ts"
 import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
 import { Embedder } from "../embeddings/Embedder.ts"

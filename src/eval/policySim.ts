@@ -2,10 +2,10 @@
 // aggregation pair, in virtual time (no HTTP, no sleeping). Each round the pure selection policy (or the
 // aggregator's group, for the groups policy) picks who is asked, the behaviours answer with their virtual
 // latencies, a round completes when its last answer (or timeout) is in, and then it is scored with the real
-// scoreRound (real embeddings, cached by text) and fed to the real aggregator (actors/internal/aggregation.ts).
+// scoreRound (real embeddings, cached by text) and fed to the real aggregator (src/domain/AggregationState.ts).
 // The load (queries in flight across rounds) and the availability window follow the answers' virtual times,
 // as MinerSession keeps them. Same seed → same challenges, answers and selection draws for every pair.
-import { makeAggregator } from "../../actors/internal/aggregation.ts"
+import { makeAggregator } from "../domain/AggregationState.ts"
 import type { CorpusFile } from "../challenges/Corpus.ts"
 import { makeSyntheticSource } from "../challenges/Synthetic.ts"
 import { hash32, mulberry32 } from "../domain/random.ts"

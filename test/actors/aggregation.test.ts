@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
-import { makeAggregator } from "../../actors/internal/aggregation.ts"
+import { makeAggregator } from "../../src/domain/AggregationState.ts"
 import type { MinerScore, RoundResult } from "../../src/scoring/types.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
 

@@ -4,7 +4,7 @@
 import { describe, expect } from "bun:test"
 import { Context, Effect, Layer, PubSub, Ref } from "effect"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
-import { makeAggregator } from "../../actors/internal/aggregation.ts"
+import { makeAggregator } from "../../src/domain/AggregationState.ts"
 import { inProcessConfig, inProcessMiners, inProcessPipeline } from "../../src/app/InProcessWorld.ts"
 import { Pipeline } from "../../src/app/Pipeline.ts"
 import { drainRounds } from "../../src/app/Shutdown.ts"

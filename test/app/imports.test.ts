@@ -1,7 +1,6 @@
 // The tree's arrows point one way (docs/ARCHITECTURE.md): no import loops among src/, actors/ and workers/;
 // src/scoring imports nothing outside itself (no effect, no node/bun I/O modules); src/domain only itself, src/scoring and the
-// versioned config; actors never import the app; src outside app imports neither actors nor the app (one
-// listed exception: src/eval/policySim.ts replays actors/internal/aggregation.ts);
+// versioned config; actors never import the app; src outside app imports neither actors nor the app;
 // workers only src/scoring, the model spec and their own files. Read from the import lines of every file.
 import { describe, expect, test } from "bun:test"
 import { readdirSync, readFileSync } from "node:fs"
@@ -75,9 +74,7 @@ describe("import arrows", () => {
     expect(violations(under("actors"), (t) => !under("src/app")(t))).toEqual([])
     // the entries (src/main.ts, src/bin) sit above the app
     const lower = (f: string) => under("src")(f) && !under("src/app")(f) && !under("src/bin")(f) && f !== "src/main.ts"
-    // the one known exception: the offline policy simulation replays the AggregateActor's state functions
-    const known = new Set(["src/eval/policySim.ts → actors/internal/aggregation.ts"])
-    expect(violations(lower, (t) => !under("src/app")(t) && !under("actors")(t) && t !== "src/main.ts").filter((v) => !known.has(v))).toEqual([])
+    expect(violations(lower, (t) => !under("src/app")(t) && !under("actors")(t) && t !== "src/main.ts")).toEqual([])
   })
 
   test("workers import only src/scoring, the model spec and their own files", () => {
