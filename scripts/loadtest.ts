@@ -3,6 +3,7 @@
 //                  [--out DIR] [--chain off|local] [--timeout 12] (s) [--warmup 60s]
 //                  [--goal-rate N] (default: --rate) [--drain 60s] (most wait after the window) [--model DIR] [--seed S]
 //                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
+//                  [--profile] (the validator's CPU profile, as markdown, in DIR/prof)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
 // miners that are real HTTP servers in a separate process (scripts/loadtest/miners.ts, answers and latencies
 // from alpacaeval-dev). Shows a progress bar, then writes DIR/report.json and PNG plots and exits 1 when a
@@ -34,11 +35,12 @@ const { values } = parseArgs({
     model: { type: "string" },
     seed: { type: "string", default: "1" },
     reanalyze: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
     help: { type: "boolean", default: false }
   },
   strict: true
 })
-const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 4).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
+const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 6).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
 const die = (msg: string): never => {
   console.error(`loadtest: ${msg}\n${usage}`)
   process.exit(2)
@@ -112,6 +114,7 @@ console.log(
   [
     `loadtest: ${miners} miners (${perChallenge} per challenge), ${values.protocol}, ${duration / 1000}s (warm-up ${warmup / 1000}s), report in ${out}`,
     `  challenges/min ${report.challenges_per_minute} (goal ${goalRate}), lost ${report.lost}, rss ${report.rss.start_mb} → ${report.rss.end_mb} MB (${report.rss.growth_pct}%), lag p99 max ${report.event_loop_lag_ms.p99_of_seconds.max} ms`,
+    `  main-thread heap ${report.rss.heap_start_mb} → ${report.rss.heap_end_mb} MB; bounded caches ${JSON.stringify(report.rss.caches_start)} → ${JSON.stringify(report.rss.caches_end)}`,
     "  stage latency (ms):",
     ...stageRows,
     `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
@@ -213,7 +216,7 @@ Object.assign(env, {
   DOTENV_PATH: file("none.env"),
   ...(values.model === undefined ? {} : { MODEL_PATH: values.model })
 })
-validatorProc = Bun.spawn([process.execPath, ...(process.env["LT_PROF"] ? ["--cpu-prof-md", "--cpu-prof-dir=" + file("prof")] : []), join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
+validatorProc = Bun.spawn([process.execPath, ...(values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${file("prof")}`] : []), join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
 
 // --- follow the probe, draw progress -------------------------------------------------------------
 let offset = 0

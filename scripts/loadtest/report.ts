@@ -5,7 +5,16 @@
 export interface ProbeReq { readonly k: "req"; readonly c: string; readonly uid: number; readonly t: number; readonly at?: number; readonly ms: number; readonly lat?: number; readonly err?: string }
 export interface ProbePut { readonly k: "put"; readonly c: string; readonly uid: number; readonly ms: number }
 export interface ProbeRound { readonly k: "round"; readonly c: string; readonly t: number; readonly ev: string; readonly ms?: number; readonly n?: number; readonly rewards?: ReadonlyArray<readonly [number, number]> }
-export interface ProbeSample { readonly k: "sample"; readonly t: number; readonly rss: number; readonly heap: number; readonly lagMax: number; readonly lagP99: number }
+export interface ProbeSample {
+  readonly k: "sample"
+  readonly t: number
+  readonly rss: number
+  readonly heap: number
+  readonly lagMax: number
+  readonly lagP99: number
+  /** Bounded caches' fill (embed_text_cache, novelty_memory), when the validator registered them. */
+  readonly gauges?: Readonly<Record<string, number>>
+}
 export type ProbeLine = ProbeReq | ProbePut | ProbeRound | ProbeSample
 
 /** What a miner did with one request; `c` is null when the protocol does not carry the challenge id (dendrite). */
@@ -237,7 +246,17 @@ export const analyze = (input: ReportInput) => {
     stages_ms: stages,
     /** How late the simulated miners' own responses were against their planned delay (their process shares the cores). */
     miner_process_lateness_ms: dist(minerLateness),
-    rss: { start_mb: Math.round(rssStart / 1e5) / 10, end_mb: Math.round(rssEnd / 1e5) / 10, growth_pct: Math.round(rssGrowth * 1000) / 10 },
+    rss: {
+      start_mb: Math.round(rssStart / 1e5) / 10,
+      end_mb: Math.round(rssEnd / 1e5) / 10,
+      growth_pct: Math.round(rssGrowth * 1000) / 10,
+      // the main thread's JS heap and the bounded caches over the same window: growth that follows the caches
+      // filling toward their capacity is warm-up, growth beyond it is a leak
+      heap_start_mb: Math.round((afterWarm[0]?.heap ?? 0) / 1e5) / 10,
+      heap_end_mb: Math.round((afterWarm[afterWarm.length - 1]?.heap ?? 0) / 1e5) / 10,
+      caches_start: afterWarm[0]?.gauges ?? {},
+      caches_end: afterWarm[afterWarm.length - 1]?.gauges ?? {}
+    },
     event_loop_lag_ms: { p99_of_seconds: dist(afterWarm.map((s) => s.lagP99)), max: Math.max(0, ...afterWarm.map((s) => s.lagMax)) },
     reward_share_by_behaviour: share,
     timeline: {

@@ -4,7 +4,8 @@
 //                                              time around the transport call, the reply's latency, error tag
 //   {k:"put",   c, uid, ms}                    storing one answer
 //   {k:"round", c, t, ...}                     round events: created, running, embedMs, scoreMs, evalMs, done
-//   {k:"sample",t, rss, heap, lagMax, lagP99}  every second: memory and event-loop lag (timer drift, 20 ms tick)
+//   {k:"sample",t, rss, heap, lagMax, lagP99, gauges}  every second: memory, event-loop lag (timer drift, 20 ms
+//                                              tick) and the registered gauges (bounded caches' fill)
 // Nothing here changes behaviour: every wrapped call returns what the original returns. Without
 // LOAD_PROBE_FILE the `LoadProbe` service's wrappers are the identity.
 import { Context, Effect, Layer } from "effect"
@@ -20,6 +21,8 @@ export interface LoadProbeShape {
   readonly store: (s: StoreShape) => StoreShape
   readonly embedRound: <E>(f: (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>) => (r: RoundInput) => Effect.Effect<RoundEmbeddings, E>
   readonly score: <E>(f: (r: RoundInput, e: RoundEmbeddings) => Effect.Effect<RoundResult, E>) => (r: RoundInput, e: RoundEmbeddings) => Effect.Effect<RoundResult, E>
+  /** A number sampled every second beside RSS (e.g. a bounded cache's fill), written in the sample's `gauges`. */
+  readonly gauge: (name: string, read: () => number | Promise<number>) => void
 }
 
 const TICK_MS = 20
@@ -40,7 +43,19 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbeShape, never
       lags.push(Math.max(0, now - expected))
       expected = now + TICK_MS
     }, TICK_MS)
+    // gauges: the last value each read gave (an async read lands in a later sample)
+    const gauges = new Map<string, () => number | Promise<number>>()
+    const lastGauge: Record<string, number> = {}
     const sample = setInterval(() => {
+      for (const [name, read] of gauges) {
+        try {
+          const v = read()
+          if (typeof v === "number") lastGauge[name] = v
+          else v.then((x) => (lastGauge[name] = x), () => undefined)
+        } catch {
+          // a gauge that cannot be read is left out of this sample
+        }
+      }
       const m = process.memoryUsage()
       const sorted = lags.sort((a, b) => a - b)
       write({
@@ -49,7 +64,8 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbeShape, never
         rss: m.rss,
         heap: m.heapUsed,
         lagMax: sorted[sorted.length - 1] ?? 0,
-        lagP99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0
+        lagP99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0,
+        ...(gauges.size === 0 ? {} : { gauges: { ...lastGauge } })
       })
       lags = []
       void sink.flush()
@@ -102,11 +118,11 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbeShape, never
           )
         )
       })
-    return { transport, store, embedRound, score }
+    return { transport, store, embedRound, score, gauge: (name: string, read: () => number | Promise<number>) => void gauges.set(name, read) }
   })
 
 /** No probe: every part is returned as it is. */
-export const noProbe: LoadProbeShape = { transport: (t) => t, store: (s) => s, embedRound: (f) => f, score: (f) => f }
+export const noProbe: LoadProbeShape = { transport: (t) => t, store: (s) => s, embedRound: (f) => f, score: (f) => f, gauge: () => undefined }
 
 export class LoadProbe extends Context.Service<LoadProbe, LoadProbeShape>()("quorum/app/LoadProbe") {
   /** LOAD_PROBE_FILE set: the probe writes its JSON lines there (closed with the layer); unset: no probe. */

@@ -49,6 +49,9 @@ export class Pipeline extends Context.Service<Pipeline, PipelineShape>()("quorum
       const world = yield* World
       const source = yield* ChallengeSource
       const probe = yield* LoadProbe
+      // the bounded caches a load test watches fill beside RSS
+      probe.gauge("embed_text_cache", () => Effect.runSync(embedder.stats).cacheSize)
+      probe.gauge("novelty_memory", () => Effect.runPromise(scorer.remembered))
       // the actors get instrumented parts (Prometheus metrics without touching them)
       const ops = instrumentParts({
         store: yield* Store,

@@ -25,6 +25,8 @@ export interface ScorerShape {
   readonly policies: PolicyConfig
   /** Where rounds are scored. */
   readonly where: "worker" | "main"
+  /** Answers the novelty memory holds now (it is bounded by the config's novelty.capacity). */
+  readonly remembered: Effect.Effect<number, ScoreError>
 }
 
 export interface ScorerOptions {
@@ -42,11 +44,15 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
+type Scoring = Pick<ScorerShape, "score" | "remembered">
+
 /** Scoring on the calling thread. */
-export const inProcessScore = (scoring: ScoringConfig) => {
+export const inProcessScore = (scoring: ScoringConfig): Scoring => {
   const memory = makeNoveltyMemory(scoring)
-  return (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> =>
-    Effect.try({ try: () => scoreRound(round, emb, scoring, memory), catch: (e) => failure(round, e) })
+  return {
+    score: (round, emb) => Effect.try({ try: () => scoreRound(round, emb, scoring, memory), catch: (e) => failure(round, e) }),
+    remembered: Effect.sync(() => memory.size)
+  }
 }
 
 /** Scoring in a one-thread Piscina pool (closed with the scope; a running round is finished first). */
@@ -57,7 +63,7 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
       Effect.sync(() => new Piscina({ filename: roundScorerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData })),
       (p) => Effect.promise(() => p.close()).pipe(Effect.timeoutOption("30 seconds"), Effect.andThen(Effect.promise(() => p.destroy())))
     )
-    return (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> => {
+    const score = (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> => {
       const task: ScoreRoundTask = { round, embeddings: emb }
       // no abort signal: a round past its deadline fails here and its result is dropped; the thread (and the
       // memory it holds) stays
@@ -68,6 +74,11 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
         })
       )
     }
+    const remembered = Effect.tryPromise({
+      try: () => pool.run(null, { name: "memorySize" }) as Promise<number>,
+      catch: (e) => new ScoreError({ roundId: "", message: `memory size not read: ${String(e)}` })
+    })
+    return { score, remembered } satisfies Scoring
   })
 
 export const makeScorer = (
@@ -78,9 +89,9 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const score = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000)
+    const { score, remembered } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), score, policies: scoring.policies, where } satisfies ScorerShape
+    return { version: String(scoring.version), score, remembered, policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {

@@ -39,15 +39,17 @@ const scoreAll = (inWorker: boolean) =>
           const { input, emb } = roundOf(k)
           out.push(yield* scorer.score(input, emb))
         }
-        return out
+        return { results: out, remembered: yield* scorer.remembered }
       })
     )
   )
 
 describe("Scorer", () => {
   test("the worker thread scores exactly as the main thread, memory carried across rounds", async () => {
-    const [main, worker] = [await scoreAll(false), await scoreAll(true)]
-    expect(worker).toEqual(main)
+    const [main, inWorker] = [await scoreAll(false), await scoreAll(true)]
+    expect(inWorker).toEqual(main)
+    expect(inWorker.remembered).toBeGreaterThan(0)
+    const worker = inWorker.results
     const canned = worker.map((r) => r.miners.find((m) => m.uid === 9)!)
     expect(canned[0]!.filtered).not.toBe("constant")
     for (const m of canned.slice(1)) expect(m.filtered).toBe("constant")

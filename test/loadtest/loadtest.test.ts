@@ -128,6 +128,11 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
       for (const stage of ["queue", "fanout", "miner", "embed", "score", "store", "overhead"] as const) expect(report.stages_ms[stage].n).toBeGreaterThan(0)
       expect(report.answers.answer_chars.p50).toBeGreaterThan(500) // real LLM answers, not one-liners
       expect(Object.keys(report.reward_share_by_behaviour).length).toBeGreaterThan(1)
+      // the bounded caches are sampled beside RSS (the validator registers them)
+      expect(report.rss.caches_end["embed_text_cache"]).toBeGreaterThan(0)
+      expect(report.rss.caches_end["novelty_memory"]).toBeGreaterThan(0)
+      // the miners' own time to a ready response was measured (overhead excludes it)
+      expect(report.miner_process_lateness_ms.n).toBeGreaterThan(0)
       for (const png of ["challenges_per_minute", "stage_latency", "rss", "event_loop_lag", "reward_share"]) {
         expect(readFileSync(join(out, `${png}.png`)).subarray(1, 4).toString()).toBe("PNG")
       }
