@@ -76,6 +76,9 @@ export const ScoringConfigSchema = Schema.Struct({
     copyMinShingles: Count,
     commonEntities: Count,
     commonMaxNovelShare: Unit,
+    alignShare: Unit,
+    alignMinWords: Count,
+    alignMaxWords: Count,
     echoContainment: Unit,
     jumbleWordShare: Unit
   }),

@@ -64,6 +64,11 @@ export interface LexicalConfig {
   readonly commonEntities: number
   /** … when at most this share of its word sequences is its own (not the prompt's). */
   readonly commonMaxNovelShare: number
+  /** Edited copies of short answers (align.ts): word alignment with a faster answer at or above this … */
+  readonly alignShare: number
+  /** … for answers of alignMinWords to alignMaxWords words, that add no content unit a third entity holds. */
+  readonly alignMinWords: number
+  readonly alignMaxWords: number
   /** Echo: share of the prompt's shingles reproduced and of the answer's taken from the prompt. */
   readonly echoContainment: number
   /** Jumble: share of the answer's words from the prompt and of the prompt's words used. */
