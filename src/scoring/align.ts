@@ -71,10 +71,25 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
   const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || b.tokens.length - a.tokens.length || a.uid - b.uid)
   const found = new Map<number, AlignFinding>()
   const short = (x: AlignCandidate) => x.tokens.length >= config.alignMinWords && x.tokens.length <= config.alignMaxWords
+  const counts = new Map<number, Map<string, number>>()
+  const countsOf = (x: AlignCandidate) => {
+    let c = counts.get(x.index)
+    if (c === undefined) {
+      c = new Map<string, number>()
+      for (const w of x.tokens) c.set(w, (c.get(w) ?? 0) + 1)
+      counts.set(x.index, c)
+    }
+    return c
+  }
   const aligned = (x: AlignCandidate, o: AlignCandidate): number => {
-    // cheap bound first: the alignment cannot exceed 2·min / sum
+    // cheap bounds first: the LCS is at most the shorter length, and at most the shared word multiset
     const n = x.tokens.length + o.tokens.length
     if (!short(o) || (2 * Math.min(x.tokens.length, o.tokens.length)) / n < config.alignShare) return 0
+    const cx = countsOf(x)
+    const co = countsOf(o)
+    let shared = 0
+    for (const [w, k] of cx) shared += Math.min(k, co.get(w) ?? 0)
+    if ((2 * shared) / n < config.alignShare) return 0
     return alignment(x.tokens, o.tokens)
   }
   // an added unit is content when it belongs to what the round agrees on (held by a pyramid share of the others)

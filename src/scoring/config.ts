@@ -41,6 +41,11 @@ export interface Calibration {
   readonly aloneRelevanceFloor: number
   /** Mean cosine below which an answer whose word pairs nobody shares is word salad. */
   readonly wordSaladCosine: number
+  /** An answer whose mean cosine to the others is at least this share of the round's median is never no_content
+   *  or off_topic (creative and terse answers share meaning, not words; junk and other prompts' answers do not). */
+  readonly typicalAgreementShare: number
+  /** … and at least this mean cosine (a round where nothing agrees has no typical answer). */
+  readonly typicalAgreementFloor: number
 }
 
 export interface Thresholds {

@@ -150,12 +150,23 @@ export const scoreRound = (
   const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
   const cc = config.content
   const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size // text entities taking part
+  // an answer whose words are a run of another entity's answer (its first sentence, say) is a part, not an answer
+  const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+  const partOfAnother = (i: number): boolean =>
+    joined[i]!.length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && joined[j]!.includes(joined[i]!))
+  const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
+  const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
-    const agree = meanAgreement(i)
-    if (cov <= EPS) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
-    else if (agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
+    const agree = agreements[i]!
+    // close in meaning to the others (≥ a share of the round's median agreement, and above a floor for rounds
+    // where nothing agrees): a creative or terse answer in its own words (mottos, names, one-line answers), not
+    // junk — it is not no_content/off_topic, nor incomplete unless it is a run of another answer; it is paid by
+    // its (low) coverage
+    const typical = medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor
+    if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
+    else if (!typical && agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
       ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
     } else if (
       support.pairs[i]! >= MIN_PAIRS &&
@@ -169,7 +180,7 @@ export const scoreRound = (
         "low_quality",
         `word salad: ${(support.pairSupport[i]! * 100).toFixed(0)}% of its ${support.pairs[i]} word pairs occur elsewhere (median ${(medianPairSupport * 100).toFixed(0)}%), mean cos ${agree.toFixed(3)}`
       ]
-    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage) {
+    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !(typical && !partOfAnother(i))) {
       ;[filtered[i], notes[i]] = ["incomplete", `coverage ${cov.toFixed(3)} < ${cc.incompleteShare} × the round's median ${medianCoverage.toFixed(3)}`]
     }
   }

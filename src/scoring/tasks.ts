@@ -43,7 +43,9 @@ export const USE_LITE_CALIBRATION: Calibration = {
   accuracyFull: 0.9,
   offTopicCosine: 0.45,
   aloneRelevanceFloor: 0.25,
-  wordSaladCosine: 0.6
+  wordSaladCosine: 0.6,
+  typicalAgreementShare: 0.7,
+  typicalAgreementFloor: 0.35
 }
 
 /** Today's behaviour: availability sampling, EMA; seed 003's options are off until chosen. */
