@@ -9,6 +9,9 @@ import type { AnswerFacts } from "./filters.ts"
 import { detectRoundCopies, holds, nearDuplicates, type MemoryEntry, type NoveltyMemory } from "./novelty.ts"
 import type { FilterReason, MinerResponse } from "./types.ts"
 
+/** Share of its 3-grams an answer must have beyond the prompt's to be "its own words" for the alignment test. */
+const OWN_SHARE = 0.5
+
 /** Enough word sequences of its own (not the prompt's) to tell a copy from a coincidence or a quoted text. */
 const ownWords = (f: AnswerFacts, c: { minShingles: number; maxPromptShare: number }): boolean =>
   f.novelPrint.length >= c.minShingles && f.novelPrint.length > c.maxPromptShare * f.allPrint.length
@@ -77,7 +80,7 @@ export const markCopies = (
     responses.flatMap((r, i) => {
       const lexical = facts[i]!.lexical
       return text(i) && lexical !== null
-        ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: lex.commonMaxNovelShare }) }]
+        ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }) }]
         : []
     }),
     { ...lex, addedShare: config.content.pyramidShare }
