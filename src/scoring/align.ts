@@ -29,6 +29,9 @@ export const lcsLength = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): n
 export const alignment = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number =>
   a.length + b.length === 0 ? 0 : (2 * lcsLength(a, b)) / (a.length + b.length)
 
+/** Entities with short answers of their own words a round needs before alignment can tell a copy from common ground. */
+const MIN_ALIGN_VOICES = 4
+
 export interface AlignCandidate {
   readonly index: number
   readonly uid: number
@@ -48,7 +51,8 @@ export interface AlignConfig {
   readonly alignMaxWords: number
   /** … and of at least this many (shorter ones coincide honestly). */
   readonly alignMinWords: number
-  /** Answers aligned with this many other entities are common ground (a short answer everyone gives), not copies. */
+  /** Answers aligned with this many other miners (of other entities) are common ground (a short answer everyone
+   *  gives), not copies. */
   readonly commonEntities: number
   /** A unit the later answer adds is content when at least this share of the other entities (and 2) hold it. */
   readonly addedShare: number
@@ -61,9 +65,9 @@ export interface AlignFinding {
 
 /**
  * Edited copies among short answers of their own words: x copies a faster answer o of another entity when
- * their words align (≥ alignShare), none of x's content units missing from o is held by addedShare of the other entities
- * (at least 2, neither x's nor o's), and
- * fewer than commonEntities other entities (faster or slower) align with x. Ordered like detectRoundCopies
+ * their words align (≥ alignShare), none of x's content units missing from o is held by addedShare of the other
+ * miners (at least 2, neither x's entity nor o), and fewer than commonEntities miners of other entities (faster
+ * or slower) align with x. Ordered like detectRoundCopies
  * (faster first; at equal latency the longer, then the lower uid). Order-independent.
  */
 export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, config: AlignConfig): Map<number, AlignFinding> => {
@@ -92,11 +96,15 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
     if ((2 * shared) / n < config.alignShare) return 0
     return alignment(x.tokens, o.tokens)
   }
-  // an added unit is content when it belongs to what the round agrees on (held by a pyramid share of the others)
-  const entities = new Set(candidates.map((t) => t.entity)).size
-  const need = Math.max(2, config.addedShare * (entities - 1))
-  const holdersOf = (u: string, a: number, b: number): number =>
-    new Set(candidates.filter((t) => t.entity !== a && t.entity !== b && t.units.has(u)).map((t) => t.entity)).size
+  // an added unit is content when it belongs to what the round agrees on (held by a pyramid share of the others).
+  // Holders are counted by miner, x's own entity excluded: joining other miners into one entity must not turn a
+  // third party's answer into a copy (that would pay the farm for merging)
+  const need = Math.max(2, config.addedShare * (candidates.length - 1))
+  const holdersOf = (u: string, x: AlignCandidate, o: AlignCandidate): number =>
+    candidates.filter((t) => t.entity !== x.entity && t.index !== o.index && t.units.has(u)).length
+  // what independent models share is only known from enough of them: with few short answers of their own words
+  // (two models writing the same line) alignment says nothing
+  if (new Set(candidates.filter((t) => t.own && short(t)).map((t) => t.entity)).size < MIN_ALIGN_VOICES) return found
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     if (!x.own || !short(x)) continue
@@ -107,10 +115,10 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
       if (p === q || o.entity === x.entity || o.uid === x.uid) continue
       const share = aligned(x, o)
       if (share < config.alignShare) continue
-      holders.add(o.entity)
+      holders.add(o.index)
       if (p > q || original !== null) continue
       const added = [...x.units].filter((u) => !o.units.has(u))
-      const supported = added.some((u) => holdersOf(u, x.entity, o.entity) >= need)
+      const supported = added.some((u) => holdersOf(u, x, o) >= need)
       if (!supported) original = { of: o.index, share }
     }
     if (original !== null && holders.size < config.commonEntities) found.set(x.index, original)

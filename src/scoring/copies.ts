@@ -89,6 +89,17 @@ export const markCopies = (
     filtered[i] = "copy"
     notes[i] = `edited copy of faster uid ${responses[found.of]!.uid}: ${(found.share * 100).toFixed(0)}% of its words aligned, nothing added that another entity holds`
   }
+  // a run of an edited copy's words, sent no earlier than it, is copied text too (a prefix of an edited copy is
+  // too short to align, and must not earn what the whole copy does not)
+  if (edited.size > 0) {
+    const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+    const late = (i: number) => responses[i]!.latencyMs ?? Infinity
+    for (let i = 0; i < n; i++) {
+      if (!text(i) || joined[i]!.length <= 2) continue
+      const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && joined[j]!.includes(joined[i]!))
+      if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
+    }
+  }
   // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
   // completion — a faster miner's call ids returned verbatim are a replayed answer.
   const lat = (i: number) => responses[i]!.latencyMs ?? Infinity
