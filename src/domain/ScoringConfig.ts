@@ -62,7 +62,9 @@ const Calibration = Schema.Struct({
   accuracyFull: Cosine,
   offTopicCosine: Cosine,
   aloneRelevanceFloor: Cosine,
-  wordSaladCosine: Cosine
+  wordSaladCosine: Cosine,
+  typicalAgreementShare: finite.pipe(Schema.check(Schema.isBetween({ minimum: 0, maximum: 2 }))),
+  typicalAgreementFloor: Cosine
 })
 
 export const ScoringConfigSchema = Schema.Struct({
@@ -76,6 +78,9 @@ export const ScoringConfigSchema = Schema.Struct({
     copyMinShingles: Count,
     commonEntities: Count,
     commonMaxNovelShare: Unit,
+    alignShare: Unit,
+    alignMinWords: Count,
+    alignMaxWords: Count,
     echoContainment: Unit,
     jumbleWordShare: Unit
   }),
@@ -127,7 +132,9 @@ const upgradeV1 = (v1: typeof ScoringConfigV1Schema.Type): ScoringConfig => {
     accuracyFull: t.accuracyFull,
     offTopicCosine: d.calibration["default"]!.offTopicCosine,
     aloneRelevanceFloor: t.relevanceFloor,
-    wordSaladCosine: d.calibration["default"]!.wordSaladCosine
+    wordSaladCosine: d.calibration["default"]!.wordSaladCosine,
+    typicalAgreementShare: d.calibration["default"]!.typicalAgreementShare,
+    typicalAgreementFloor: d.calibration["default"]!.typicalAgreementFloor
   }
   return {
     ...rest,

@@ -41,6 +41,11 @@ export interface Calibration {
   readonly aloneRelevanceFloor: number
   /** Mean cosine below which an answer whose word pairs nobody shares is word salad. */
   readonly wordSaladCosine: number
+  /** An answer whose mean cosine to the others is at least this share of the round's median is never no_content
+   *  or off_topic (creative and terse answers share meaning, not words; junk and other prompts' answers do not). */
+  readonly typicalAgreementShare: number
+  /** … and at least this mean cosine (a round where nothing agrees has no typical answer). */
+  readonly typicalAgreementFloor: number
 }
 
 export interface Thresholds {
@@ -64,6 +69,11 @@ export interface LexicalConfig {
   readonly commonEntities: number
   /** … when at most this share of its word sequences is its own (not the prompt's). */
   readonly commonMaxNovelShare: number
+  /** Edited copies of short answers (align.ts): word alignment with a faster answer at or above this … */
+  readonly alignShare: number
+  /** … for answers of alignMinWords to alignMaxWords words, that add no content unit a third entity holds. */
+  readonly alignMinWords: number
+  readonly alignMaxWords: number
   /** Echo: share of the prompt's shingles reproduced and of the answer's taken from the prompt. */
   readonly echoContainment: number
   /** Jumble: share of the answer's words from the prompt and of the prompt's words used. */

@@ -3,29 +3,32 @@
 //
 // Stages (every step in canonical uid order, so the result does not depend on the order of responses):
 //  1. answer facts and first filters (filters.ts): error → empty → invalid_tool_calls → echo → low_quality.
-//  2. copies, by word sequences (novelty.ts): another hotkey's earlier answer to this prompt, this hotkey's
+//  2. copies, by word sequences (copies.ts, novelty.ts): another hotkey's earlier answer to this prompt, this hotkey's
 //     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids.
 //  3. content (support.ts): coverage of what the other entities agree on, entity-weighted, with the reference
 //     as a strong voice when the round has one → no_content, off_topic (no shared content and no shared
 //     meaning), incomplete (a small part of the round's median coverage).
-//  4. axes (registry) → weighted score with the task type's weights, renormalized over the axes that apply;
+//  4. axes (registry, axes.ts) → weighted score with the task type's weights, renormalized over the axes that apply;
 //     rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
-//     entity splitting one share (a lone eligible answer earns 1). Rewards sum to 1 or are all 0.
+//     entity splitting one share (a lone eligible answer earns 1). Rewards sum to 1 or are all 0 (result.ts).
 import { clamp01, type AxisContext } from "./axes.ts"
 import { averageLinkage } from "./cluster.ts"
 import { calibrationFor, taskProfile, type ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import { median } from "./stats.ts"
-import { answerFacts, type AnswerFacts } from "./filters.ts"
+import { markCopies, remember } from "./copies.ts"
+import { answerFacts } from "./filters.ts"
 import { contentUnits, promptEvidence } from "./lexical.ts"
-import { detectRoundCopies, holds, nearDuplicates, NoveltyMemory, promptKey, type MemoryEntry } from "./novelty.ts"
+import { NoveltyMemory, promptKey } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
 import { dotRows } from "./similarity.ts"
 import { contentSupport } from "./support.ts"
 import { toolAgreement } from "./tools.ts"
-import type { FilterReason, MinerResponse, MinerScore, RoundEmbeddings, RoundInput, RoundResult } from "./types.ts"
+import { effectiveWeights, roundResult } from "./result.ts"
+import type { FilterReason, MinerResponse, RoundEmbeddings, RoundInput, RoundResult } from "./types.ts"
 
 export { isIdentityIp } from "./entities.ts"
+export { explain } from "./result.ts"
 export { NoveltyMemory } from "./novelty.ts"
 
 export interface ScoreRoundOptions {
@@ -52,82 +55,6 @@ const canonicalOrder = (responses: ReadonlyArray<MinerResponse>): Array<number> 
   responses
     .map((_, k) => k)
     .sort((a, b) => responses[a]!.uid - responses[b]!.uid || compareStrings(responses[a]!.hotkey, responses[b]!.hotkey) || a - b)
-
-/** Stage 2: copies and constant answers, written into `filtered`/`notes`. Returns each answer's memory share. */
-const markCopies = (
-  responses: ReadonlyArray<MinerResponse>,
-  facts: ReadonlyArray<AnswerFacts>,
-  filtered: Array<FilterReason | null>,
-  notes: Array<string | undefined>,
-  config: ScoringConfig,
-  pk: string,
-  memory: NoveltyMemory | undefined
-): Float64Array | null => {
-  const n = responses.length
-  const lex = config.lexical
-  const c = { share: lex.copyShare, minShingles: lex.copyMinShingles }
-  const identity = entitiesOf(responses, facts.map((f) => f.kind !== "none"), config.entityWeighting).entity
-  const text = (i: number) => filtered[i] === null && facts[i]!.kind === "text"
-  const memoryShare = memory === undefined ? null : new Float64Array(n)
-  if (memory !== undefined && memoryShare !== null) {
-    for (let i = 0; i < n; i++) {
-      if (!text(i)) continue
-      const f = facts[i]!
-      const r = responses[i]!
-      memoryShare[i] = memory.nearestShare(pk, r.hotkey, f.novelPrint)
-      const constant = memory.constantOf(r.hotkey, pk, f.hash, f.novelPrint, c)
-      if (constant !== null && f.novelPrint.length >= c.minShingles) {
-        ;[filtered[i], notes[i]] = ["constant", `the same text as this hotkey's answer to a different prompt in round ${constant.roundId}`]
-        continue
-      }
-      // too short to tell a copy from a coincidence
-      if (f.novelPrint.length < c.minShingles) continue
-      const earlier = memory.holders(pk, r.hotkey, f.hash, f.novelPrint, c)
-      if (earlier.length === 0) continue
-      // common ground: other hotkeys (earlier or now) wrote near-duplicates of it
-      const common = new Set(earlier.filter((e) => e.hash === f.hash || holds(f.allPrint, e.shingles, c)).map((e) => e.hotkey))
-      for (let j = 0; j < n; j++) {
-        const g = facts[j]!
-        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || nearDuplicates(g.allPrint, g.novelPrint, f.allPrint, f.novelPrint, c))) {
-          common.add(responses[j]!.hotkey)
-        }
-      }
-      common.delete(r.hotkey)
-      if (common.size < lex.commonEntities || f.novelPrint.length > lex.commonMaxNovelShare * f.allPrint.length) {
-        const e = earlier[0]!
-        ;[filtered[i], notes[i]] = ["copy", `copy of an earlier answer: uid ${e.uid} (${e.hotkey}) in round ${e.roundId}`]
-      }
-    }
-  }
-  // in-round: memory copies are marked first, so a replayed answer cannot make its (slower) original author a copy
-  const roundCopies = detectRoundCopies(
-    responses.flatMap((r, i) =>
-      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint }] : []
-    ),
-    c,
-    lex.commonEntities,
-    lex.commonMaxNovelShare
-  )
-  for (const [i, found] of roundCopies) {
-    filtered[i] = "copy"
-    notes[i] = `copy of faster uid ${responses[found.of]!.uid}: ${found.match === "exact" ? "same text" : `${(found.match * 100).toFixed(0)}% of its word sequences`}`
-  }
-  // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
-  // completion — a faster miner's call ids returned verbatim are a replayed answer.
-  const lat = (i: number) => responses[i]!.latencyMs ?? Infinity
-  const seenIds = new Map<string, number>()
-  const tools = responses
-    .map((_, i) => i)
-    .filter((i) => filtered[i] === null && facts[i]!.kind === "tool" && responses[i]!.toolCalls.every((t) => t.id !== undefined && t.id.length >= 4))
-    .sort((a, b) => lat(a) - lat(b) || responses[a]!.uid - responses[b]!.uid)
-  for (const i of tools) {
-    const key = responses[i]!.toolCalls.map((t) => t.id).join(",")
-    const first = seenIds.get(key)
-    if (first === undefined) seenIds.set(key, i)
-    else if (responses[first]!.uid !== responses[i]!.uid) [filtered[i], notes[i]] = ["copy", `copy of faster uid ${responses[first]!.uid}: same tool-call ids`]
-  }
-  return memoryShare
-}
 
 /**
  * Scores one round. `memory` (optional) is consulted for copies of other hotkeys' earlier answers and for
@@ -223,12 +150,23 @@ export const scoreRound = (
   const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
   const cc = config.content
   const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size // text entities taking part
+  // an answer whose words are a run of another entity's answer (its first sentence, say) is a part, not an answer
+  const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+  const partOfAnother = (i: number): boolean =>
+    joined[i]!.length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && joined[j]!.includes(joined[i]!))
+  const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
+  const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
-    const agree = meanAgreement(i)
-    if (cov <= EPS) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
-    else if (agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
+    const agree = agreements[i]!
+    // close in meaning to the others (≥ a share of the round's median agreement, and above a floor for rounds
+    // where nothing agrees): a creative or terse answer in its own words (mottos, names, one-line answers), not
+    // junk — it is not no_content/off_topic, nor incomplete unless it is a run of another answer; it is paid by
+    // its (low) coverage
+    const typical = medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor
+    if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
+    else if (!typical && agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
       ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
     } else if (
       support.pairs[i]! >= MIN_PAIRS &&
@@ -242,7 +180,7 @@ export const scoreRound = (
         "low_quality",
         `word salad: ${(support.pairSupport[i]! * 100).toFixed(0)}% of its ${support.pairs[i]} word pairs occur elsewhere (median ${(medianPairSupport * 100).toFixed(0)}%), mean cos ${agree.toFixed(3)}`
       ]
-    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage) {
+    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !(typical && !partOfAnother(i))) {
       ;[filtered[i], notes[i]] = ["incomplete", `coverage ${cov.toFixed(3)} < ${cc.incompleteShare} × the round's median ${medianCoverage.toFixed(3)}`]
     }
   }
@@ -327,115 +265,5 @@ export const scoreRound = (
   }
 
   if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies)
-  return result(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights, entities.weight)
-}
-
-/** The task type's weights over the axes that apply this round (accuracy falls back when there is no reference), summing to 1. */
-const effectiveWeights = (profileWeights: Readonly<Record<string, number>>, values: ReadonlyMap<string, Float64Array>, config: ScoringConfig) => {
-  const raw: Record<string, number> = {}
-  for (const name of values.keys()) {
-    const w = profileWeights[name] ?? 0
-    if (w > 0) raw[name] = w
-  }
-  const accW = profileWeights["accuracy"] ?? 0
-  const fb = config.accuracyFallback
-  if (!values.has("accuracy") && accW > 0 && fb !== null && values.has(fb)) raw[fb] = (raw[fb] ?? 0) + accW
-  const totalW = Object.values(raw).reduce((s, w) => s + w, 0)
-  const weights: Record<string, number> = {}
-  for (const [k, w] of Object.entries(raw)) weights[k] = totalW > 0 ? w / totalW : 0
-  return weights
-}
-
-/** Extends the memory: answers that were no copies by prompt (for later copy checks), every text by hotkey. */
-const remember = (
-  memory: NoveltyMemory,
-  pk: string,
-  roundId: string,
-  responses: ReadonlyArray<MinerResponse>,
-  facts: ReadonlyArray<AnswerFacts>,
-  original: ReadonlyArray<boolean>
-) => {
-  const entries: Array<MemoryEntry> = []
-  const others: Array<MemoryEntry> = []
-  for (let i = 0; i < responses.length; i++) {
-    const f = facts[i]!
-    if (f.kind !== "text" || f.filtered === "error") continue
-    const r = responses[i]!
-    const e = { hotkey: r.hotkey, uid: r.uid, roundId, hash: f.hash, shingles: f.novelPrint }
-    if (original[i]) entries.push(e)
-    else others.push(e)
-  }
-  memory.record(pk, entries)
-  memory.recordHotkeys(pk, others)
-}
-
-const result = (
-  input: RoundInput,
-  taskType: string,
-  order: ReadonlyArray<number>,
-  responses: ReadonlyArray<MinerResponse>,
-  values: ReadonlyMap<string, Float64Array>,
-  scores: Float64Array,
-  rewards: Float64Array,
-  filtered: ReadonlyArray<FilterReason | null>,
-  notes: ReadonlyArray<string | undefined>,
-  labels: Int32Array,
-  consensusMembers: ReadonlyArray<number>,
-  weights: Readonly<Record<string, number>>,
-  entityShare?: Float64Array
-): RoundResult => {
-  const n = responses.length
-  const byInput: Array<MinerScore> = new Array(n)
-  const clusters: Array<number> = new Array(n).fill(-1)
-  let best: number | null = null
-  let bestReward = 0
-  for (let i = 0; i < n; i++) {
-    const r = responses[i]!
-    const axes: Record<string, number> = {}
-    for (const [k, v] of values) axes[k] = v[i]!
-    const note = notes[i]
-    const share = entityShare?.[i]
-    byInput[order[i]!] = {
-      uid: r.uid,
-      hotkey: r.hotkey,
-      reward: rewards[i]!,
-      axes,
-      score: scores[i]!,
-      filtered: filtered[i]!,
-      ...(share !== undefined && share > 0 && share < 1 ? { entityShare: share } : {}),
-      ...(note === undefined ? {} : { note })
-    }
-    clusters[order[i]!] = labels[i]!
-    const rw = rewards[i]!
-    if (rw > 0 && (best === null || rw > bestReward + EPS || (Math.abs(rw - bestReward) <= EPS && r.uid < best))) {
-      best = r.uid
-      bestReward = rw
-    }
-  }
-  const paid = rewards.reduce((k, rw) => k + (rw > 0 ? 1 : 0), 0)
-  const consensus =
-    consensusMembers.length > 0 ? consensusMembers.map((i) => responses[i]!.uid) : paid === 1 && best !== null ? [best] : []
-  return { roundId: input.id, taskType, miners: byInput, consensus: consensus.sort((a, b) => a - b), clusters, best, weights }
-}
-
-const fmt = (x: number) => x.toFixed(3)
-
-/** Human-readable lines: the header, one line per miner (best first), and the consensus. */
-export const explain = (result: RoundResult): Array<string> => {
-  const lines: Array<string> = []
-  const w = result.weights
-  lines.push(
-    `round ${result.roundId} (${result.taskType}): ${result.miners.length} responses, best ${result.best === null ? "none" : `uid ${result.best}`}`
-  )
-  if (w !== undefined) {
-    lines.push(`weights: ${Object.entries(w).map(([k, v]) => `${k}=${fmt(v)}`).join(" ") || "(none)"}`)
-  }
-  const sorted = [...result.miners].sort((a, b) => b.reward - a.reward || b.score - a.score || a.uid - b.uid)
-  for (const m of sorted) {
-    const axes = Object.entries(m.axes).map(([k, v]) => `${k}=${fmt(v)}`).join(" ")
-    const tail = m.filtered === null ? "" : ` FILTERED ${m.filtered}${m.note === undefined ? "" : ` (${m.note})`}`
-    lines.push(`uid ${m.uid}: reward ${fmt(m.reward)} score ${fmt(m.score)} | ${axes}${tail}`)
-  }
-  lines.push(result.consensus.length === 0 ? "consensus: none" : `consensus: uids ${result.consensus.join(", ")}`)
-  return lines
+  return roundResult(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights, entities.weight)
 }

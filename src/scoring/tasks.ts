@@ -43,7 +43,9 @@ export const USE_LITE_CALIBRATION: Calibration = {
   accuracyFull: 0.9,
   offTopicCosine: 0.45,
   aloneRelevanceFloor: 0.25,
-  wordSaladCosine: 0.6
+  wordSaladCosine: 0.6,
+  typicalAgreementShare: 0.7,
+  typicalAgreementFloor: 0.35
 }
 
 /** Today's behaviour: availability sampling, EMA; seed 003's options are off until chosen. */
@@ -69,7 +71,7 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   },
   thresholds: { minConsensusEntities: 2, qualityFloor: 0.35, minAnswerChars: 1 },
   calibration: { default: USE_LITE_CALIBRATION, "use-lite": USE_LITE_CALIBRATION },
-  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, commonMaxNovelShare: 0.5, echoContainment: 0.9, jumbleWordShare: 0.95 },
+  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, commonMaxNovelShare: 0.7, alignShare: 0.75, alignMinWords: 6, alignMaxWords: 150, echoContainment: 0.9, jumbleWordShare: 0.95 },
   content: {
     pyramidShare: 0.3,
     pyramidMinEntities: 1,

@@ -351,3 +351,33 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 })
+
+describe("edited copies of short answers (word alignment)", () => {
+  test("a short answer of its own words with up to 3 words deleted or replaced, sent later by another miner, earns 0 as a copy", () => {
+    assertProperty(
+      fc.property(
+        recipeArb,
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        // 3 edits of 12+ words keep ≥ alignShare (0.75) of the words aligned
+        fc.integer({ min: 12, max: 40 }),
+        fc.array(fc.record({ at: fc.nat(), del: fc.boolean() }), { minLength: 1, maxLength: 3 }),
+        (rc, k, length, edits) => {
+          const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
+          const r = rng(k)
+          // the original: a short answer in words no one else uses (not common ground), sent at 1 s
+          const words = Array.from({ length }, () => madeUp(r))
+          const original: SynthResponse = { uid: 97, vec: built.round.prompt, text: `${words.join(" ")}.`, latencyMs: 1000, hotkey: "hk-orig", coldkey: "ck-orig", ip: "7.7.7.7" }
+          const edited = [...words]
+          for (const e of edits) edited[e.at % edited.length] = e.del ? "" : madeUp(r)
+          const text = `${edited.filter((w) => w !== "").join(" ")}.`
+          const copier: SynthResponse = { uid: 98, vec: original.vec, text, latencyMs: 1200, hotkey: "hk-copier", coldkey: "ck-copier", ip: "8.8.8.8" }
+          const res = byUid(score({ ...built.round, responses: [...built.round.responses, original, copier] }))
+          const c = res.get(98)!
+          expect(c.reward).toBe(0)
+          expect(c.filtered).toBe("copy")
+        }
+      ),
+      { numRuns: 150 }
+    )
+  })
+})

@@ -79,6 +79,19 @@ const WEATHER: ToolSpec = {
 }
 
 describe("filters", () => {
+  test("a terse answer in its own words, close in meaning to the others, is paid by its low coverage, not zeroed as incomplete", () => {
+    const s = scene(1)
+    const res = score({
+      prompt: s.prompt,
+      promptText: PROMPT_TEXT,
+      responses: [s.honest(1, 3000), s.honest(2, 2500), s.honest(3, 4000), s.honest(10, 3500), { uid: 11, vec: around(s.dir, 0.4, s.r), text: "Chlorophyll matters.", latencyMs: 3000 }]
+    })
+    const terse = miner(res, 11)
+    expect(terse.filtered).toBeNull()
+    expect(terse.reward).toBeGreaterThan(0)
+    for (const uid of [1, 2, 3, 10]) expect(terse.reward).toBeLessThan(miner(res, uid).reward)
+  })
+
   test("error, empty, echo, low_quality, copy, no_content and incomplete each earn exactly 0 with their reason", () => {
     const s = scene(1)
     const a = s.honest(1, 3000)
@@ -96,7 +109,8 @@ describe("filters", () => {
         { uid: 7, vec: around(s.dir, 0.2, s.r), text: "buy buy buy ".repeat(30), latencyMs: 100 },
         { uid: 8, vec: a.vec, text: a.text.replace(TOPIC[3]!, "indeed"), latencyMs: 3100 },
         { uid: 9, vec: s.prompt, text: PROMPT_TEXT, latencyMs: 50 },
-        { uid: 11, vec: around(s.dir, 0.4, s.r), text: "Chlorophyll matters.", latencyMs: 50 }
+        // a fragment of another miner's answer (close in meaning, so only being a part of another makes it incomplete)
+        { uid: 11, vec: around(s.dir, 0.4, s.r), text: `${a.text.split(" ")[0]}.`, latencyMs: 50 }
       ]
     })
     const want: Record<number, string | null> = {

@@ -1,0 +1,127 @@
+// Edit-tolerant copies (stage 2, after the shingle test): word alignment between short answers. Three word
+// edits break a third of a short answer's word 3-grams, so shingle containment misses an edited copy of a
+// one-line answer; the longest common word subsequence does not. Independent models do write near-identical
+// short answers, so alignment alone does not make a copy: the later answer must also add nothing the round
+// agrees on (its content units beyond the earlier answer's are noise, not content others hold), and it must
+// not be common ground (aligned with two or more other entities). Pure: no I/O.
+
+/** Length of the longest common subsequence of two token lists: O(|a|·|b|) time, O(|b|) memory. */
+export const lcsLength = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
+  if (a.length === 0 || b.length === 0) return 0
+  const ids = new Map<string, number>()
+  const id = (w: string) => {
+    let k = ids.get(w)
+    if (k === undefined) ids.set(w, (k = ids.size))
+    return k
+  }
+  const bs = Int32Array.from(b, id)
+  let prev = new Int32Array(b.length + 1)
+  let cur = new Int32Array(b.length + 1)
+  for (const w of a) {
+    const x = id(w)
+    for (let j = 1; j <= bs.length; j++) cur[j] = bs[j - 1] === x ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!)
+    ;[prev, cur] = [cur, prev]
+  }
+  return prev[bs.length]!
+}
+
+/** 2·LCS / (|a| + |b|): 1 for the same word sequence, ≈ 1 − e/|a| for e word edits of a. */
+export const alignment = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number =>
+  a.length + b.length === 0 ? 0 : (2 * lcsLength(a, b)) / (a.length + b.length)
+
+/** Entities with short answers of their own words a round needs before alignment can tell a copy from common ground. */
+const MIN_ALIGN_VOICES = 4
+
+export interface AlignCandidate {
+  readonly index: number
+  readonly uid: number
+  readonly entity: number
+  readonly latencyMs: number | null
+  readonly tokens: ReadonlyArray<string>
+  readonly units: ReadonlySet<string>
+  /** Whether the answer is mostly its own words (enough novel 3-grams, not mostly the prompt's): only those can be
+   *  told from a coincidence or a quoted text. */
+  readonly own: boolean
+}
+
+export interface AlignConfig {
+  /** Word alignment (2·LCS over both lengths) at or above which a later answer may be an edited copy. */
+  readonly alignShare: number
+  /** Only answers of at most this many words are aligned (longer edited copies keep most 3-grams). */
+  readonly alignMaxWords: number
+  /** … and of at least this many (shorter ones coincide honestly). */
+  readonly alignMinWords: number
+  /** Answers aligned with this many other miners (of other entities) are common ground (a short answer everyone
+   *  gives), not copies. */
+  readonly commonEntities: number
+  /** A unit the later answer adds is content when at least this share of the other entities (and 2) hold it. */
+  readonly addedShare: number
+}
+
+export interface AlignFinding {
+  readonly of: number
+  readonly share: number
+}
+
+/**
+ * Edited copies among short answers of their own words: x copies a faster answer o of another entity when
+ * their words align (≥ alignShare), none of x's content units missing from o is held by addedShare of the other
+ * miners (at least 2, neither x's entity nor o), and fewer than commonEntities miners of other entities (faster
+ * or slower) align with x. Ordered like detectRoundCopies
+ * (faster first; at equal latency the longer, then the lower uid). Order-independent.
+ */
+export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, config: AlignConfig): Map<number, AlignFinding> => {
+  const lat = (x: AlignCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
+  const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || b.tokens.length - a.tokens.length || a.uid - b.uid)
+  const found = new Map<number, AlignFinding>()
+  const short = (x: AlignCandidate) => x.tokens.length >= config.alignMinWords && x.tokens.length <= config.alignMaxWords
+  const counts = new Map<number, Map<string, number>>()
+  const countsOf = (x: AlignCandidate) => {
+    let c = counts.get(x.index)
+    if (c === undefined) {
+      c = new Map<string, number>()
+      for (const w of x.tokens) c.set(w, (c.get(w) ?? 0) + 1)
+      counts.set(x.index, c)
+    }
+    return c
+  }
+  const aligned = (x: AlignCandidate, o: AlignCandidate): number => {
+    // cheap bounds first: the LCS is at most the shorter length, and at most the shared word multiset
+    const n = x.tokens.length + o.tokens.length
+    if (!short(o) || (2 * Math.min(x.tokens.length, o.tokens.length)) / n < config.alignShare) return 0
+    const cx = countsOf(x)
+    const co = countsOf(o)
+    let shared = 0
+    for (const [w, k] of cx) shared += Math.min(k, co.get(w) ?? 0)
+    if ((2 * shared) / n < config.alignShare) return 0
+    return alignment(x.tokens, o.tokens)
+  }
+  // an added unit is content when it belongs to what the round agrees on (held by a pyramid share of the others).
+  // Holders are counted by miner, x's own entity excluded: joining other miners into one entity must not turn a
+  // third party's answer into a copy (that would pay the farm for merging)
+  const need = Math.max(2, config.addedShare * (candidates.length - 1))
+  const holdersOf = (u: string, x: AlignCandidate, o: AlignCandidate): number =>
+    candidates.filter((t) => t.entity !== x.entity && t.index !== o.index && t.units.has(u)).length
+  // what independent models share is only known from enough of them: with few short answers of their own words
+  // (two models writing the same line) alignment says nothing
+  if (new Set(candidates.filter((t) => t.own && short(t)).map((t) => t.entity)).size < MIN_ALIGN_VOICES) return found
+  for (let q = 1; q < ordered.length; q++) {
+    const x = ordered[q]!
+    if (!x.own || !short(x)) continue
+    let original: AlignFinding | null = null
+    const holders = new Set<number>()
+    for (let p = 0; p < ordered.length; p++) {
+      const o = ordered[p]!
+      if (p === q || o.entity === x.entity || o.uid === x.uid) continue
+      const share = aligned(x, o)
+      if (share < config.alignShare) continue
+      holders.add(o.index)
+      if (p > q || original !== null) continue
+      const added = [...x.units].filter((u) => !o.units.has(u))
+      const supported = added.some((u) => holdersOf(u, x, o) >= need)
+      if (!supported) original = { of: o.index, share }
+    }
+    if (original !== null && holders.size < config.commonEntities) found.set(x.index, original)
+  }
+  return found
+}

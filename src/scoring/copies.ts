@@ -1,0 +1,141 @@
+// Stage 2 of round scoring: copies and constant answers, by word sequences (novelty.ts), and the memory
+// update after a round. Another hotkey's earlier answer to this prompt (memory), this hotkey's own text sent
+// to a different prompt (constant), a faster answer of this round, replayed tool-call ids. Pure: the only
+// state touched is the NoveltyMemory the caller passes.
+import { detectEditedCopies } from "./align.ts"
+import type { ScoringConfig } from "./config.ts"
+import { entitiesOf } from "./entities.ts"
+import type { AnswerFacts } from "./filters.ts"
+import { detectRoundCopies, holds, nearDuplicates, type MemoryEntry, type NoveltyMemory } from "./novelty.ts"
+import type { FilterReason, MinerResponse } from "./types.ts"
+
+/** Share of its 3-grams an answer must have beyond the prompt's to be "its own words" for the alignment test. */
+const OWN_SHARE = 0.5
+
+/** Enough word sequences of its own (not the prompt's) to tell a copy from a coincidence or a quoted text. */
+const ownWords = (f: AnswerFacts, c: { minShingles: number; maxPromptShare: number }): boolean =>
+  f.novelPrint.length >= c.minShingles && f.novelPrint.length > c.maxPromptShare * f.allPrint.length
+
+/** Stage 2: copies and constant answers, written into `filtered`/`notes`. Returns each answer's memory share. */
+export const markCopies = (
+  responses: ReadonlyArray<MinerResponse>,
+  facts: ReadonlyArray<AnswerFacts>,
+  filtered: Array<FilterReason | null>,
+  notes: Array<string | undefined>,
+  config: ScoringConfig,
+  pk: string,
+  memory: NoveltyMemory | undefined
+): Float64Array | null => {
+  const n = responses.length
+  const lex = config.lexical
+  const c = { share: lex.copyShare, minShingles: lex.copyMinShingles }
+  const identity = entitiesOf(responses, facts.map((f) => f.kind !== "none"), config.entityWeighting).entity
+  const text = (i: number) => filtered[i] === null && facts[i]!.kind === "text"
+  const memoryShare = memory === undefined ? null : new Float64Array(n)
+  if (memory !== undefined && memoryShare !== null) {
+    for (let i = 0; i < n; i++) {
+      if (!text(i)) continue
+      const f = facts[i]!
+      const r = responses[i]!
+      memoryShare[i] = memory.nearestShare(pk, r.hotkey, f.novelPrint)
+      const constant = memory.constantOf(r.hotkey, pk, f.hash, f.novelPrint, c)
+      if (constant !== null && f.novelPrint.length >= c.minShingles) {
+        ;[filtered[i], notes[i]] = ["constant", `the same text as this hotkey's answer to a different prompt in round ${constant.roundId}`]
+        continue
+      }
+      // too short to tell a copy from a coincidence
+      if (f.novelPrint.length < c.minShingles) continue
+      const earlier = memory.holders(pk, r.hotkey, f.hash, f.novelPrint, c)
+      if (earlier.length === 0) continue
+      // common ground: other hotkeys (earlier or now) wrote near-duplicates of it
+      const common = new Set(earlier.filter((e) => e.hash === f.hash || holds(f.allPrint, e.shingles, c)).map((e) => e.hotkey))
+      for (let j = 0; j < n; j++) {
+        const g = facts[j]!
+        if (j !== i && text(j) && identity[j] !== identity[i] && (g.hash === f.hash || nearDuplicates(g.allPrint, g.novelPrint, f.allPrint, f.novelPrint, c))) {
+          common.add(responses[j]!.hotkey)
+        }
+      }
+      common.delete(r.hotkey)
+      if (common.size < lex.commonEntities || f.novelPrint.length > lex.commonMaxNovelShare * f.allPrint.length) {
+        const e = earlier[0]!
+        ;[filtered[i], notes[i]] = ["copy", `copy of an earlier answer: uid ${e.uid} (${e.hotkey}) in round ${e.roundId}`]
+      }
+    }
+  }
+  // in-round: memory copies are marked first, so a replayed answer cannot make its (slower) original author a copy
+  const roundCopies = detectRoundCopies(
+    responses.flatMap((r, i) =>
+      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint }] : []
+    ),
+    c,
+    lex.commonEntities,
+    lex.commonMaxNovelShare
+  )
+  for (const [i, found] of roundCopies) {
+    filtered[i] = "copy"
+    notes[i] = `copy of faster uid ${responses[found.of]!.uid}: ${found.match === "exact" ? "same text" : `${(found.match * 100).toFixed(0)}% of its word sequences`}`
+  }
+  // short answers with a few words edited keep their word order, not their 3-grams
+  const edited = detectEditedCopies(
+    responses.flatMap((r, i) => {
+      const lexical = facts[i]!.lexical
+      return text(i) && lexical !== null
+        ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }) }]
+        : []
+    }),
+    { ...lex, addedShare: config.content.pyramidShare }
+  )
+  for (const [i, found] of edited) {
+    filtered[i] = "copy"
+    notes[i] = `edited copy of faster uid ${responses[found.of]!.uid}: ${(found.share * 100).toFixed(0)}% of its words aligned, nothing added that another entity holds`
+  }
+  // a run of an edited copy's words, sent no earlier than it, is copied text too (a prefix of an edited copy is
+  // too short to align, and must not earn what the whole copy does not)
+  if (edited.size > 0) {
+    const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+    const late = (i: number) => responses[i]!.latencyMs ?? Infinity
+    for (let i = 0; i < n; i++) {
+      if (!text(i) || joined[i]!.length <= 2) continue
+      const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && joined[j]!.includes(joined[i]!))
+      if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
+    }
+  }
+  // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
+  // completion — a faster miner's call ids returned verbatim are a replayed answer.
+  const lat = (i: number) => responses[i]!.latencyMs ?? Infinity
+  const seenIds = new Map<string, number>()
+  const tools = responses
+    .map((_, i) => i)
+    .filter((i) => filtered[i] === null && facts[i]!.kind === "tool" && responses[i]!.toolCalls.every((t) => t.id !== undefined && t.id.length >= 4))
+    .sort((a, b) => lat(a) - lat(b) || responses[a]!.uid - responses[b]!.uid)
+  for (const i of tools) {
+    const key = responses[i]!.toolCalls.map((t) => t.id).join(",")
+    const first = seenIds.get(key)
+    if (first === undefined) seenIds.set(key, i)
+    else if (responses[first]!.uid !== responses[i]!.uid) [filtered[i], notes[i]] = ["copy", `copy of faster uid ${responses[first]!.uid}: same tool-call ids`]
+  }
+  return memoryShare
+}
+
+/** Extends the memory: answers that were no copies by prompt (for later copy checks), every text by hotkey. */
+export const remember = (
+  memory: NoveltyMemory,
+  pk: string,
+  roundId: string,
+  responses: ReadonlyArray<MinerResponse>,
+  facts: ReadonlyArray<AnswerFacts>,
+  original: ReadonlyArray<boolean>
+) => {
+  const entries: Array<MemoryEntry> = []
+  const others: Array<MemoryEntry> = []
+  for (let i = 0; i < responses.length; i++) {
+    const f = facts[i]!
+    if (f.kind !== "text" || f.filtered === "error") continue
+    const r = responses[i]!
+    const e = { hotkey: r.hotkey, uid: r.uid, roundId, hash: f.hash, shingles: f.novelPrint }
+    if (original[i]) entries.push(e)
+    else others.push(e)
+  }
+  memory.record(pk, entries)
+  memory.recordHotkeys(pk, others)
+}
