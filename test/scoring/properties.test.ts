@@ -231,7 +231,11 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 
-  test("faster is never worse: lowering one miner's latency never lowers its reward", () => {
+  // Arrival order decides who is the original of two near-identical answers, so a faster miner may turn another's
+  // answer into a copy; that copy then stops supporting content units, which moves everyone's coverage a little
+  // (found at run 672 of FC_SEED=12345 FC_NUM_RUNS=2000: 0.3519 → 0.3515). What must hold: being faster never gets
+  // a miner filtered, and while no other miner's verdict changes its reward never drops.
+  test("faster is never worse: lowering one miner's latency never filters it nor, verdicts equal, lowers its reward", () => {
     assertProperty(
       fc.property(recipeArb, fc.nat(), fc.double({ min: 0, max: 1, noNaN: true }), (rc, pick, factor) => {
         const { round } = build(rc)
@@ -242,9 +246,12 @@ describe("scoreRound properties (synthetic embeddings)", () => {
           ...round,
           responses: round.responses.map((x) => (x.uid === target.uid ? { ...x, latencyMs: Math.floor(x.latencyMs! * factor) } : x))
         }
-        const before = byUid(score(round)).get(target.uid)!.reward
-        const after = byUid(score(faster)).get(target.uid)!.reward
-        expect(after).toBeGreaterThanOrEqual(before - 1e-12)
+        const [b, a] = [byUid(score(round)), byUid(score(faster))]
+        const before = b.get(target.uid)!
+        const after = a.get(target.uid)!
+        if (before.filtered === null) expect(after.filtered).toBeNull()
+        const othersSame = [...b].every(([uid, m]) => uid === target.uid || a.get(uid)!.filtered === m.filtered)
+        if (othersSame) expect(after.reward).toBeGreaterThanOrEqual(before.reward - 1e-12)
       }),
       { numRuns: 200 }
     )
