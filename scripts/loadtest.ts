@@ -120,6 +120,7 @@ console.log(
     `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
     `  reward share: ${JSON.stringify(report.reward_share_by_behaviour)}`,
     `  limit: ${report.limit}`,
+    `  overhead: ${report.overhead_limit}`,
     ...report.goals.map((g) => `  ${g.ok ? "ok  " : "MISS"} ${g.name}: ${g.measured} (goal ${g.target})`)
   ].join("\n")
 )

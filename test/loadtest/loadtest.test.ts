@@ -95,6 +95,9 @@ describe("loadtest analysis", () => {
     expect(late.stages_ms.overhead.max).toBe(210)
     expect(late.stages_ms.overhead.mean).toBe(106.5) // (3 + 210) / 2
     expect(late.miner_process_lateness_ms.max).toBe(300)
+    // the report says what the missed overhead goal is made of
+    expect(late.overhead_limit).toContain("42× the goal")
+    expect(late.overhead_limit).toContain("CPU contention")
   })
 
   test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {
