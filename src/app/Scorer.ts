@@ -3,14 +3,13 @@
 // (selection, load balancing, tiers, aggregation) for the actors; `Scorer.layer` reads AppConfig. By default
 // the scoring runs in a one-thread worker pool (workers/roundScorer.worker.ts), so its text work never blocks
 // the event loop that times miner replies; `inWorker: false` scores on the calling thread (the same results).
-import { resolve } from "node:path"
 import { Context, Duration, Effect, Layer, Schema, type Scope } from "effect"
-import Piscina from "piscina"
 import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError } from "../domain/ScoringConfig.ts"
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
 import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
+import { scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
 import type { RoundScorerWorkerData, ScoreRoundTask } from "../../workers/protocol.ts"
 
 export class ScoreError extends Schema.TaggedError<ScoreError>()("ScoreError", {
@@ -37,9 +36,8 @@ export interface ScorerOptions {
 }
 
 /** The round-scorer worker inside a compiled binary (scripts/build.ts compiles it as an entry point). */
-export const EMBEDDED_ROUND_SCORER_FILE = "/$bunfs/root/workers/roundScorer.worker.js"
-export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
-  compiled ? EMBEDDED_ROUND_SCORER_FILE : resolve(import.meta.dir, "../../workers/roundScorer.worker.ts")
+export const EMBEDDED_ROUND_SCORER_FILE = workerEntry("roundScorer.worker", true)
+export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable): string => workerEntry("roundScorer.worker", compiled)
 
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
@@ -59,10 +57,7 @@ export const inProcessScore = (scoring: ScoringConfig): Scoring => {
 export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
   Effect.gen(function* () {
     const workerData: RoundScorerWorkerData = { config: scoring }
-    const pool = yield* Effect.acquireRelease(
-      Effect.sync(() => new Piscina({ filename: roundScorerFile(), minThreads: 1, maxThreads: 1, idleTimeout: Number.MAX_SAFE_INTEGER, workerData })),
-      (p) => Effect.promise(() => p.close()).pipe(Effect.timeoutOption("30 seconds"), Effect.andThen(Effect.promise(() => p.destroy())))
-    )
+    const pool = yield* scopedPool(roundScorerFile(), 1, workerData)
     const score = (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> => {
       const task: ScoreRoundTask = { round, embeddings: emb }
       // no abort signal: a round past its deadline fails here and its result is dropped; the thread (and the

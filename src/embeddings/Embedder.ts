@@ -2,9 +2,10 @@
 // onnxruntime session + tokenizer. Embeddings, the round's similarity matrix and PNG rendering run off the
 // main thread; results come back as transferred buffers. Every call has a timeout and a typed error.
 import { availableParallelism } from "node:os"
-import { basename, resolve } from "node:path"
+import { basename } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
-import Piscina from "piscina"
+import type Piscina from "piscina"
+import { scopedPool, workerEntry } from "./WorkerPool.ts"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
 import type { EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/protocol.ts"
 import type { HeatmapInput } from "../scoring/heatmap.ts"
@@ -71,10 +72,9 @@ export interface EmbedderOptions extends ResolveOptions {
 
 /** The worker entry point inside a compiled binary: scripts/build.ts compiles workers/scoring.worker.ts as an
  *  extra entry point with the project as root, which Bun stores under this name. */
-export const EMBEDDED_WORKER_FILE = "/$bunfs/root/workers/scoring.worker.js"
+export const EMBEDDED_WORKER_FILE = workerEntry("scoring.worker", true)
 /** The scoring worker script: the source file, or the embedded entry point when running as `dist/quorum`. */
-export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): string =>
-  compiled ? EMBEDDED_WORKER_FILE : resolve(import.meta.dir, "../../workers/scoring.worker.ts")
+export const workerFile = (compiled: boolean = Bun.isStandaloneExecutable): string => workerEntry("scoring.worker", compiled)
 const WORKER_FILE = workerFile()
 /** Fewest texts per length bucket when one call is spread over several workers: a 16-answer round is split. */
 const MIN_BUCKET = 4
@@ -157,24 +157,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     maxWindows,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch })
   }
-  const pool = yield* Effect.acquireRelease(
-    Effect.sync(
-      () =>
-        new Piscina({
-          filename: WORKER_FILE,
-          minThreads: poolSize,
-          maxThreads: poolSize,
-          idleTimeout: Number.MAX_SAFE_INTEGER,
-          workerData
-        })
-    ),
-    // let running tasks finish first (terminating a thread inside onnxruntime aborts the process), then stop
-    (p) =>
-      Effect.promise(() => p.close()).pipe(
-        Effect.timeoutOption("30 seconds"),
-        Effect.andThen(Effect.promise(() => p.destroy()))
-      )
-  )
+  const pool = yield* scopedPool(WORKER_FILE, poolSize, workerData)
 
   /** One pool task with abort-on-interrupt, a timeout, and failures as EmbedError. */
   const call = (
