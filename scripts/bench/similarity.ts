@@ -90,9 +90,9 @@ export async function run(args: ReadonlyArray<string> = process.argv.slice(2)): 
     for (const r of rows) r.onnx = Math.min(r.onnx, await asyncMedianMs(() => gemm.matrix(r.data, r.n, r.dim), r.reps))
     if (args.includes("--no-python")) continue
     const t = numpyTimes(specs)
-    if (typeof t === "string") py = t
-    else if (typeof py === "string") py = t
-    else for (const k of Object.keys(t.times)) py.times[k] = Math.min(py.times[k] ?? Number.POSITIVE_INFINITY, t.times[k]!)
+    // an earlier pass's times are kept when a later one fails
+    if (typeof py === "string") py = t
+    else if (typeof t !== "string") for (const k of Object.keys(t.times)) py.times[k] = Math.min(py.times[k] ?? Number.POSITIVE_INFINITY, t.times[k]!)
   }
 
   await gemm.release()
