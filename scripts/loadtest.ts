@@ -205,7 +205,7 @@ Object.assign(env, {
   MIN_MINERS: String(Math.min(3, miners)),
   CHALLENGE_INTERVAL_SECONDS: String(60 / rate),
   CHALLENGE_TIMEOUT_SECONDS: String(timeoutS),
-  MAX_CONCURRENT_CHALLENGES: String(Math.max(15, Math.ceil((rate / 60) * timeoutS * 1.5))),
+  MAX_CONCURRENT_CHALLENGES: env["MAX_CONCURRENT_CHALLENGES"]!,
   WEIGHTS_INTERVAL_SECONDS: "60",
   DB_PATH: file("validator.db"),
   HEATMAP_DIR: file("heatmaps"),

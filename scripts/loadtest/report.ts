@@ -220,7 +220,7 @@ export const analyze = (input: ReportInput) => {
 
   // what the overhead tail is made of: the validator's own event loop, and the same machine's other process
   // (the simulated miners, whose lateness against their plan is CPU contention, not validator work)
-  const lag = dist(samples.filter((s) => s.t >= from && s.t < to).map((s) => s.lagP99))
+  const lag = dist(afterWarm.map((s) => s.lagP99))
   const lateness = dist(minerLateness)
   const overheadLimit =
     stages.overhead.p99 <= input.goals.overheadP99Ms
@@ -269,7 +269,7 @@ export const analyze = (input: ReportInput) => {
       caches_start: afterWarm[0]?.gauges ?? {},
       caches_end: afterWarm[afterWarm.length - 1]?.gauges ?? {}
     },
-    event_loop_lag_ms: { p99_of_seconds: dist(afterWarm.map((s) => s.lagP99)), max: Math.max(0, ...afterWarm.map((s) => s.lagMax)) },
+    event_loop_lag_ms: { p99_of_seconds: lag, max: Math.max(0, ...afterWarm.map((s) => s.lagMax)) },
     reward_share_by_behaviour: share,
     timeline: {
       per_minute: perMinute,
