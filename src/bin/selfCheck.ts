@@ -6,7 +6,7 @@ import { Database } from "bun:sqlite"
 import { Effect, Exit } from "effect"
 import { makeScorer } from "../app/Scorer.ts"
 import { Embedder } from "../embeddings/Embedder.ts"
-import type { RoundEmbeddings, RoundInput } from "../scoring/types.ts"
+import type { RoundInput } from "../scoring/types.ts"
 import { loadCorpus } from "../challenges/Corpus.ts"
 import { decryptWithEphemeralKey, encryptForRound } from "../chain/Timelock.ts"
 import { DOCS_ASSETS, type DocsAsset, readDocsAsset } from "../http/DocsUi.ts"
@@ -30,9 +30,8 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
     const firstEmbeddingMs = ms(ctx.started)
     const png = yield* embedder.renderPng(SVG)
     const norm = (row: number) => Math.hypot(...out.data.subarray(row * out.dim, (row + 1) * out.dim))
-    // one two-answer round scored in the round scorer's worker thread
+    // one two-answer round, embedded as the validator embeds it, scored in the round scorer's worker thread
     const scorer = yield* makeScorer({})
-    const dot = out.data.subarray(0, out.dim).reduce((s, x, k) => s + x * out.data[out.dim + k]!, 0)
     const round: RoundInput = {
       id: "self-check",
       prompt: "What does the validator do?",
@@ -41,8 +40,7 @@ export const selfCheck = async (ctx: { readonly started: number; readonly prep: 
       tools: [],
       responses: ["the validator scores miners", "a second, unrelated sentence"].map((text, uid) => ({ uid, hotkey: `hk${uid}`, coldkey: `ck${uid}`, ip: `10.0.0.${uid + 1}`, text, latencyMs: 500, finishReason: "stop", toolCalls: [] }))
     }
-    const emb: RoundEmbeddings = { dim: out.dim, prompt: new Float32Array(out.data.slice(0, out.dim)), responses: new Float32Array(out.data.slice(0, 2 * out.dim)), reference: null, similarity: Float32Array.from([1, dot, dot, 1]) }
-    const scored = yield* scorer.score(round, emb)
+    const scored = yield* scorer.score(round, yield* embedder.embedRound(round))
     return {
       model: embedder.model.name,
       modelSource: embedder.model.source,
