@@ -94,7 +94,8 @@ export const ScoringConfigSchema = Schema.Struct({
     incompleteShare: Unit,
     offTopicCoverage: Unit,
     wordSaladPairShare: Unit,
-    wordSaladMinMedian: Unit
+    wordSaladMinMedian: Unit,
+    wordSaladStrictShare: Schema.optionalKey(Unit)
   }),
   novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count }),
   policies: Schema.optionalKey(PolicyConfigSchema)

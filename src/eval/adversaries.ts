@@ -94,12 +94,28 @@ export const smallEdits = (text: string, vocabulary: ReadonlyArray<string>, rng:
 
 const fastLatency = (rng: Rng): number => Math.round(50 + 200 * rng())
 
+/** Word edits an edited copy makes. */
+export const COPY_EDITS = 3
+/** Words per edit an answer needs for the edits to stay small (≤ 10% of its words). */
+const WORDS_PER_EDIT = 10
+
+/** A random element of those that pass `fits`, or of all when none does. */
+const pickPreferring = <A>(xs: ReadonlyArray<A>, fits: (x: A) => boolean, rng: Rng): A => {
+  const preferred = xs.filter(fits)
+  return pick(preferred.length > 0 ? preferred : xs, rng)
+}
+
+const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w !== "").length
+
 /** One answer of every kind, in ADVERSARY_KINDS order. */
 export const makeAdversaries = (ctx: AdversaryContext, rng: Rng): Array<Adversary> => {
   const honestChars = median(ctx.honest.map((h) => h.text.length))
   const promptWords = ctx.prompt.split(/\s+/).filter((w) => w !== "")
-  const sentenceSource = pick(ctx.honest, rng)
-  const copySource = pick(ctx.honest, rng)
+  // a truncation needs a source with more than one sentence (the first sentence of a one-sentence answer is
+  // that answer), and small edits a source long enough that a few words are a small part of it: otherwise the
+  // fake would be an honest answer, which scoring must pay
+  const sentenceSource = pickPreferring(ctx.honest, (h) => firstSentence(h.text).length < h.text.trim().length, rng)
+  const copySource = pickPreferring(ctx.honest, (h) => wordCount(h.text) >= WORDS_PER_EDIT * COPY_EDITS, rng)
   const texts: Record<AdversaryKind, Adversary> = {
     empty: { kind: "empty", text: "", latencyMs: fastLatency(rng) },
     random_words: { kind: "random_words", text: randomWords(ctx.vocabulary, honestChars, rng), latencyMs: fastLatency(rng) },
@@ -115,7 +131,7 @@ export const makeAdversaries = (ctx: AdversaryContext, rng: Rng): Array<Adversar
     other_prompt: { kind: "other_prompt", text: ctx.otherPromptAnswer, latencyMs: fastLatency(rng) },
     edited_copy: {
       kind: "edited_copy",
-      text: smallEdits(copySource.text, ctx.vocabulary, rng),
+      text: smallEdits(copySource.text, ctx.vocabulary, rng, COPY_EDITS),
       latencyMs: copySource.latencyMs + COPY_DELAY_MS
     }
   }

@@ -125,3 +125,40 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
   }
   return found
 }
+
+export interface PartCandidate {
+  readonly index: number
+  readonly uid: number
+  readonly entity: number
+  readonly latencyMs: number | null
+  readonly tokens: ReadonlyArray<string>
+}
+
+/**
+ * Copied parts: x (at least `minWords` words) is a run of a longer answer o of another entity sent no later
+ * than x (a truncation: its first sentence, a paragraph) — unless it is common ground, held (as a run or the
+ * whole) by `commonEntities` or more other entities, faster or slower. Catches parts that the shingle test
+ * cannot: quoted text (no novel shingles) and short parts. Independent models rarely write a 6-word run of
+ * one other answer and nothing more. Order-independent; x's earliest-sent source is reported.
+ */
+export const detectCopiedParts = (
+  candidates: ReadonlyArray<PartCandidate>,
+  config: { readonly minWords: number; readonly commonEntities: number }
+): Map<number, { readonly of: number }> => {
+  const lat = (x: PartCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
+  const joined = candidates.map((c) => ` ${c.tokens.join(" ")} `)
+  const found = new Map<number, { readonly of: number }>()
+  candidates.forEach((x, q) => {
+    if (x.tokens.length < config.minWords) return
+    const holders = new Set<number>()
+    let source: PartCandidate | null = null
+    candidates.forEach((o, p) => {
+      if (p === q || o.entity === x.entity || o.uid === x.uid || !joined[p]!.includes(joined[q]!)) return
+      holders.add(o.entity)
+      const earlier = source === null || lat(o) < lat(source) || (lat(o) === lat(source) && o.uid < source.uid)
+      if (o.tokens.length > x.tokens.length && lat(o) <= lat(x) && earlier) source = o
+    })
+    if (source !== null && holders.size < config.commonEntities) found.set(x.index, { of: (source as PartCandidate).index })
+  })
+  return found
+}

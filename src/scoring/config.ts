@@ -91,6 +91,9 @@ export interface ContentConfig extends SupportConfig {
   readonly wordSaladPairShare: number
   /** … in rounds whose median answer shares at least this share of its pairs (paraphrases share few). */
   readonly wordSaladMinMedian: number
+  /** Below this share of the median, an answer is word salad whatever its cosine (words drawn from answers on the
+   *  topic embed close to them, yet no one else wrote their pairs); absent: 0, the cosine always decides. */
+  readonly wordSaladStrictShare?: number
 }
 
 export interface SpeedConfig {

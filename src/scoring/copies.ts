@@ -2,7 +2,7 @@
 // update after a round. Another hotkey's earlier answer to this prompt (memory), this hotkey's own text sent
 // to a different prompt (constant), a faster answer of this round, replayed tool-call ids. Pure: the only
 // state touched is the NoveltyMemory the caller passes.
-import { detectEditedCopies } from "./align.ts"
+import { detectCopiedParts, detectEditedCopies } from "./align.ts"
 import type { ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import type { AnswerFacts } from "./filters.ts"
@@ -100,6 +100,15 @@ export const markCopies = (
       if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
     }
   }
+  // a run of a faster answer and nothing more (its first sentence, a quoted paragraph), that few others wrote too
+  const parts = detectCopiedParts(
+    responses.flatMap((r, i) => {
+      const lexical = facts[i]!.lexical
+      return text(i) && lexical !== null ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens }] : []
+    }),
+    { minWords: lex.alignMinWords, commonEntities: lex.commonEntities }
+  )
+  for (const [i, found] of parts) [filtered[i], notes[i]] = ["copy", `a part of faster uid ${responses[found.of]!.uid}'s answer, which few others wrote`]
   // Tool-call answers: the same call is expected from every honest miner, but a call id is minted per
   // completion — a faster miner's call ids returned verbatim are a replayed answer.
   const lat = (i: number) => responses[i]!.latencyMs ?? Infinity

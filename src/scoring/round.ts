@@ -174,7 +174,7 @@ export const scoreRound = (
       medianPairSupport !== null &&
       medianPairSupport >= cc.wordSaladMinMedian &&
       support.pairSupport[i]! < cc.wordSaladPairShare * medianPairSupport &&
-      agree < calibration.wordSaladCosine
+      (agree < calibration.wordSaladCosine || support.pairSupport[i]! < (cc.wordSaladStrictShare ?? 0) * medianPairSupport)
     ) {
       ;[filtered[i], notes[i]] = [
         "low_quality",

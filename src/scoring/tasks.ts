@@ -82,7 +82,8 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
     incompleteShare: 0.1,
     offTopicCoverage: 0.5,
     wordSaladPairShare: 0.25,
-    wordSaladMinMedian: 0.15
+    wordSaladMinMedian: 0.15,
+    wordSaladStrictShare: 0.05
   },
   speed: {
     tiers: [

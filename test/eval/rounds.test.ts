@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { mulberry32 } from "../../src/domain/random.ts"
-import { ADVERSARY_KINDS, CONSTANT_TEXT, COPY_DELAY_MS, firstSentence, REFUSALS, smallEdits } from "../../src/eval/adversaries.ts"
+import { ADVERSARY_KINDS, CONSTANT_TEXT, COPY_DELAY_MS, firstSentence, makeAdversaries, REFUSALS, smallEdits } from "../../src/eval/adversaries.ts"
 import { baseModels, hasDataset, loadDataset, parseLeaderboard, variantModels, variantOf } from "../../src/eval/dataset.ts"
 import { assignIdentities, speedProfile } from "../../src/eval/identity.ts"
 import { buildRound, makePlan, strongestModel } from "../../src/eval/rounds.ts"
@@ -97,6 +97,11 @@ describe("rounds", () => {
       const copied = honest.filter((h) => h.latencyMs! + COPY_DELAY_MS === ec.latencyMs)
       expect(copied.length).toBeGreaterThan(0)
       expect(ec.text).not.toBe(copied[0]!.text)
+      // a truncation of a one-sentence answer would be that answer, and 3 edits must stay small: sources are
+      // answers of several sentences, and of ≥ 30 words, whenever the round has one
+      const words = (t: string) => t.split(/\s+/).filter((w) => w !== "").length
+      if (honest.some((h) => firstSentence(h.text).length < h.text.trim().length)) expect(fs.text.length).toBeLessThan(src.text.trim().length)
+      if (honest.some((h) => words(h.text) >= 30)) expect(copied.some((h) => words(h.text) >= 30)).toBe(true)
       // the junk is about as long as the honest median and built from other prompts' answers
       const rw = by("random_words").text
       expect(rw.length).toBeGreaterThan(0.7 * honest[1]!.text.length)
@@ -120,6 +125,20 @@ describe("rounds", () => {
     expect(r.miners.filter((m) => m.kind === "honest").length).toBe(5)
     expect(makePlan(d, { ...opts, reference: true, referenceModel: "bravo" }).pool).not.toContain("bravo")
     expect(() => makePlan(d, { ...opts, reference: true, referenceModel: "nobody" })).toThrow("nobody")
+  })
+
+  test("a truncation is taken from an answer of several sentences, an edited copy from one of ≥ 30 words", () => {
+    const short = { text: "Yes.", latencyMs: 300 }
+    const long = { text: `Yes. ${"The sender says a chatbot could improve things and wants to talk soon about it. ".repeat(3)}`, latencyMs: 2000 }
+    for (let seed = 1; seed <= 20; seed++) {
+      const advs = makeAdversaries({ prompt: "Is the sender interested?", honest: [short, long], vocabulary: ["zebra"], otherPromptAnswer: "x" }, mulberry32(seed))
+      const by = (k: string) => advs.find((a) => a.kind === k)!
+      expect(by("first_sentence")).toMatchObject({ text: "Yes.", latencyMs: long.latencyMs + COPY_DELAY_MS })
+      expect(by("edited_copy").latencyMs).toBe(long.latencyMs + COPY_DELAY_MS)
+    }
+    // with no such answer the round's answers are used as they are
+    const only = makeAdversaries({ prompt: "p", honest: [short], vocabulary: [], otherPromptAnswer: "x" }, mulberry32(1))
+    expect(only.find((a) => a.kind === "first_sentence")!.text).toBe("Yes.")
   })
 
   test("smallEdits changes a few words and keeps the rest", () => {

@@ -1,6 +1,6 @@
 // Word alignment of short answers (src/scoring/align.ts): the LCS, and when a later near-identical answer is a copy.
 import { describe, expect, test } from "bun:test"
-import { alignment, detectEditedCopies, lcsLength, type AlignCandidate } from "../../src/scoring/align.ts"
+import { alignment, detectCopiedParts, detectEditedCopies, lcsLength, type AlignCandidate } from "../../src/scoring/align.ts"
 import { contentUnits, words } from "../../src/scoring/lexical.ts"
 
 const cfg = { alignShare: 0.75, alignMinWords: 6, alignMaxWords: 150, commonEntities: 2, addedShare: 0.3 }
@@ -45,5 +45,41 @@ describe("word alignment", () => {
 
   test("with fewer than 4 entities' short answers, alignment says nothing (two models writing the same line)", () => {
     expect(detectEditedCopies([cand(0, original, 1000), cand(1, edited, 1200)], cfg).size).toBe(0)
+  })
+})
+
+describe("copied parts (a run of a faster answer)", () => {
+  const parts = { minWords: 6, commonEntities: 2 }
+  const whole =
+    "We present a speech recognition system built with end-to-end deep learning. It replaces hand-engineered pipelines with a recurrent network trained on many GPUs."
+  const first = "We present a speech recognition system built with end-to-end deep learning."
+  const part = (index: number, text: string, latencyMs: number, entity = index) => ({ index, uid: index, entity, latencyMs, tokens: words(text) })
+  const unrelated = part(5, "A different answer about something else entirely, written in other words by another model.", 700)
+
+  test("a truncation sent after its source copies it; the source is no copy", () => {
+    const found = detectCopiedParts([part(0, whole, 1000), part(1, first, 1200), unrelated], parts)
+    expect([...found.keys()]).toEqual([1])
+    expect(found.get(1)!.of).toBe(0)
+    // at the same latency the part still copies the whole (the fuller answer is the original)
+    expect([...detectCopiedParts([part(0, whole, 1000), part(1, first, 1000)], parts).keys()]).toEqual([1])
+  })
+
+  test("a part sent before the longer answer is no copy of it", () => {
+    expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 800)], parts).size).toBe(0)
+  })
+
+  test("common ground: a part two other entities also hold (as a run or the whole) is not a copy", () => {
+    expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 1200), part(2, `${first} And then some more words of its own.`, 1500)], parts).size).toBe(0)
+    expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 1200), part(2, first, 600)], parts).size).toBe(0)
+  })
+
+  test("short runs coincide honestly; one entity's answers never copy each other", () => {
+    expect(detectCopiedParts([part(0, "Yes. The sender is interested in chatbots.", 1000), part(1, "Yes.", 1200)], parts).size).toBe(0)
+    expect(detectCopiedParts([part(0, whole, 1000, 3), part(1, first, 1200, 3)], parts).size).toBe(0)
+  })
+
+  test("order-independent", () => {
+    const xs = [part(0, whole, 1000), part(1, first, 1200), unrelated]
+    expect([...detectCopiedParts([...xs].reverse(), parts)]).toEqual([...detectCopiedParts(xs, parts)])
   })
 })

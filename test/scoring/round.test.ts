@@ -92,6 +92,19 @@ describe("filters", () => {
     for (const uid of [1, 2, 3, 10]) expect(terse.reward).toBeLessThan(miner(res, uid).reward)
   })
 
+  test("word salad of the topic's own words earns 0 even when it embeds close to the others (no one wrote its word pairs)", () => {
+    const s = scene(4)
+    const salad: SynthResponse = { uid: 9, vec: around(s.dir, 0.2, s.r), text: `${[...TOPIC].reverse().join(" ")} ${[...TOPIC].reverse().join(" ")}.`, latencyMs: 900 }
+    const round = { prompt: s.prompt, promptText: PROMPT_TEXT, responses: [1, 2, 3, 4, 5, 6].map((u) => s.honest(u, 2000 + 100 * u)).concat(salad) }
+    const res = score(round)
+    expect(miner(res, 9).filtered).toBe("low_quality")
+    expect(miner(res, 9).note).toContain("word salad")
+    for (const u of [1, 2, 3, 4, 5, 6]) expect(miner(res, u).filtered).toBeNull()
+    // without the strict share (a v2 file of an earlier release) the cosine alone decides, and this one passes
+    const { wordSaladStrictShare: _, ...lenient } = config.content
+    expect(miner(score(round, { ...config, content: lenient }), 9).filtered).toBeNull()
+  })
+
   test("error, empty, echo, low_quality, copy, no_content and incomplete each earn exactly 0 with their reason", () => {
     const s = scene(1)
     const a = s.honest(1, 3000)
@@ -163,6 +176,23 @@ describe("filters", () => {
     })
     expect(miner(res, 4).filtered).toBe("copy")
     expect(miner(res, 5).filtered).toBeNull() // cos ≈ 0.999 to uid 1, but its own words
+  })
+
+  test("a quoted sentence taken from a faster answer that quotes the prompt is a copy (no word sequence of its own to compare)", () => {
+    const s = scene(6)
+    const passage = "The committee approved the new bridge design after three public hearings. Construction starts in the spring and ends two years later."
+    const promptText = `Quote the sentences of this text that say when the work happens.\n\n${passage}`
+    const quoting = { ...s.honest(1, 2000), text: `The text says: "${passage}" So the work runs for two years from the spring.` }
+    const quote = "The committee approved the new bridge design after three public hearings."
+    const res = score({
+      prompt: s.prompt,
+      promptText,
+      responses: [quoting, s.honest(2), s.honest(3), { uid: 4, vec: around(quoting.vec, 0.05, s.r), text: quote, latencyMs: 2200 }]
+    })
+    expect(miner(res, 4).filtered).toBe("copy")
+    expect(miner(res, 4).note).toContain("a part of faster uid 1")
+    // sent first, the same sentence is the model's own quote
+    expect(miner(score({ prompt: s.prompt, promptText, responses: [quoting, s.honest(2), s.honest(3), { uid: 4, vec: around(quoting.vec, 0.05, s.r), text: quote, latencyMs: 1500 }] }), 4).filtered).not.toBe("copy")
   })
 
   test("short identical answers are not copies, and text that two other entities hold is common ground", () => {
