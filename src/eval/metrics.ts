@@ -3,6 +3,7 @@
 import type { AdversaryKind } from "./adversaries.ts"
 import { variantOf } from "./dataset.ts"
 import type { EvalRound } from "./rounds.ts"
+import { zeroKind, type ZeroKind } from "./zeroKinds.ts"
 
 /** Ranks 1..n, ties get the average of the ranks they span. */
 export const averageRanks = (xs: ReadonlyArray<number>): Array<number> => {
@@ -62,6 +63,9 @@ export interface Report {
     readonly falseZeroRate: number
     readonly perModel: Record<string, { rounds: number; zeros: number; rate: number; meanReward: number; lc: number | null }>
     readonly perReason: Record<string, { count: number; share: number; examples: Array<ZeroExample> }>
+    /** The zeros by what they are, judged apart from the scorer (zeroKinds.ts), and the unexplained ones' rate. */
+    readonly perKind: Record<ZeroKind, number>
+    readonly unexplainedRate: number
   }
   readonly adversaries: Record<string, { rounds: number; paidShare: number; meanRelative: number; maxRelative: number; meanReward: number }>
   /** All adversaries' reward / all reward. */
@@ -76,6 +80,7 @@ export class EvalMetrics {
   private readonly honestRewards = new Map<string, Array<number>>()
   private readonly zeros = new Map<string, number>()
   private readonly reasons = new Map<string, { count: number; examples: Array<ZeroExample> }>()
+  private readonly kinds: Record<ZeroKind, number> = { repetitive: 0, refusal: 0, unexplained: 0 }
   private readonly adversary = new Map<AdversaryKind, Array<{ reward: number; relative: number | null }>>()
   /** Per round: variant and honest rewards by model, and the round's honest mean. */
   private readonly perRound: Array<{ rewards: Map<string, number>; honestMean: number }> = []
@@ -108,6 +113,7 @@ export class EvalMetrics {
       this.honestRewards.set(m.name, list)
       if (o.reward > 0) return
       this.zeros.set(m.name, (this.zeros.get(m.name) ?? 0) + 1)
+      this.kinds[zeroKind(round.input.responses[k]!.text)]++
       const reason = o.filtered ?? "zero_unfiltered"
       const r = this.reasons.get(reason) ?? { count: 0, examples: [] }
       r.count++
@@ -147,7 +153,15 @@ export class EvalMetrics {
     )
     return {
       rounds: this.rounds,
-      honest: { answers, zeros, falseZeroRate: round4(answers === 0 ? 0 : zeros / answers), perModel, perReason },
+      honest: {
+        answers,
+        zeros,
+        falseZeroRate: round4(answers === 0 ? 0 : zeros / answers),
+        perModel,
+        perReason,
+        perKind: { ...this.kinds },
+        unexplainedRate: round4(answers === 0 ? 0 : this.kinds.unexplained / answers)
+      },
       adversaries,
       adversaryRewardShare: round4(this.totalReward === 0 ? 0 : this.adversaryReward / this.totalReward),
       spearman: { rho: round4(rho), models: ranked.length },

@@ -1,0 +1,27 @@
+// What an honest zero is, judged apart from the scorer (the issue asks that each remaining zero be explainable:
+// degenerate loops, refusals): a text that compresses to a small part of its size repeats itself (zlib, not the
+// scorer's trigram heuristic), and a refusal or non-answer says so in its first sentences. Everything else is
+// "unexplained" — a zero the evaluation counts against the scorer.
+import { deflateRawSync } from "node:zlib"
+
+export type ZeroKind = "repetitive" | "refusal" | "unexplained"
+
+/** Texts shorter than this are too short for a compression ratio to mean repetition. */
+const MIN_REPEAT_CHARS = 300
+/** Compressed size / raw size below which a text is a loop or a repeated block (prose compresses to ~0.5). */
+const REPEAT_RATIO = 0.2
+/** Where a refusal says what it is. */
+const REFUSAL_HEAD = 300
+const REFUSAL =
+  /\b(as an ai\b|i'?m sorry|i am sorry|i apologi[sz]e|i (?:cannot|can'?t|am unable to|am not able to|do not have the ability)|i'?m (?:unable|not able) to|no output\b|could you (?:please )?provide (?:more|the))/i
+
+export const compressionRatio = (text: string): number => {
+  const raw = Buffer.from(text, "utf8")
+  return raw.length === 0 ? 1 : deflateRawSync(raw, { level: 9 }).length / raw.length
+}
+
+export const zeroKind = (text: string): ZeroKind => {
+  if (text.length >= MIN_REPEAT_CHARS && compressionRatio(text) < REPEAT_RATIO) return "repetitive"
+  if (REFUSAL.test(text.slice(0, REFUSAL_HEAD))) return "refusal"
+  return "unexplained"
+}
