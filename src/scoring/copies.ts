@@ -62,10 +62,11 @@ export const markCopies = (
       }
     }
   }
+  const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
   // in-round: memory copies are marked first, so a replayed answer cannot make its (slower) original author a copy
   const roundCopies = detectRoundCopies(
     responses.flatMap((r, i) =>
-      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint }] : []
+      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint, run: joined[i]! }] : []
     ),
     c,
     lex.commonEntities,
@@ -92,7 +93,6 @@ export const markCopies = (
   // a run of an edited copy's words, sent no earlier than it, is copied text too (a prefix of an edited copy is
   // too short to align, and must not earn what the whole copy does not)
   if (edited.size > 0) {
-    const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
     const late = (i: number) => responses[i]!.latencyMs ?? Infinity
     for (let i = 0; i < n; i++) {
       if (!text(i) || joined[i]!.length <= 2) continue

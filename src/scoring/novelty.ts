@@ -194,6 +194,9 @@ export class NoveltyMemory {
   }
 }
 
+/** A holder of common ground is at most this many times as long as the answer (the same text, not a longer one around it). */
+const COMMON_LENGTH = 2
+
 /** One answer taking part in in-round copy detection. */
 export interface CopyCandidate {
   readonly index: number
@@ -207,6 +210,8 @@ export interface CopyCandidate {
   /** Fingerprints of the answer's novel shingles, and of all its shingles. */
   readonly novel: Uint32Array
   readonly all: Uint32Array
+  /** The answer's word tokens joined by single spaces, with a space at both ends (runs are substrings). */
+  readonly run: string
 }
 
 export interface CopyFinding {
@@ -218,10 +223,11 @@ export interface CopyFinding {
 
 /**
  * In-round copies: a candidate whose text equals, or whose novel shingles are held by, a faster candidate of
- * another uid copies the fastest such answer — unless its content is common ground: `commonEntities` or more
- * other entities (faster or slower) wrote near-duplicates of it (each holding the other), and most of its word
- * sequences come from the prompt (a corrected or quoted text). An answer of its own making is never common
- * ground: two copiers of one answer do not make it everyone's. Order-independent.
+ * another uid copies the fastest such answer — unless its content is common ground: most of its word sequences
+ * come from the prompt (a corrected or quoted text) and `commonEntities` or more other entities (faster or
+ * slower) hold its novel shingles in a text of about its size that is not a run around it (the same corrections
+ * made independently; a lead-in sentence that several longer answers begin with is no answer by itself). An answer of its own
+ * making is never common ground: two copiers of one answer do not make it everyone's. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
@@ -245,7 +251,7 @@ export const detectRoundCopies = (
       if (!exact && !holds(o.all, x.novel, c)) continue
       // common ground needs near-duplicates: a longer answer that merely contains this one (its first
       // sentence, say) is where it was taken from, not a sign that everyone writes it
-      if (common && (exact || holds(x.all, o.novel, c))) holderEntities.add(o.entity)
+      if (common && (exact || holds(x.all, o.novel, c) || (o.all.length <= COMMON_LENGTH * x.all.length && !o.run.includes(x.run)))) holderEntities.add(o.entity)
       if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
     if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })

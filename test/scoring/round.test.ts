@@ -195,6 +195,25 @@ describe("filters", () => {
     expect(miner(score({ prompt: s.prompt, promptText, responses: [quoting, s.honest(2), s.honest(3), { uid: 4, vec: around(quoting.vec, 0.05, s.r), text: quote, latencyMs: 1500 }] }), 4).filtered).not.toBe("copy")
   })
 
+  test("the same corrections made independently are common ground: a corrected text others wrote in their own variants is no copy", () => {
+    const s = scene(7)
+    const promptText =
+      "Rewrite the given text and correct grammar, spelling, and punctuation errors.\n\nIf you'd told me year ago that today I would finish a marathon, I would of laughed. Your support had a huge affect on me!"
+    const corrected = "If you'd told me a year ago that I would finish a marathon today, I would have laughed! Your support had a huge effect on me."
+    const variant = (uid: number, text: string, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text, latencyMs })
+    const responses = [
+      variant(1, corrected, 1000),
+      variant(2, corrected, 1200),
+      // the same corrections, worded a little differently and followed by a note of what was fixed
+      variant(3, `${corrected.replace("you'd", "you had")} Three errors fixed.`, 1500),
+      variant(4, `${corrected.replace("you'd", "you would have")} All errors are fixed now.`, 1700)
+    ]
+    const res = score({ prompt: s.prompt, promptText, responses })
+    for (const uid of [1, 2, 3, 4]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+    // with no one else writing it, the identical later text is a copy of the faster one
+    expect(miner(score({ prompt: s.prompt, promptText, responses: responses.slice(0, 2).concat(s.honest(8), s.honest(9)) }), 2).filtered).toBe("copy")
+  })
+
   test("short identical answers are not copies, and text that two other entities hold is common ground", () => {
     const s = scene(5)
     const v = around(s.dir, 0.1, s.r)
