@@ -156,6 +156,9 @@ export const scoreRound = (
     joined[i]!.length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && joined[j]!.includes(joined[i]!))
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
   const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
+  // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
+  const verbatimEntities = (i: number): number =>
+    new Set(textEntities.entity.filter((e, j) => j !== i && textValid[j] && e !== textEntities.entity[i] && facts[j]!.hash === facts[i]!.hash)).size
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
@@ -164,7 +167,9 @@ export const scoreRound = (
     // where nothing agrees): a creative or terse answer in its own words (mottos, names, one-line answers), not
     // junk — it is not no_content/off_topic, nor incomplete unless it is a run of another answer; it is paid by
     // its (low) coverage
-    const typical = medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor
+    const common = cov > EPS && verbatimEntities(i) >= config.lexical.commonEntities
+    const typical =
+      common || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
     else if (!typical && agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
       ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
@@ -180,7 +185,7 @@ export const scoreRound = (
         "low_quality",
         `word salad: ${(support.pairSupport[i]! * 100).toFixed(0)}% of its ${support.pairs[i]} word pairs occur elsewhere (median ${(medianPairSupport * 100).toFixed(0)}%), mean cos ${agree.toFixed(3)}`
       ]
-    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !(typical && !partOfAnother(i))) {
+    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !common && !(typical && !partOfAnother(i))) {
       ;[filtered[i], notes[i]] = ["incomplete", `coverage ${cov.toFixed(3)} < ${cc.incompleteShare} × the round's median ${medianCoverage.toFixed(3)}`]
     }
   }

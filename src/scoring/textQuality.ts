@@ -6,6 +6,10 @@ import { ramp } from "./axes.ts"
 
 const WORD = /[\p{L}\p{N}]+/gu
 
+// Table rules, grid lines and markdown marks (| + - _ = * # ~ ` : .) lay out an answer (a grid, a table, a list):
+// they are left out of the symbol share, so a Sudoku grid is not symbol soup; a text of nothing else still is.
+const LAYOUT = /[|+\-_=*#~`:.]/g
+
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13) || c === 160 || c === 0x2028 || c === 0x2029 || c === 0x3000
 
 /** Non-whitespace characters of `text`. */
@@ -21,7 +25,8 @@ export const textQuality = (text: string): number => {
   let alnum = 0 // words are maximal letter/digit runs, so their lengths add up to the letter/digit count
   for (const w of words) alnum += w.length
   const meanLen = alnum / words.length
-  const symbols = ramp(alnum / Math.max(1, visibleChars(text)), 0.3, 0.6)
+  const layout = text.match(LAYOUT)?.length ?? 0
+  const symbols = ramp(alnum / Math.max(1, visibleChars(text) - layout), 0.3, 0.6)
   let diversity = 1
   let repetition = 1
   if (words.length >= 20) {

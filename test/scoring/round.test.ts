@@ -435,6 +435,21 @@ describe("axes", () => {
     expect(textQuality("!!! ??? ### $$$ %%% ^^^ &&& *** ((( )))")).toBeLessThan(floor)
     expect(textQuality("QmFzZTY0IGVuY29kZWQgYmxvYiB0aGF0IGlzIG5vdCBhbiBhbnN3ZXIgYXQgYWxsIGp1c3Qgbm9pc2U=")).toBeLessThan(floor)
     expect(textQuality("")).toBe(0)
+    // grid lines and table rules lay out an answer; a text of nothing but them is still junk
+    const grid = `Here is the puzzle:\n${"+---+---+---+\n| 7 |   | 3 |\n| 1 | 9 |   |\n".repeat(3)}+---+---+---+`
+    expect(textQuality(grid)).toBeGreaterThan(floor)
+    expect(textQuality("| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |")).toBeGreaterThan(floor)
+    expect(textQuality("----|||| ++++ ==== ".repeat(10))).toBeLessThan(floor)
+  })
+
+  test("a one-word answer that two other entities gave word for word is common ground, not off topic", () => {
+    const s = scene(8)
+    const long = (uid: number) => s.honest(uid, 2000 + uid)
+    const terse = (uid: number): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, s.r), s.prompt, s.dir), text: `${TOPIC[0]}`, latencyMs: 900 + uid })
+    const res = score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [long(1), long(2), long(3), long(4), terse(11), terse(12), terse(13)] })
+    for (const uid of [11, 12, 13]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+    // alone, the same far-off one-liner is off topic
+    expect(miner(score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [long(1), long(2), long(3), long(4), terse(11)] }), 11).filtered).not.toBeNull()
   })
 
   test("novelty: skipped without memory; falls toward 0 for text another hotkey sent earlier; a replay is a copy", () => {
