@@ -122,8 +122,10 @@ console.log(
     "  stage latency (ms):",
     ...stageRows,
     `  overhead after the warm-up; over all requests (start-up included) p50 ${report.overhead_all_requests_ms.p50}  p99 ${report.overhead_all_requests_ms.p99} ms`,
-    `  overhead legs: query → miner handler p50 ${report.overhead_parts_ms.to_miner.p50}  p99 ${report.overhead_parts_ms.to_miner.p99} ms; ` +
-      `miner ready → reply parsed p50 ${report.overhead_parts_ms.from_miner.p50}  p99 ${report.overhead_parts_ms.from_miner.p99} ms`,
+    report.overhead_parts_ms.to_miner.n === 0
+      ? "  overhead legs: not measured (the miners' lines carry no start/end stamps)"
+      : `  overhead legs: query → miner handler p50 ${report.overhead_parts_ms.to_miner.p50}  p99 ${report.overhead_parts_ms.to_miner.p99} ms; ` +
+        `miner ready → reply parsed p50 ${report.overhead_parts_ms.from_miner.p50}  p99 ${report.overhead_parts_ms.from_miner.p99} ms`,
     `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
     `  reward share: ${JSON.stringify(report.reward_share_by_behaviour)}`,
     `  limit: ${report.limit}`,
