@@ -20,3 +20,6 @@ export const memorySize = () => memory.size
 
 /** The thread's scheduling priority as set at start (logged by the Scorer). */
 export const priority = () => applied
+
+/** This thread's JS heap in bytes (the load test samples it beside RSS). */
+export const heapUsed = () => process.memoryUsage().heapUsed

@@ -88,4 +88,7 @@ export const heatmap = (task: HeatmapTask): { readonly svg: string; readonly png
   return { svg, png: task.png ? rasterize(svg, task.fitWidth) : null }
 }
 
+/** This thread's JS heap in bytes (the load test samples one worker's beside RSS). */
+export const heapUsed = () => process.memoryUsage().heapUsed
+
 export default embed

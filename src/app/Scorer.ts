@@ -26,6 +26,8 @@ export interface ScorerShape {
   readonly where: "worker" | "main"
   /** Answers the novelty memory holds now (it is bounded by the config's novelty.capacity). */
   readonly remembered: Effect.Effect<number, ScoreError>
+  /** The scoring thread's JS heap in bytes (worker only; the load test samples it beside RSS). */
+  readonly heapBytes?: Effect.Effect<number, ScoreError>
 }
 
 export interface ScorerOptions {
@@ -44,7 +46,7 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
-type Scoring = Pick<ScorerShape, "score" | "remembered">
+type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes">
 
 /** Scoring on the calling thread. */
 export const inProcessScore = (scoring: ScoringConfig): Scoring => {
@@ -79,7 +81,11 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: nu
       try: () => pool.run(null, { name: "memorySize" }) as Promise<number>,
       catch: (e) => new ScoreError({ roundId: "", message: `memory size not read: ${String(e)}` })
     })
-    return { score, remembered } satisfies Scoring
+    const heapBytes = Effect.tryPromise({
+      try: () => pool.run(null, { name: "heapUsed" }) as Promise<number>,
+      catch: (e) => new ScoreError({ roundId: "", message: `heap not read: ${String(e)}` })
+    })
+    return { score, remembered, heapBytes } satisfies Scoring
   })
 
 export const makeScorer = (
@@ -90,9 +96,9 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const { score, remembered } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice)
+    const { score, remembered, heapBytes } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), score, remembered, policies: scoring.policies, where } satisfies ScorerShape
+    return { version: String(scoring.version), score, remembered, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {

@@ -101,6 +101,8 @@ export class Embedder extends Context.Service<
     readonly model: ModelInfo
     /** Fraction of the worker pool's capacity in use (piscina `utilization`, 0..1). */
     readonly utilisation: () => number
+    /** One worker thread's JS heap in bytes (the next free thread answers; the load test samples it). */
+    readonly workerHeapBytes: () => Promise<number>
     /** texts → n × dim, rows L2-normalized; empty texts give zero rows; long texts are windowed. */
     readonly embed: (texts: ReadonlyArray<string>) => Effect.Effect<{ readonly dim: number; readonly data: Vec }, EmbedError>
     /** prompt + responses + reference in one worker task, with the responses' cosine matrix. */
@@ -329,5 +331,5 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   const stats = Effect.sync(
     (): EmbedderStats => ({ poolSize, intraOpThreads, cacheHits: cache.hits, cacheMisses: cache.misses, cacheSize: cache.size, embedded })
   )
-  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, stats, utilisation: () => pool.utilization })
+  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, stats, utilisation: () => pool.utilization, workerHeapBytes: () => pool.run(null, { name: "heapUsed" }) as Promise<number> })
 })
