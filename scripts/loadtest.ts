@@ -3,7 +3,8 @@
 //                  [--out DIR] [--chain off|local] [--timeout 12] (s) [--warmup 60s]
 //                  [--goal-rate N] (default: --rate) [--drain 60s] (most wait after the window) [--model DIR] [--seed S]
 //                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
-//                  [--profile] (the validator's CPU profile, as markdown, in DIR/prof)
+//                  [--profile] (the validator's CPU profile, as markdown and .cpuprofile, in DIR/prof)
+//                  [--miners-nice N] (0..19: the miner process, which stands for other machines, yields the CPU)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
 // miners that are real HTTP servers in a separate process (scripts/loadtest/miners.ts, answers and latencies
 // from alpacaeval-dev). Shows a progress bar, then writes DIR/report.json and PNG plots and exits 1 when a
@@ -36,11 +37,12 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     reanalyze: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "miners-nice": { type: "string", default: "0" },
     help: { type: "boolean", default: false }
   },
   strict: true
 })
-const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 6).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
+const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
 const die = (msg: string): never => {
   console.error(`loadtest: ${msg}\n${usage}`)
   process.exit(2)
@@ -68,6 +70,8 @@ const rate = positive(values.rate, "rate")
 // honest answers); "all" sends every challenge to every miner (a stress far past the validator's defaults)
 const perChallenge = values["per-challenge"] === "all" ? miners : Math.min(miners, Math.floor(positive(values["per-challenge"], "per-challenge")))
 const timeoutS = positive(values.timeout, "timeout")
+const minersNice = Number(values["miners-nice"])
+if (!Number.isInteger(minersNice) || minersNice < 0 || minersNice > 19) die(`--miners-nice must be an integer 0..19, got "${values["miners-nice"]}"`)
 const warmup = values.warmup === undefined ? Math.min(60_000, duration * 0.2) : durationMs(values.warmup, "warmup")
 const goalRate = values["goal-rate"] === undefined ? rate : positive(values["goal-rate"], "goal-rate")
 if (values.protocol !== "fiber" && values.protocol !== "dendrite") die("--protocol must be fiber or dendrite")
@@ -104,7 +108,7 @@ const report = analyze({
 })
 const full = {
   ...report,
-  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency }
+  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency, miners_nice: minersNice }
 }
 writeFileSync(file("report.json"), JSON.stringify(full, null, 2))
 renderPlots(full)
@@ -117,6 +121,11 @@ console.log(
     `  main-thread heap ${report.rss.heap_start_mb} → ${report.rss.heap_end_mb} MB; bounded caches ${JSON.stringify(report.rss.caches_start)} → ${JSON.stringify(report.rss.caches_end)}`,
     "  stage latency (ms):",
     ...stageRows,
+    `  overhead after the warm-up; over all requests (start-up included) p50 ${report.overhead_all_requests_ms.p50}  p99 ${report.overhead_all_requests_ms.p99} ms`,
+    report.overhead_parts_ms.to_miner.n === 0
+      ? "  overhead legs: not measured (the miners' lines carry no start/end stamps)"
+      : `  overhead legs: query → miner handler p50 ${report.overhead_parts_ms.to_miner.p50}  p99 ${report.overhead_parts_ms.to_miner.p99} ms; ` +
+        `miner ready → reply parsed p50 ${report.overhead_parts_ms.from_miner.p50}  p99 ${report.overhead_parts_ms.from_miner.p99} ms`,
     `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
     `  reward share: ${JSON.stringify(report.reward_share_by_behaviour)}`,
     `  limit: ${report.limit}`,
@@ -147,8 +156,9 @@ function renderPlots(r: Report) {
 
 async function runLoad() {
 // --- the miner process ---------------------------------------------------------------------------
+// started under nice(1) so every thread of the process has the lower priority (a nice value is per thread)
 const minerProc = Bun.spawn(
-  [process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl")],
+  [...(minersNice > 0 ? ["nice", "-n", String(minersNice)] : []), process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl")],
   { cwd: ROOT, stdout: "pipe", stderr: Bun.file(file("miners.log")) }
 )
 let validatorProc: ReturnType<typeof Bun.spawn> | null = null
@@ -217,7 +227,7 @@ Object.assign(env, {
   DOTENV_PATH: file("none.env"),
   ...(values.model === undefined ? {} : { MODEL_PATH: values.model })
 })
-validatorProc = Bun.spawn([process.execPath, ...(values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${file("prof")}`] : []), join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
+validatorProc = Bun.spawn([process.execPath, ...(values.profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${file("prof")}`] : []), join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: Bun.file(file("validator.log")), stderr: Bun.file(file("validator.err.log")) })
 
 // --- follow the probe, draw progress -------------------------------------------------------------
 let offset = 0

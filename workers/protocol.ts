@@ -6,6 +6,15 @@ import type { ScoringConfig } from "../src/scoring/config.ts"
 import type { HeatmapInput } from "../src/scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 
+/** A worker thread's scheduling priority as set at its start (threadPriority.ts). */
+export interface ThreadPriority {
+  /** The nice value the thread runs at, or null when it was left alone. */
+  readonly nice: number | null
+  readonly tid: number | null
+  /** Why it was left alone (0 asked, not Linux, not permitted). */
+  readonly skipped: string | null
+}
+
 /** What the pool passes as workerData. */
 export interface ScoringWorkerData {
   readonly spec: ModelSpec | null
@@ -16,6 +25,8 @@ export interface ScoringWorkerData {
   readonly tokenBudget?: number
   /** Most windows embedded per text (0: all; see EncoderOptions.maxWindows). */
   readonly maxWindows?: number
+  /** Nice value for the thread (threadPriority.ts), set before the onnxruntime session is created. */
+  readonly nice?: number
 }
 
 export interface EmbedTask {
@@ -48,6 +59,8 @@ export interface HeatmapTask {
 export interface RoundScorerWorkerData {
   /** The decoded, checked scoring config (structured-cloned into the thread). */
   readonly config: ScoringConfig
+  /** Nice value for the thread (threadPriority.ts). */
+  readonly nice?: number
 }
 /** One round to score: its input and the embeddings it was embedded to (copied, not moved: the caller keeps them). */
 export interface ScoreRoundTask {

@@ -6,8 +6,10 @@
 import { workerData } from "node:worker_threads"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
 import type { RoundScorerWorkerData, ScoreRoundTask } from "./protocol.ts"
+import { lowerThreadPriority } from "./threadPriority.ts"
 
-const { config } = workerData as RoundScorerWorkerData
+const { config, nice } = workerData as RoundScorerWorkerData
+const applied = lowerThreadPriority(nice)
 const memory = makeNoveltyMemory(config)
 
 /** One round → its RoundResult (plain data, structured-cloned back). */
@@ -15,3 +17,9 @@ export const score = (task: ScoreRoundTask) => scoreRound(task.round, task.embed
 
 /** Remembered answers (a liveness and memory check for tests and logs). */
 export const memorySize = () => memory.size
+
+/** The thread's scheduling priority as set at start (logged by the Scorer). */
+export const priority = () => applied
+
+/** This thread's JS heap in bytes (the load test samples it beside RSS). */
+export const heapUsed = () => process.memoryUsage().heapUsed

@@ -9,8 +9,11 @@ import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
 import { makeEncoder, type Encoder } from "./encoder.ts"
 import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "./protocol.ts"
+import { lowerThreadPriority } from "./threadPriority.ts"
 
 const config = workerData as ScoringWorkerData
+// before any onnxruntime session exists: its intra-op threads inherit the thread's nice value
+const priority = lowerThreadPriority(config.nice)
 let encoder: Promise<Encoder> | null = null
 const getEncoder = (): Promise<Encoder> => {
   if (config.spec === null) return Promise.reject(new Error("this pool was started without a model"))
@@ -54,7 +57,7 @@ export const embedRound = async (task: EmbedRoundTask) => {
 export const warmup = async () => {
   const enc = await getEncoder()
   const v = await enc.embed(["warm up"])
-  return { dim: v.length, provider: enc.provider, note: enc.providerNote }
+  return { dim: v.length, provider: enc.provider, note: enc.providerNote, priority }
 }
 
 // onnxruntime's GEMM for the cosine matrix; the JS kernel when the session cannot be created
@@ -84,5 +87,8 @@ export const heatmap = (task: HeatmapTask): { readonly svg: string; readonly png
   const svg = heatmapSvg(task.input)
   return { svg, png: task.png ? rasterize(svg, task.fitWidth) : null }
 }
+
+/** This thread's JS heap in bytes (the load test samples one worker's beside RSS). */
+export const heapUsed = () => process.memoryUsage().heapUsed
 
 export default embed

@@ -55,10 +55,13 @@ const sim = await startSimMiners({
     sink.write(JSON.stringify({ n, c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
   },
   // the miner's own time from the request's arrival to a ready response (its planned delay + this process's
-  // lateness), joined to the line above by n
+  // lateness), joined to the line above by n; `start`/`end`: the handler's start and the ready response in epoch
+  // ms (0.01 ms, the clock the validator's probe stamps its requests with)
   replied: (_uid, req, _action, ms) => {
     const n = seq.get(req)
-    if (n !== undefined) sink.write(JSON.stringify({ n, ready: Math.round(ms * 10) / 10 }) + "\n")
+    const end = performance.timeOrigin + performance.now()
+    const r2 = (x: number) => Math.round(x * 100) / 100
+    if (n !== undefined) sink.write(JSON.stringify({ n, ready: Math.round(ms * 10) / 10, start: r2(end - ms), end: r2(end) }) + "\n")
   }
 })
 const flush = setInterval(() => void sink.flush(), 500)

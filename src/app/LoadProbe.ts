@@ -1,6 +1,6 @@
 // Load-test instrumentation (LOAD_PROBE_FILE): wraps the validator's injected parts — miner transport, store,
 // embedRound, score — with timers and writes JSON lines that `bun run loadtest` turns into its report:
-//   {k:"req",   c, uid, t, at, ms, lat, err}   one miner request: start (ms since the probe started; `at` epoch ms), wall
+//   {k:"req",   c, uid, t, at, ms, lat, err}   one miner request: start (ms since the probe started; `at` epoch ms, 0.01 ms), wall
 //                                              time around the transport call, the reply's latency, error tag
 //   {k:"put",   c, uid, ms}                    storing one answer
 //   {k:"round", c, t, ...}                     round events: created, running, embedMs, scoreMs, evalMs, done
@@ -90,7 +90,8 @@ export const makeLoadProbe = (path: string): Effect.Effect<LoadProbeShape, never
       ...t,
       query: (target, request, timeoutMs) => {
         const start = since()
-        const at = Date.now()
+        // epoch ms with sub-ms precision: the miner process stamps its side on the same clock
+        const at = Math.round((performance.timeOrigin + performance.now()) * 100) / 100
         return t.query(target, request, timeoutMs).pipe(
           Effect.tapError((e) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, err: e.reason }))),
           Effect.tap((r) => Effect.sync(() => write({ k: "req", c: request.challengeId, uid: target.uid, t: start, at, ms: since() - start, lat: r.latencyMs })))

@@ -52,6 +52,9 @@ export class Pipeline extends Context.Service<Pipeline, PipelineShape>()("quorum
       // the bounded caches a load test watches fill beside RSS
       probe.gauge("embed_text_cache", () => Effect.runSync(embedder.stats).cacheSize)
       probe.gauge("novelty_memory", () => Effect.runPromise(scorer.remembered))
+      const scorerHeap = scorer.heapBytes
+      if (scorerHeap !== undefined) probe.gauge("scorer_heap_mb", () => Effect.runPromise(scorerHeap).then((b) => Math.round(b / 1e5) / 10))
+      probe.gauge("embed_worker_heap_mb", () => embedder.workerHeapBytes().then((b) => Math.round(b / 1e5) / 10))
       // the actors get instrumented parts (Prometheus metrics without touching them)
       const ops = instrumentParts({
         store: yield* Store,

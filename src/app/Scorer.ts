@@ -9,8 +9,8 @@ import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
 import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
-import { scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
-import type { RoundScorerWorkerData, ScoreRoundTask } from "../../workers/protocol.ts"
+import { logThreadPriority, scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
+import type { RoundScorerWorkerData, ScoreRoundTask, ThreadPriority } from "../../workers/protocol.ts"
 
 export class ScoreError extends Schema.TaggedError<ScoreError>()("ScoreError", {
   roundId: Schema.String,
@@ -26,6 +26,8 @@ export interface ScorerShape {
   readonly where: "worker" | "main"
   /** Answers the novelty memory holds now (it is bounded by the config's novelty.capacity). */
   readonly remembered: Effect.Effect<number, ScoreError>
+  /** The scoring thread's JS heap in bytes (worker only; the load test samples it beside RSS). */
+  readonly heapBytes?: Effect.Effect<number, ScoreError>
 }
 
 export interface ScorerOptions {
@@ -33,6 +35,8 @@ export interface ScorerOptions {
   readonly inWorker?: boolean
   /** Longest one round may take to score before the call fails (default 60 s). */
   readonly timeoutMs?: number
+  /** Nice value of the scoring thread on Linux (default 0: left alone; the app passes WORKER_NICE). */
+  readonly nice?: number
 }
 
 /** The round-scorer worker inside a compiled binary (scripts/build.ts compiles it as an entry point). */
@@ -42,7 +46,7 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
-type Scoring = Pick<ScorerShape, "score" | "remembered">
+type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes">
 
 /** Scoring on the calling thread. */
 export const inProcessScore = (scoring: ScoringConfig): Scoring => {
@@ -54,10 +58,14 @@ export const inProcessScore = (scoring: ScoringConfig): Scoring => {
 }
 
 /** Scoring in a one-thread Piscina pool (closed with the scope; a running round is finished first). */
-export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
+export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: number) =>
   Effect.gen(function* () {
-    const workerData: RoundScorerWorkerData = { config: scoring }
+    const workerData: RoundScorerWorkerData = { config: scoring, ...(nice === undefined ? {} : { nice }) }
     const pool = yield* scopedPool(roundScorerFile(), 1, workerData)
+    if (nice !== undefined) {
+      const applied = yield* Effect.promise(() => (pool.run(null, { name: "priority" }) as Promise<ThreadPriority>).catch(() => null))
+      yield* logThreadPriority("round scorer", [applied])
+    }
     const score = (round: RoundInput, emb: RoundEmbeddings): Effect.Effect<RoundResult, ScoreError> => {
       const task: ScoreRoundTask = { round, embeddings: emb }
       // no abort signal: a round past its deadline fails here and its result is dropped; the thread (and the
@@ -73,7 +81,11 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number) =>
       try: () => pool.run(null, { name: "memorySize" }) as Promise<number>,
       catch: (e) => new ScoreError({ roundId: "", message: `memory size not read: ${String(e)}` })
     })
-    return { score, remembered } satisfies Scoring
+    const heapBytes = Effect.tryPromise({
+      try: () => pool.run(null, { name: "heapUsed" }) as Promise<number>,
+      catch: (e) => new ScoreError({ roundId: "", message: `heap not read: ${String(e)}` })
+    })
+    return { score, remembered, heapBytes } satisfies Scoring
   })
 
 export const makeScorer = (
@@ -84,11 +96,11 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const { score, remembered } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000)
+    const { score, remembered, heapBytes } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), score, remembered, policies: scoring.policies, where } satisfies ScorerShape
+    return { version: String(scoring.version), score, remembered, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {
-  static readonly layer = Layer.effect(Scorer, Effect.flatMap(Effect.service(AppConfig), (config) => makeScorer(config)))
+  static readonly layer = Layer.effect(Scorer, Effect.flatMap(Effect.service(AppConfig), (config) => makeScorer(config, { nice: config.WORKER_NICE })))
 }

@@ -5,9 +5,9 @@ import { availableParallelism } from "node:os"
 import { basename } from "node:path"
 import { Context, Effect, Layer, Schema } from "effect"
 import type Piscina from "piscina"
-import { scopedPool, workerEntry } from "./WorkerPool.ts"
+import { logThreadPriority, scopedPool, workerEntry } from "./WorkerPool.ts"
 import type { RoundEmbeddings, RoundInput, Vec } from "../scoring/types.ts"
-import type { EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "../../workers/protocol.ts"
+import type { EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask, ThreadPriority } from "../../workers/protocol.ts"
 import type { HeatmapInput } from "../scoring/heatmap.ts"
 import { ModelNotFound, resolveModel, type ModelSpec, type ResolveOptions } from "./ModelResolver.ts"
 import { makeOpenAiEmbeddings, type OpenAiEmbeddingsOptions } from "./OpenAiEmbeddings.ts"
@@ -57,6 +57,8 @@ export interface EmbedderOptions extends ResolveOptions {
   readonly device?: "auto" | "cpu" | "cuda" | undefined
   /** Rows kept in the exact-text cache (default 8192; 0 disables it). */
   readonly cacheSize?: number | undefined
+  /** Nice value of the worker threads on Linux (default 0: left alone; the app passes WORKER_NICE). */
+  readonly workerNice?: number | undefined
   /** Timeout of each call (default 60 s). */
   readonly timeoutMs?: number | undefined
   /** Timeout of the model load + warm-up when the layer is built (default 120 s). */
@@ -99,6 +101,8 @@ export class Embedder extends Context.Service<
     readonly model: ModelInfo
     /** Fraction of the worker pool's capacity in use (piscina `utilization`, 0..1). */
     readonly utilisation: () => number
+    /** One worker thread's JS heap in bytes (the next free thread answers; the load test samples it). */
+    readonly workerHeapBytes: () => Promise<number>
     /** texts → n × dim, rows L2-normalized; empty texts give zero rows; long texts are windowed. */
     readonly embed: (texts: ReadonlyArray<string>) => Effect.Effect<{ readonly dim: number; readonly data: Vec }, EmbedError>
     /** prompt + responses + reference in one worker task, with the responses' cosine matrix. */
@@ -155,7 +159,8 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     intraOpThreads,
     device: options.device ?? "cpu",
     maxWindows,
-    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch })
+    ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
+    ...(options.workerNice === undefined ? {} : { nice: options.workerNice })
   }
   const pool = yield* scopedPool(WORKER_FILE, poolSize, workerData)
 
@@ -304,9 +309,9 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   // load the model in every worker now, so a broken model fails the layer instead of the first round
   const warmup = call("warmup", 1, "warmup", {}, undefined, options.loadTimeoutMs ?? 120_000).pipe(
     Effect.flatMap((u) => {
-      const w = u as { dim?: unknown; provider?: unknown; note?: unknown } | null
+      const w = u as { dim?: unknown; provider?: unknown; note?: unknown; priority?: ThreadPriority } | null
       return w?.dim === dim
-        ? Effect.succeed({ provider: String(w.provider), note: typeof w.note === "string" ? w.note : null })
+        ? Effect.succeed({ provider: String(w.provider), note: typeof w.note === "string" ? w.note : null, priority: w.priority ?? null })
         : Effect.fail(new EmbedError({ operation: "warmup", size: 1, model: modelName, message: `model produced ${String(w?.dim)} floats, config says ${dim}` }))
     })
   )
@@ -315,6 +320,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     const note = warm.find((w) => w.note !== null)?.note
     // asked for CUDA explicitly: a warning; auto: an info line saying why it runs on CPU
     if (note !== undefined && note !== null) yield* options.device === "cuda" ? Effect.logWarning(note) : Effect.logInfo(note)
+    if (options.workerNice !== undefined) yield* logThreadPriority("embedding", warm.map((w) => w.priority))
     yield* Effect.logDebug("embedding workers ready").pipe(
       Effect.annotateLogs({ model: modelName, dim, provider: warm[0]?.provider ?? "cpu", poolSize, intraOpThreads })
     )
@@ -325,5 +331,5 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
   const stats = Effect.sync(
     (): EmbedderStats => ({ poolSize, intraOpThreads, cacheHits: cache.hits, cacheMisses: cache.misses, cacheSize: cache.size, embedded })
   )
-  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, stats, utilisation: () => pool.utilization })
+  return Embedder.of({ model, embed, embedRound, similarity, renderPng, renderHeatmap, stats, utilisation: () => pool.utilization, workerHeapBytes: () => pool.run(null, { name: "heapUsed" }) as Promise<number> })
 })

@@ -2,8 +2,13 @@
 // normalized rows, de-duplication of a call's texts, splitting the texts left to embed into length
 // buckets (one per worker, balanced by characters) and choosing pool size × intra-op threads from the
 // machine. The Embedder (Embedder.ts) wires these to the worker pool.
+import { createHash } from "node:crypto"
 
-/** An LRU map text → normalized embedding row (exact text; a Map keeps insertion order). */
+/** The cache's key for a text: its SHA-256 (44 characters instead of the 1–2k of an answer, which the cache
+ *  would otherwise keep alive for as long as the row; a collision is as unlikely as in any content address). */
+export const textKey = (text: string): string => createHash("sha256").update(text).digest("base64")
+
+/** An LRU map text → normalized embedding row (exact text, keyed by its digest; a Map keeps insertion order). */
 export class TextCache {
   private readonly rows = new Map<string, Float32Array>()
   hits = 0
@@ -15,22 +20,24 @@ export class TextCache {
   }
 
   get(text: string): Float32Array | undefined {
-    const row = this.rows.get(text)
+    const key = textKey(text)
+    const row = this.rows.get(key)
     if (row === undefined) {
       this.misses++
       return undefined
     }
     this.hits++
     // refresh: move to the newest end
-    this.rows.delete(text)
-    this.rows.set(text, row)
+    this.rows.delete(key)
+    this.rows.set(key, row)
     return row
   }
 
   set(text: string, row: Float32Array): void {
     if (this.capacity <= 0) return
-    this.rows.delete(text)
-    this.rows.set(text, row)
+    const key = textKey(text)
+    this.rows.delete(key)
+    this.rows.set(key, row)
     while (this.rows.size > this.capacity) {
       const oldest = this.rows.keys().next()
       if (oldest.done === true) break

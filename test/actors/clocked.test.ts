@@ -207,6 +207,42 @@ describe("ChallengeSupervisor on the TestClock", () => {
     })
   )
 
+  itEffect("start: the probes of one interval are spread evenly over it (a burst of signed probes blocked the event loop)", () =>
+    Effect.gen(function* () {
+      const store = yield* memoryStore
+      const probed = yield* Ref.make<ReadonlyArray<[number, number]>>([])
+      const transport: MinerTransport = {
+        ...slowTransport(100),
+        availability: (t) => Clock.currentTimeMillis.pipe(Effect.flatMap((now) => Ref.update(probed, (xs) => [...xs, [t.uid, now] as [number, number]])), Effect.as(true))
+      }
+      const scoringRef = yield* Actor.make<ScoringActor.Msg, never, never>({ name: "fake-scoring", capacity: 16 }, () => Effect.void)
+      const sup = yield* ChallengeSupervisor.make({
+        transport,
+        store,
+        scoring: { ref: scoringRef },
+        minMiners: 1,
+        maxMiners: 8,
+        timeoutMs: 1_000,
+        maxConcurrent: 2,
+        excludeHotkeys: new Set(),
+        nextChallenge: () => Effect.succeed(null),
+        schedule: { challengeIntervalMs: 1_000, maxChallenges: 0, probeIntervalMs: 60_000, probeDelayMs: 2_000, probeTimeoutMs: 100 }
+      })
+      yield* sup.ref.tell(new ChallengeSupervisor.Reconcile([0, 1, 2, 3].map((uid) => target(uid))))
+      yield* TestClock.adjust("1 millis")
+      yield* sup.start
+      yield* TestClock.adjust("1999 millis")
+      expect((yield* Ref.get(probed)).length).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      expect((yield* Ref.get(probed)).length).toBe(1) // the first after probeDelayMs
+      yield* TestClock.adjust("120 seconds")
+      const times = (yield* Ref.get(probed)).map(([, t]) => t)
+      // two full intervals and the first probe of the third: one every 15 s, each miner once per interval
+      expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual(Array.from({ length: 8 }, () => 15_000))
+      expect((yield* Ref.get(probed)).slice(0, 4).map(([uid]) => uid).sort()).toEqual([0, 1, 2, 3])
+    })
+  )
+
   itEffect("start resumes a stored round that has its answers (scored as stored) and marks an unreadable one failed", () =>
     Effect.gen(function* () {
       const { sup, store, evaluated } = yield* supervisor(() => Effect.succeed(null))

@@ -58,6 +58,9 @@ d("kill -9 at random points, restart, then SIGTERM (subprocess demo, temp DB)", 
       HEATMAP_DIR: join(dir, "heatmaps"),
       MODEL_PATH: USE_LITE_DIR,
       EMBED_POOL_SIZE: "1",
+      // crash safety, not scheduling: on a test machine busy with other processes a nice'd worker loads the
+      // model slowly (a first start issued no challenge within 40 s under the full suite)
+      WORKER_NICE: "0",
       LOG_LEVEL: "ERROR"
     }
     const start = () => Bun.spawn([process.execPath, join(ROOT, "src/main.ts")], { cwd: ROOT, env, stdout: "ignore", stderr: "pipe" })

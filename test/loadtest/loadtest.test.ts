@@ -100,6 +100,40 @@ describe("loadtest analysis", () => {
     expect(late.overhead_limit).toContain("CPU contention")
   })
 
+  test("the overhead goal counts the requests after the warm-up (the start-up's apart); its two legs on the shared clock", () => {
+    // probe clock t = epoch − 1_000_000; uid 0 asked during the warm-up (50 ms overhead), uid 1 after it (4 ms)
+    const lines = [
+      JSON.stringify({ n: 1, c: "w", uid: 0, kind: "reply", delay: 1000, chars: 10, at: 1_000_010 }),
+      JSON.stringify({ n: 2, c: "w", uid: 1, kind: "reply", delay: 1000, chars: 10, at: 1_020_010 }),
+      JSON.stringify({ n: 1, ready: 1000, start: 1_000_040, end: 1_001_040 }),
+      JSON.stringify({ n: 2, ready: 1000, start: 1_020_003, end: 1_021_003 }),
+      ""
+    ]
+    const w = analyze({
+      probe: [
+        { k: "round", c: "w", t: 0, ev: "created" },
+        { k: "round", c: "w", t: 1, ev: "running" },
+        { k: "req", c: "w", uid: 0, t: 2, at: 1_000_002, ms: 1052, lat: 1050 },
+        { k: "req", c: "w", uid: 1, t: 20_000, at: 1_020_000, ms: 1006, lat: 1004 },
+        { k: "round", c: "w", t: 21_100, ev: "stored", ms: 1 }
+      ],
+      served: parseServed(lines),
+      stored: [{ c: "w", uid: 0, ok: true }, { c: "w", uid: 1, ok: true }],
+      behaviours: new Map([[0, "honest"], [1, "honest"]]),
+      timeoutMs: 5000,
+      durationMs: 60_000,
+      warmupMs: 10_000,
+      goals,
+      maxConcurrent: 15
+    })
+    expect(w.stages_ms.overhead.n).toBe(1)
+    expect(w.stages_ms.overhead.max).toBe(4)
+    expect(w.overhead_all_requests_ms.max).toBe(50)
+    // uid 1: asked at 1_020_000, its handler started at 1_020_003 (3 ms); ready at 1_021_003, parsed at 1_021_006 (3 ms)
+    expect(w.overhead_parts_ms.to_miner.max).toBe(3)
+    expect(w.overhead_parts_ms.from_miner.max).toBe(3)
+  })
+
   test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {
     expect(r.rounds.over_deadline).toEqual([{ c: "b", overMs: 24_901 }])
     expect(r.ok).toBe(false)
