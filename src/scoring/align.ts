@@ -4,6 +4,7 @@
 // short answers, so alignment alone does not make a copy: the later answer must also add nothing the round
 // agrees on (its content units beyond the earlier answer's are noise, not content others hold), and it must
 // not be common ground (aligned with two or more other entities). Pure: no I/O.
+import { orderLatency } from "./novelty.ts"
 
 /** Length of the longest common subsequence of two token lists: O(|a|·|b|) time, O(|b|) memory. */
 export const lcsLength = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): number => {
@@ -71,7 +72,7 @@ export interface AlignFinding {
  * (faster first; at equal latency the longer, then the lower uid). Order-independent.
  */
 export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, config: AlignConfig): Map<number, AlignFinding> => {
-  const lat = (x: AlignCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
+  const lat = orderLatency
   const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || b.tokens.length - a.tokens.length || a.uid - b.uid)
   const found = new Map<number, AlignFinding>()
   const short = (x: AlignCandidate) => x.tokens.length >= config.alignMinWords && x.tokens.length <= config.alignMaxWords
@@ -132,6 +133,8 @@ export interface PartCandidate {
   readonly entity: number
   readonly latencyMs: number | null
   readonly tokens: ReadonlyArray<string>
+  /** The tokens joined by single spaces with a space at both ends (AnswerEvidence.run). */
+  readonly run: string
 }
 
 /**
@@ -145,15 +148,14 @@ export const detectCopiedParts = (
   candidates: ReadonlyArray<PartCandidate>,
   config: { readonly minWords: number; readonly commonEntities: number }
 ): Map<number, { readonly of: number }> => {
-  const lat = (x: PartCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
-  const joined = candidates.map((c) => ` ${c.tokens.join(" ")} `)
+  const lat = orderLatency
   const found = new Map<number, { readonly of: number }>()
   candidates.forEach((x, q) => {
     if (x.tokens.length < config.minWords) return
     const holders = new Set<number>()
     let source: PartCandidate | null = null
     candidates.forEach((o, p) => {
-      if (p === q || o.entity === x.entity || o.uid === x.uid || !joined[p]!.includes(joined[q]!)) return
+      if (p === q || o.entity === x.entity || o.uid === x.uid || !o.run.includes(x.run)) return
       holders.add(o.entity)
       const earlier = source === null || lat(o) < lat(source) || (lat(o) === lat(source) && o.uid < source.uid)
       if (o.tokens.length > x.tokens.length && lat(o) <= lat(x) && earlier) source = o

@@ -62,11 +62,11 @@ export const markCopies = (
       }
     }
   }
-  const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+  const runOf = (i: number) => facts[i]!.lexical?.run ?? ""
   // in-round: memory copies are marked first, so a replayed answer cannot make its (slower) original author a copy
   const roundCopies = detectRoundCopies(
     responses.flatMap((r, i) =>
-      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint, run: joined[i]! }] : []
+      text(i) ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, hash: facts[i]!.hash, novel: facts[i]!.novelPrint, all: facts[i]!.allPrint, run: runOf(i) }] : []
     ),
     c,
     lex.commonEntities,
@@ -76,16 +76,15 @@ export const markCopies = (
     filtered[i] = "copy"
     notes[i] = `copy of faster uid ${responses[found.of]!.uid}: ${found.match === "exact" ? "same text" : `${(found.match * 100).toFixed(0)}% of its word sequences`}`
   }
+  // the text answers still unfiltered, as the word-order tests below see them
+  const wordCandidates = responses.flatMap((r, i) => {
+    const lexical = facts[i]!.lexical
+    return text(i) && lexical !== null
+      ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, run: lexical.run, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }) }]
+      : []
+  })
   // short answers with a few words edited keep their word order, not their 3-grams
-  const edited = detectEditedCopies(
-    responses.flatMap((r, i) => {
-      const lexical = facts[i]!.lexical
-      return text(i) && lexical !== null
-        ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }) }]
-        : []
-    }),
-    { ...lex, addedShare: config.content.pyramidShare }
-  )
+  const edited = detectEditedCopies(wordCandidates, { ...lex, addedShare: config.content.pyramidShare })
   for (const [i, found] of edited) {
     filtered[i] = "copy"
     notes[i] = `edited copy of faster uid ${responses[found.of]!.uid}: ${(found.share * 100).toFixed(0)}% of its words aligned, nothing added that another entity holds`
@@ -95,17 +94,14 @@ export const markCopies = (
   if (edited.size > 0) {
     const late = (i: number) => responses[i]!.latencyMs ?? Infinity
     for (let i = 0; i < n; i++) {
-      if (!text(i) || joined[i]!.length <= 2) continue
-      const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && joined[j]!.includes(joined[i]!))
+      if (!text(i) || runOf(i).length <= 2) continue
+      const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && runOf(j).includes(runOf(i)))
       if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
     }
   }
   // a run of a faster answer and nothing more (its first sentence, a quoted paragraph), that few others wrote too
   const parts = detectCopiedParts(
-    responses.flatMap((r, i) => {
-      const lexical = facts[i]!.lexical
-      return text(i) && lexical !== null ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens }] : []
-    }),
+    wordCandidates.filter((x) => filtered[x.index] === null),
     { minWords: lex.alignMinWords, commonEntities: lex.commonEntities }
   )
   for (const [i, found] of parts) [filtered[i], notes[i]] = ["copy", `a part of faster uid ${responses[found.of]!.uid}'s answer, which few others wrote`]

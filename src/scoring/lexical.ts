@@ -106,6 +106,8 @@ export const promptEvidence = (prompt: string, k: number): PromptEvidence => {
 /** One answer's lexical evidence. `novel` = its shingles that are not the prompt's. */
 export interface AnswerEvidence {
   readonly tokens: ReadonlyArray<string>
+  /** The tokens joined by single spaces with a space at both ends: a run of another answer's words is a substring. */
+  readonly run: string
   readonly shingles: ReadonlySet<string>
   readonly novel: ReadonlySet<string>
   readonly units: ReadonlyMap<string, number>
@@ -116,7 +118,7 @@ export const answerEvidence = (text: string, prompt: PromptEvidence, k: number):
   const shingles = shinglesOf(tokens, k)
   const novel = new Set<string>()
   for (const s of shingles) if (!prompt.shingles.has(s)) novel.add(s)
-  return { tokens, shingles, novel, units: contentUnits(text) }
+  return { tokens, run: ` ${tokens.join(" ")} `, shingles, novel, units: contentUnits(text) }
 }
 
 export interface EchoThresholds {

@@ -194,6 +194,10 @@ export class NoveltyMemory {
   }
 }
 
+/** An answer's latency for ordering who was first: unknown or not finite is slowest. */
+export const orderLatency = (x: { readonly latencyMs: number | null }): number =>
+  x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs
+
 /** A holder of common ground is at most this many times as long as the answer (the same text, not a longer one around it). */
 const COMMON_LENGTH = 2
 
@@ -235,7 +239,7 @@ export const detectRoundCopies = (
   commonEntities: number,
   commonMaxNovelShare: number
 ): Map<number, CopyFinding> => {
-  const lat = (x: CopyCandidate) => (x.latencyMs === null || !Number.isFinite(x.latencyMs) ? Infinity : x.latencyMs)
+  const lat = orderLatency
   // at equal latency the fuller answer is the original (a prefix sent at the same time copies it, not the reverse)
   const ordered = [...candidates].sort((a, b) => lat(a) - lat(b) || b.all.length - a.all.length || a.uid - b.uid)
   const found = new Map<number, CopyFinding>()

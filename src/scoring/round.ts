@@ -151,9 +151,9 @@ export const scoreRound = (
   const cc = config.content
   const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size // text entities taking part
   // an answer whose words are a run of another entity's answer (its first sentence, say) is a part, not an answer
-  const joined = facts.map((f) => (f.lexical === null ? "" : ` ${f.lexical.tokens.join(" ")} `))
+  const runOf = (i: number) => facts[i]!.lexical?.run ?? ""
   const partOfAnother = (i: number): boolean =>
-    joined[i]!.length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && joined[j]!.includes(joined[i]!))
+    runOf(i).length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && runOf(j).includes(runOf(i)))
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
   const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")

@@ -53,7 +53,7 @@ describe("copied parts (a run of a faster answer)", () => {
   const whole =
     "We present a speech recognition system built with end-to-end deep learning. It replaces hand-engineered pipelines with a recurrent network trained on many GPUs."
   const first = "We present a speech recognition system built with end-to-end deep learning."
-  const part = (index: number, text: string, latencyMs: number, entity = index) => ({ index, uid: index, entity, latencyMs, tokens: words(text) })
+  const part = (index: number, text: string, latencyMs: number, entity = index) => ({ index, uid: index, entity, latencyMs, tokens: words(text), run: ` ${words(text).join(" ")} ` })
   const unrelated = part(5, "A different answer about something else entirely, written in other words by another model.", 700)
 
   test("a truncation sent after its source copies it; the source is no copy", () => {
