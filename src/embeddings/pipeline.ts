@@ -4,9 +4,9 @@
 // machine. The Embedder (Embedder.ts) wires these to the worker pool.
 import { createHash } from "node:crypto"
 
-/** The cache's key for a text: its SHA-256 (44 characters instead of the 1–2k of an answer, which the cache
+/** The cache's key for a text: its SHA-256 (64 hex characters instead of the 1–2k of an answer, which the cache
  *  would otherwise keep alive for as long as the row; a collision is as unlikely as in any content address). */
-export const textKey = (text: string): string => createHash("sha256").update(text).digest("base64")
+export const textKey = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
 
 /** An LRU map text → normalized embedding row (exact text, keyed by its digest; a Map keeps insertion order). */
 export class TextCache {

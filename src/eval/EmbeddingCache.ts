@@ -1,14 +1,13 @@
 // On-disk exact-text embedding cache of the evaluation (never used by the validator): one append-only file per
 // embedding model, records of sha256(text) (32 bytes) + dim float32. A torn last record is ignored on load.
-import { createHash } from "node:crypto"
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { textKey } from "../embeddings/pipeline.ts"
 import { cosineMatrix } from "../scoring/similarity.ts"
 import type { RoundEmbeddings, RoundInput } from "../scoring/types.ts"
 
 const DIGEST = 32
 
-export const textKey = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
 
 export class EmbeddingCache {
   readonly file: string

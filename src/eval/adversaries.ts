@@ -105,17 +105,17 @@ const pickPreferring = <A>(xs: ReadonlyArray<A>, fits: (x: A) => boolean, rng: R
   return pick(preferred.length > 0 ? preferred : xs, rng)
 }
 
-const wordCount = (text: string): number => text.split(/\s+/).filter((w) => w !== "").length
+const wordsOf = (text: string): Array<string> => text.split(/\s+/).filter((w) => w !== "")
 
 /** One answer of every kind, in ADVERSARY_KINDS order. */
 export const makeAdversaries = (ctx: AdversaryContext, rng: Rng): Array<Adversary> => {
   const honestChars = median(ctx.honest.map((h) => h.text.length))
-  const promptWords = ctx.prompt.split(/\s+/).filter((w) => w !== "")
+  const promptWords = wordsOf(ctx.prompt)
   // a truncation needs a source with more than one sentence (the first sentence of a one-sentence answer is
   // that answer), and small edits a source long enough that a few words are a small part of it: otherwise the
   // fake would be an honest answer, which scoring must pay
   const sentenceSource = pickPreferring(ctx.honest, (h) => firstSentence(h.text).length < h.text.trim().length, rng)
-  const copySource = pickPreferring(ctx.honest, (h) => wordCount(h.text) >= WORDS_PER_EDIT * COPY_EDITS, rng)
+  const copySource = pickPreferring(ctx.honest, (h) => wordsOf(h.text).length >= WORDS_PER_EDIT * COPY_EDITS, rng)
   const texts: Record<AdversaryKind, Adversary> = {
     empty: { kind: "empty", text: "", latencyMs: fastLatency(rng) },
     random_words: { kind: "random_words", text: randomWords(ctx.vocabulary, honestChars, rng), latencyMs: fastLatency(rng) },
