@@ -14,6 +14,10 @@ export const words = (text: string): Array<string> => text.normalize("NFKC").toL
 /** A content word's unit form: stopwords are dropped (null), others stemmed (digits kept as they are). */
 const contentStem = (w: string): string | null => (STOP.has(w) ? null : /^\p{N}+$/u.test(w) ? w : stemmer(w))
 
+/** A list item's number at the start of a line ("2." or "2)", or a bare number ending the text): layout, not
+ * content — otherwise every numbered list would share "1", "2", "3" with every other. */
+const LIST_NUMBER = /(^|\n)[ \t]*\d{1,3}(?:[.)](?=\s|$)|$)/g
+
 /**
  * Content units of a text with the position of their first occurrence: each stemmed content word and each
  * pair of adjacent content words (stopwords skipped). A prefix of a text has a subset of the text's units,
@@ -22,7 +26,7 @@ const contentStem = (w: string): string | null => (STOP.has(w) ? null : /^\p{N}+
 export const contentUnits = (text: string): Map<string, number> => {
   const units = new Map<string, number>()
   let prev: string | null = null
-  for (const w of words(text)) {
+  for (const w of words(text.replace(LIST_NUMBER, "$1"))) {
     const s = contentStem(w)
     if (s === null) continue
     if (!units.has(s)) units.set(s, units.size)
