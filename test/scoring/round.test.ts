@@ -152,6 +152,13 @@ describe("filters", () => {
     })
     expect(miner(res, 3).filtered).toBe("echo")
     expect(miner(res, 4).filtered).toBeNull()
+    // a short prompt's words moved around keep some of its word sequences, and are still its words handed back
+    const short = score({
+      prompt: s.prompt,
+      promptText: "Who wears short shorts?",
+      responses: [s.honest(1), s.honest(2), { uid: 3, vec: s.prompt, text: "wears short shorts? Who", latencyMs: 10 }]
+    })
+    expect(miner(short, 3).filtered).toBe("echo")
   })
 
   test("copy direction follows latency (the faster one is the original); equal latency: the lower uid", () => {
