@@ -3,6 +3,7 @@
 // survives a restart (the reveal needs it). bun:sqlite, WAL. The lead merges this into the Store.
 import { Database } from "bun:sqlite"
 import { Context, Effect, Layer, Schema } from "effect"
+import { BUSY_TIMEOUT_MS } from "../store/Store.ts"
 
 export const SubmissionKind = Schema.Literals(["set", "commit_hash", "reveal_hash", "commit_timelock"])
 export type SubmissionKind = typeof SubmissionKind.Type
@@ -277,6 +278,8 @@ export class WeightsJournal extends Context.Service<WeightsJournal, WeightsJourn
           Effect.try({
             try: () => {
               const db = new Database(path, { create: true, strict: false })
+              // before journal_mode (makeSqliteJournal): another connection's lock is waited for, not an error
+              db.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`)
               db.run("PRAGMA synchronous = FULL") // its own file: a landed submission must survive power loss
               return db
             },

@@ -137,12 +137,17 @@ export interface DatabaseOptions {
   readonly synchronous?: SqliteSynchronous
 }
 
+/** How long a statement waits for another connection's lock before failing with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000
+
 /** Opens (and migrates) a database file; ":memory:" for tests. */
 export const openDatabase = (path: string, options: DatabaseOptions = {}): Database => {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
   const db = new Database(path, { create: true, strict: true })
   const synchronous = Schema.decodeUnknownSync(SqliteSynchronous)(options.synchronous ?? "FULL")
-  db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;`)
+  // the busy timeout first: `journal_mode` already takes a lock, and another connection (a reader closing,
+  // a backup) holding the file for a moment would otherwise fail the start at once with "database is locked"
+  db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA foreign_keys = ON;`)
   const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
