@@ -186,8 +186,8 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
       yield* deps.scoring.ref.tell(new Evaluate(roundOf(challenge, responses), null))
     })
 
-    /** Asks one miner and persists its answer (or its typed failure) as it arrives. */
-    const askOne = (c: Child, challenge: Challenge, timeoutMs: number) =>
+    /** Asks one miner and persists its answer (or its typed failure, tagged by `failureTag`) as it arrives. */
+    const askOne = (c: Child, challenge: Challenge, timeoutMs: number, failureTag: (tag: string) => string = (tag) => tag) =>
       Effect.gen(function* () {
         const availability = yield* c.session.availability
         const exit = yield* Effect.exit(c.session.query(challenge.request, timeoutMs))
@@ -205,7 +205,7 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
               })),
               usage: exit.value.usage
             }
-          : unanswered(base, errorTag(exit.cause))
+          : unanswered(base, failureTag(errorTag(exit.cause)))
         // persisted as it arrives: a crash after this point loses no answer
         yield* deps.store.putResponse(challenge.id, response, yield* now)
         return response as MinerResponse
@@ -213,7 +213,9 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
 
     /**
      * A resumed round: miners still in flight at the crash are asked again with what is left of the
-     * round's deadline, or recorded unanswered with the reason; then the round is scored.
+     * round's deadline, or recorded unanswered with the reason (a re-ask that runs out of that rest too is
+     * the restart's doing: ValidatorRestarted, which the aggregate does not hold against the miner); then the
+     * round is scored.
      */
     const finishResumed = Effect.fn("ChallengeSupervisor.finishResumed")(function* (challenge: Challenge, stored: ReadonlyArray<MinerResponse>) {
       const pending = yield* recovery.inFlight(challenge.id)
@@ -227,7 +229,8 @@ export const make = (deps: Deps): Effect.Effect<ChallengeSupervisor, never, Scop
           const child = live.get(p.uid)
           if (child !== undefined && child.info.hotkey === p.hotkey && remaining >= MIN_REASK_MS) {
             reasked++
-            return askOne(child, challenge, remaining)
+            // what is left of the deadline is the restart's doing: running out of it is no evidence against the miner
+            return askOne(child, challenge, remaining, (tag) => (tag === "Timeout" ? UNANSWERED_RESTART : tag))
           }
           const reason = child === undefined || child.info.hotkey !== p.hotkey ? UNANSWERED_GONE : UNANSWERED_RESTART
           const response = unanswered({ uid: p.uid, hotkey: p.hotkey, coldkey: p.coldkey, ip: p.ip }, reason)

@@ -6,6 +6,7 @@
 // (actors/internal/aggregation.ts) restores it from the store, the policy simulation (src/eval) replays it.
 import { Schema } from "effect"
 import type { Aggregator } from "./Aggregator.ts"
+import { excusedFromRound } from "./Unanswered.ts"
 import {
   type AggregateState,
   type EmaState,
@@ -142,7 +143,9 @@ export const makeAggregator = (options: AggregatorOptions, initial?: unknown): A
       perf = syncPerformance(perf, registered)
       if (nextStakes !== undefined) stakes = new Map(nextStakes)
     },
-    update: (result: RoundResult) => {
+    update: (scored: RoundResult) => {
+      // a miner left unanswered by the validator's restart or shutdown counts as not asked this round
+      const result = { ...scored, miners: scored.miners.filter((m) => !excusedFromRound(m)) }
       const rewards = new Map(result.miners.map((m) => [m.uid, m.reward] as const))
       for (const m of result.miners) if (!hotkeys.has(m.uid)) hotkeys.set(m.uid, m.hotkey)
       perf = performanceUpdate(perf, result, { window })

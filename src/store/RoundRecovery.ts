@@ -10,9 +10,8 @@ import { StoreError } from "./Store.ts"
 
 /** Error marker of a placeholder row: asked, answer not in yet. Never scored as such. */
 export const IN_FLIGHT = "InFlight"
-/** Reasons written in place of an in-flight answer that will not come. */
-export const UNANSWERED_RESTART = "ValidatorRestarted"
-export const UNANSWERED_SHUTDOWN = "ValidatorShutdown"
+/** Reasons written in place of an in-flight answer that will not come (the first two excuse the miner). */
+export { UNANSWERED_RESTART, UNANSWERED_SHUTDOWN } from "../domain/Unanswered.ts"
 export const UNANSWERED_GONE = "MinerGone"
 
 export interface AskedMiner {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test"
 import { Effect } from "effect"
 import { makeAggregator } from "../../src/domain/AggregationState.ts"
+import { UNANSWERED_RESTART, UNANSWERED_SHUTDOWN } from "../../src/domain/Unanswered.ts"
 import type { MinerScore, RoundResult } from "../../src/scoring/types.ts"
 import { makeStore, openDatabase } from "../../src/store/Store.ts"
 
@@ -31,6 +32,28 @@ describe("app aggregator", () => {
     // uid 1 decayed (0.375·0.9), uid 2 moved toward 1 (0.125·0.5 + 0.5)
     expect(w.get(1)! / w.get(2)!).toBeCloseTo((0.375 * 0.9) / (0.5 * 0.125 + 0.5), 9)
     expect([...w.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12)
+  })
+
+  test("a miner left unanswered by the validator's restart or shutdown is not judged on the round; a timeout is", () => {
+    const unanswered = (uid: number, note: string): MinerScore => ({ uid, hotkey: `hk${uid}`, reward: 0, axes: {}, score: 0, filtered: "error", note })
+    const round = (id: string, note: string): RoundResult => {
+      const r = result(id, [[1, 1]])
+      return { ...r, miners: [...r.miners, unanswered(2, note)] }
+    }
+    const agg = makeAggregator(ema)
+    const absent = makeAggregator(ema)
+    for (const a of [agg, absent]) a.update(result("r1", [[1, 0.5], [2, 0.5]]))
+    agg.update(round("r2", UNANSWERED_RESTART))
+    absent.update(result("r2", [[1, 1]]))
+    agg.update(round("r3", UNANSWERED_SHUTDOWN))
+    absent.update(result("r3", [[1, 1]]))
+    // the same as not being asked: uid 2 only decays, and its performance record counts no round
+    expect(agg.weights()).toEqual(absent.weights())
+    expect(agg.performance().miners["2"]?.count).toBe(1)
+    const timedOut = makeAggregator(ema)
+    timedOut.update(result("r1", [[1, 0.5], [2, 0.5]]))
+    timedOut.update(round("r2", "Timeout"))
+    expect(timedOut.state().miners["2"]?.score).toBeCloseTo(0.25 * 0.5, 12)
   })
 
   test("state survives a restart through the store; a corrupt or foreign snapshot starts fresh", async () => {

@@ -11,7 +11,7 @@ import { drainRounds } from "../../src/app/Shutdown.ts"
 import { makeSyntheticSource } from "../../src/challenges/Synthetic.ts"
 import { Embedder } from "../../src/embeddings/Embedder.ts"
 import { AnswerBoard, makeSimBrains } from "../../src/miners/sim/Behaviour.ts"
-import type { MinerTransport } from "../../src/miners/Transport.ts"
+import { MinerError, type MinerTransport } from "../../src/miners/Transport.ts"
 import { loadCorpus } from "../../src/challenges/Corpus.ts"
 import { IN_FLIGHT, makeRoundRecovery, UNANSWERED_GONE, UNANSWERED_RESTART, UNANSWERED_SHUTDOWN } from "../../src/store/RoundRecovery.ts"
 import { AGGREGATE_APPLIED_KEY, makeStore, openDatabase } from "../../src/store/Store.ts"
@@ -76,6 +76,8 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
         ...inner.transport,
         query: (t, r, ms) => Effect.suspend(() => {
           asked.set(t.uid, (asked.get(t.uid) ?? 0) + 1)
+          // uid 2 does not make it within what the restart left of its deadline
+          if (t.uid === 2) return Effect.fail(new MinerError({ uid: 2, hotkey: t.hotkey, reason: "Timeout", status: 408, message: `no answer within ${ms} ms`, latencyMs: ms }))
           return inner.transport.query(t, r, ms)
         })
       }
@@ -114,8 +116,8 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       expect(result.miners.map((m) => m.uid)).toEqual([0, 1, 2, 3, 4, 5])
       const stored = yield* store.responsesOf(challenge.id)
       const errorOf = (uid: number) => stored.find((r) => r.uid === uid)?.error ?? null
-      // re-asked within the deadline: real answers from the sessions
-      expect([errorOf(1), errorOf(2)]).toEqual([null, null])
+      // re-asked within the deadline: a real answer from the session, or a timeout that is the restart's doing
+      expect([errorOf(1), errorOf(2)]).toEqual([null, UNANSWERED_RESTART])
       expect([...asked].sort((a, b) => a[0] - b[0])).toEqual([[1, 1], [2, 1]])
       expect([errorOf(3), errorOf(4), errorOf(5)]).toEqual([UNANSWERED_RESTART, UNANSWERED_RESTART, UNANSWERED_GONE])
       expect(errorOf(0)).toBeNull()
@@ -125,6 +127,10 @@ d("resumed rounds (actors, in-process miners, real embedder)", () => {
       expect(yield* store.getState(AGGREGATE_APPLIED_KEY)).toBe(1)
       // the stored snapshot is the aggregate the actor holds
       expect(makeAggregator(aggregation, yield* store.getState("aggregate:ema")).weights()).toEqual(yield* aggregate.weights)
+      // uids 2, 3 and 4 went unanswered through the restart: the aggregate does not judge them on this round
+      const judged = Object.keys(((yield* store.getState("aggregate:ema")) as { miners: Record<string, unknown> }).miners)
+      expect(judged).toContain("0")
+      expect(judged.filter((uid) => ["2", "3", "4"].includes(uid))).toEqual([])
       const rewarded = db.query("SELECT COUNT(*) AS n FROM rewards WHERE challenge_id = ?").get(challenge.id) as { n: number }
       expect(rewarded.n).toBe(6)
     }).pipe(Effect.provide(Layer.fresh(Embedder.layer({ modelPath: USE_LITE_DIR, poolSize: 1 })))), 60_000)
