@@ -9,7 +9,7 @@ export const UNANSWERED_SHUTDOWN = "ValidatorShutdown"
 const VALIDATOR_FAULTS: ReadonlySet<string> = new Set([UNANSWERED_RESTART, UNANSWERED_SHUTDOWN])
 
 /** Whether a response's error tag says the validator, not the miner, left it unanswered. */
-export const isValidatorFault = (error: string | undefined): boolean => error !== undefined && VALIDATOR_FAULTS.has(error)
+const isValidatorFault = (error: string | undefined): boolean => error !== undefined && VALIDATOR_FAULTS.has(error)
 
 /** A miner of a scored round that the round does not judge (its answer is missing through the validator's doing). */
 export const excusedFromRound = (m: MinerScore): boolean => m.filtered === "error" && isValidatorFault(m.note)
