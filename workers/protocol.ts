@@ -27,6 +27,8 @@ export interface ScoringWorkerData {
   readonly maxWindows?: number
   /** Nice value for the thread (threadPriority.ts), set before the onnxruntime session is created. */
   readonly nice?: number
+  /** Full heap collection after a task once this many seconds passed since the last (heapTrim.ts; absent or 0: JSC decides). */
+  readonly gcIntervalSeconds?: number
 }
 
 export interface EmbedTask {
@@ -61,6 +63,8 @@ export interface RoundScorerWorkerData {
   readonly config: ScoringConfig
   /** Nice value for the thread (threadPriority.ts). */
   readonly nice?: number
+  /** Full heap collection after a round once this many seconds passed since the last (heapTrim.ts; absent or 0: JSC decides). */
+  readonly gcIntervalSeconds?: number
 }
 /** One round to score: its input and the embeddings it was embedded to (copied, not moved: the caller keeps them). */
 export interface ScoreRoundTask {

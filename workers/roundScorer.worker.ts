@@ -6,14 +6,23 @@
 import { workerData } from "node:worker_threads"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
 import type { RoundScorerWorkerData, ScoreRoundTask } from "./protocol.ts"
+import { makeHeapTrim } from "./heapTrim.ts"
 import { lowerThreadPriority } from "./threadPriority.ts"
 
-const { config, nice } = workerData as RoundScorerWorkerData
+const { config, nice, gcIntervalSeconds } = workerData as RoundScorerWorkerData
 const applied = lowerThreadPriority(nice)
 const memory = makeNoveltyMemory(config)
+const trim = makeHeapTrim(gcIntervalSeconds)
 
 /** One round → its RoundResult (plain data, structured-cloned back). */
-export const score = (task: ScoreRoundTask) => scoreRound(task.round, task.embeddings, config, memory)
+export const score = (task: ScoreRoundTask) => {
+  const result = scoreRound(task.round, task.embeddings, config, memory)
+  trim.afterTask()
+  return result
+}
+
+/** Full heap collections the thread has run (heapTrim.ts). */
+export const collections = () => trim.collections()
 
 /** Remembered answers (a liveness and memory check for tests and logs). */
 export const memorySize = () => memory.size

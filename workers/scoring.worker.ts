@@ -9,11 +9,13 @@ import { heatmapSvg } from "../src/scoring/heatmap.ts"
 import { cosineMatrix } from "../src/scoring/similarity.ts"
 import { makeEncoder, type Encoder } from "./encoder.ts"
 import type { EmbedRoundTask, EmbedTask, HeatmapTask, RenderPngTask, ScoringWorkerData, SimilarityTask } from "./protocol.ts"
+import { makeHeapTrim } from "./heapTrim.ts"
 import { lowerThreadPriority } from "./threadPriority.ts"
 
 const config = workerData as ScoringWorkerData
 // before any onnxruntime session exists: its intra-op threads inherit the thread's nice value
 const priority = lowerThreadPriority(config.nice)
+const trim = makeHeapTrim(config.gcIntervalSeconds)
 let encoder: Promise<Encoder> | null = null
 const getEncoder = (): Promise<Encoder> => {
   if (config.spec === null) return Promise.reject(new Error("this pool was started without a model"))
@@ -37,7 +39,9 @@ const getEncoder = (): Promise<Encoder> => {
 /** texts → Float32Array n × dim (moved). */
 export const embed = async (task: EmbedTask) => {
   const enc = await getEncoder()
-  return Piscina.move(await enc.embed(task.texts))
+  const out = await enc.embed(task.texts)
+  trim.afterTask()
+  return Piscina.move(out)
 }
 
 /** texts → one Float32Array: [texts.length × dim embeddings | simCount × simCount cosine matrix] (moved). */
@@ -50,6 +54,7 @@ export const embedRound = async (task: EmbedRoundTask) => {
   const out = new Float32Array(new ArrayBuffer((vecs.length + sim.length) * 4))
   out.set(vecs, 0)
   out.set(sim, vecs.length)
+  trim.afterTask()
   return Piscina.move(out)
 }
 

@@ -12,6 +12,7 @@ export const embedderOptions = (config: AppConfigValues): EmbedderOptions => ({
   poolSize: config.EMBED_POOL_SIZE,
   intraOpThreads: config.EMBED_INTRA_OP_THREADS,
   workerNice: config.WORKER_NICE,
+  workerGcSeconds: config.WORKER_GC_SECONDS,
   quantized: config.EMBED_QUANTIZED === undefined ? undefined : config.EMBED_QUANTIZED === "true",
   maxWindows: config.EMBED_MAX_WINDOWS,
   device: config.EMBED_DEVICE,

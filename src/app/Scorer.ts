@@ -37,6 +37,8 @@ export interface ScorerOptions {
   readonly timeoutMs?: number
   /** Nice value of the scoring thread on Linux (default 0: left alone; the app passes WORKER_NICE). */
   readonly nice?: number
+  /** Full heap collection in the thread after a round once this many seconds passed since the last (the app passes WORKER_GC_SECONDS). */
+  readonly gcIntervalSeconds?: number
 }
 
 /** The round-scorer worker inside a compiled binary (scripts/build.ts compiles it as an entry point). */
@@ -58,9 +60,13 @@ export const inProcessScore = (scoring: ScoringConfig): Scoring => {
 }
 
 /** Scoring in a one-thread Piscina pool (closed with the scope; a running round is finished first). */
-export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: number) =>
+export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: number, gcIntervalSeconds?: number) =>
   Effect.gen(function* () {
-    const workerData: RoundScorerWorkerData = { config: scoring, ...(nice === undefined ? {} : { nice }) }
+    const workerData: RoundScorerWorkerData = {
+      config: scoring,
+      ...(nice === undefined ? {} : { nice }),
+      ...(gcIntervalSeconds === undefined ? {} : { gcIntervalSeconds })
+    }
     const pool = yield* scopedPool(roundScorerFile(), 1, workerData)
     if (nice !== undefined) {
       const applied = yield* Effect.promise(() => (pool.run(null, { name: "priority" }) as Promise<ThreadPriority>).catch(() => null))
@@ -96,11 +102,11 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const { score, remembered, heapBytes } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice)
+    const { score, remembered, heapBytes } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice, options.gcIntervalSeconds)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
     return { version: String(scoring.version), score, remembered, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {
-  static readonly layer = Layer.effect(Scorer, Effect.flatMap(Effect.service(AppConfig), (config) => makeScorer(config, { nice: config.WORKER_NICE })))
+  static readonly layer = Layer.effect(Scorer, Effect.flatMap(Effect.service(AppConfig), (config) => makeScorer(config, { nice: config.WORKER_NICE, gcIntervalSeconds: config.WORKER_GC_SECONDS })))
 }

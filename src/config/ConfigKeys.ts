@@ -91,6 +91,7 @@ export const ConfigKeys = {
   EMBED_POOL_SIZE: spec(intBetween(1, 64), undefined, "an integer 1..64", "embedding worker threads (default: one per core)"),
   EMBED_INTRA_OP_THREADS: spec(intBetween(1, 64), undefined, "an integer 1..64", "onnxruntime threads per worker (default: the cores left per worker, at least 1)"),
   WORKER_NICE: spec(intBetween(0, 19), "10", "an integer 0..19", "nice value of the CPU-heavy worker threads (embedding, round scorer) on Linux, so the event loop that times miner replies wins the CPU; 0 leaves them (use 0 on a machine shared with other CPU-heavy processes: they would starve the workers)"),
+  WORKER_GC_SECONDS: spec(intBetween(0, 86400), "30", "an integer 0..86400 (seconds)", "a worker thread (embedding, round scorer) runs a full garbage collection of its own heap after a task once this long has passed since its last one (a 5–40 ms pause of that thread only); JSC alone let the round scorer's heap grow to ~3× what it keeps, and RSS with it; 0 leaves it to JSC"),
   EMBED_QUANTIZED: spec(Schema.Literals(["true", "false"]), undefined, "true | false", "run the model folder's int8 graph (model_quantized.onnx) when it has one (default true)"),
   EMBED_MAX_WINDOWS: spec(intBetween(0, 1000), undefined, "an integer 0..1000", "most model windows embedded per text, spread evenly over a long text; 0 = all (default 2)"),
   EMBED_DEVICE: spec(Schema.Literals(["auto", "cpu", "cuda"]), "auto", "auto | cpu | cuda", "onnxruntime execution provider (auto: CUDA when the installed runtime offers it, else CPU)"),

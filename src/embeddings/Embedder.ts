@@ -59,6 +59,8 @@ export interface EmbedderOptions extends ResolveOptions {
   readonly cacheSize?: number | undefined
   /** Nice value of the worker threads on Linux (default 0: left alone; the app passes WORKER_NICE). */
   readonly workerNice?: number | undefined
+  /** Full heap collection in a worker after a task once this many seconds passed since the last (default 0: JSC decides; the app passes WORKER_GC_SECONDS). */
+  readonly workerGcSeconds?: number | undefined
   /** Timeout of each call (default 60 s). */
   readonly timeoutMs?: number | undefined
   /** Timeout of the model load + warm-up when the layer is built (default 120 s). */
@@ -160,7 +162,8 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
     device: options.device ?? "cpu",
     maxWindows,
     ...(options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch }),
-    ...(options.workerNice === undefined ? {} : { nice: options.workerNice })
+    ...(options.workerNice === undefined ? {} : { nice: options.workerNice }),
+    ...(options.workerGcSeconds === undefined ? {} : { gcIntervalSeconds: options.workerGcSeconds })
   }
   const pool = yield* scopedPool(WORKER_FILE, poolSize, workerData)
 
