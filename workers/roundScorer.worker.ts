@@ -21,9 +21,6 @@ export const score = (task: ScoreRoundTask) => {
   return result
 }
 
-/** Full heap collections the thread has run (heapTrim.ts). */
-export const collections = () => trim.collections()
-
 /** Remembered answers (a liveness and memory check for tests and logs). */
 export const memorySize = () => memory.size
 
