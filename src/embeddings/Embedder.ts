@@ -218,7 +218,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
         )
 
   const maxChars = maxWindows > 0 && spec !== null ? maxWindows * spec.maxLength * CHARS_PER_TOKEN : Infinity
-  const cache = new TextCache(Math.max(0, Math.floor(options.cacheSize ?? 8192)))
+  const cache = new TextCache(Math.max(0, Math.floor(options.cacheSize ?? 8192)), dim)
   let embedded = 0
   /** texts → n × dim: repeated texts and cache hits are embedded once, the rest in length buckets, one per worker. */
   const embedTexts = (texts: ReadonlyArray<string>) =>
@@ -233,7 +233,7 @@ const make = Effect.fnUntraced(function* (options: EmbedderOptions) {
       buckets.forEach((bucket, k) => {
         const data = results[k]!
         bucket.forEach((t, i) => {
-          const row = data.slice(i * dim, (i + 1) * dim)
+          const row = data.subarray(i * dim, (i + 1) * dim)
           rows.set(t, row)
           cache.set(t, row)
         })

@@ -8,41 +8,66 @@ import { createHash } from "node:crypto"
  *  would otherwise keep alive for as long as the row; a collision is as unlikely as in any content address). */
 export const textKey = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex")
 
-/** An LRU map text → normalized embedding row (exact text, keyed by its digest; a Map keeps insertion order). */
+/**
+ * An LRU map text → normalized embedding row (exact text, keyed by its digest; a Map keeps insertion order).
+ * The rows live in one slab of `capacity × dim` floats reserved (and touched) when the cache is made, so the
+ * cache's memory is what it is from the start instead of growing with every new text until it is full; an
+ * evicted row's slot is reused. A row read is a copy: a later `set` may reuse the slot.
+ */
 export class TextCache {
-  private readonly rows = new Map<string, Float32Array>()
+  private readonly slots = new Map<string, number>()
+  private readonly slab: Float32Array
+  private used = 0
   hits = 0
   misses = 0
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    readonly dim: number
+  ) {
+    const cap = Math.max(0, Math.floor(capacity))
+    this.slab = new Float32Array(cap * Math.max(0, Math.floor(dim)))
+    // write every page now: the reservation shows in RSS at start-up, not as growth under load
+    this.slab.fill(0)
+  }
 
   get size(): number {
-    return this.rows.size
+    return this.slots.size
+  }
+
+  /** Bytes the slab holds (capacity × dim × 4). */
+  get reservedBytes(): number {
+    return this.slab.byteLength
   }
 
   get(text: string): Float32Array | undefined {
     const key = textKey(text)
-    const row = this.rows.get(key)
-    if (row === undefined) {
+    const slot = this.slots.get(key)
+    if (slot === undefined) {
       this.misses++
       return undefined
     }
     this.hits++
     // refresh: move to the newest end
-    this.rows.delete(key)
-    this.rows.set(key, row)
-    return row
+    this.slots.delete(key)
+    this.slots.set(key, slot)
+    return this.slab.slice(slot * this.dim, (slot + 1) * this.dim)
   }
 
   set(text: string, row: Float32Array): void {
     if (this.capacity <= 0) return
+    if (row.length !== this.dim) throw new RangeError(`TextCache row has ${row.length} floats, the cache holds rows of ${this.dim}`)
     const key = textKey(text)
-    this.rows.delete(key)
-    this.rows.set(key, row)
-    while (this.rows.size > this.capacity) {
-      const oldest = this.rows.keys().next()
-      if (oldest.done === true) break
-      this.rows.delete(oldest.value)
+    let slot = this.slots.get(key)
+    if (slot !== undefined) this.slots.delete(key)
+    else if (this.used < this.capacity) slot = this.used++
+    else {
+      const oldest = this.slots.entries().next()
+      if (oldest.done === true) return
+      this.slots.delete(oldest.value[0])
+      slot = oldest.value[1]
     }
+    this.slab.set(row, slot * this.dim)
+    this.slots.set(key, slot)
   }
 }
 

@@ -18,7 +18,7 @@ const seed = Number(process.env["FC_SEED"] ?? Date.now() % 1_000_000)
 
 describe("pipeline (pure parts)", () => {
   test("TextCache evicts the least recently used row", () => {
-    const c = new TextCache(2)
+    const c = new TextCache(2, 1)
     c.set("a", Float32Array.of(1))
     c.set("b", Float32Array.of(2))
     expect(c.get("a")?.[0]).toBe(1) // a is now the newest
@@ -30,8 +30,63 @@ describe("pipeline (pure parts)", () => {
     expect([c.hits, c.misses]).toEqual([3, 1])
   })
 
+  test("TextCache keeps rows in its slab: evicted slots are reused, a read is a copy, a wrong width is refused", () => {
+    const dim = 3
+    const c = new TextCache(2, dim)
+    expect(c.reservedBytes).toBe(2 * dim * 4)
+    c.set("a", Float32Array.of(1, 1, 1))
+    c.set("b", Float32Array.of(2, 2, 2))
+    const a = c.get("a")!
+    a[0] = 99 // a copy: the cached row does not change
+    expect([...c.get("a")!]).toEqual([1, 1, 1])
+    c.set("c", Float32Array.of(3, 3, 3)) // evicts b, takes its slot
+    expect([...a]).toEqual([99, 1, 1])
+    expect(c.get("b")).toBeUndefined()
+    expect([...c.get("c")!]).toEqual([3, 3, 3])
+    c.set("a", Float32Array.of(4, 4, 4)) // an update keeps the slot
+    expect([...c.get("a")!]).toEqual([4, 4, 4])
+    expect([...c.get("c")!]).toEqual([3, 3, 3])
+    expect(c.size).toBe(2)
+    expect(() => c.set("d", Float32Array.of(1))).toThrow(RangeError)
+    const off = new TextCache(0, dim)
+    off.set("a", Float32Array.of(1, 1, 1))
+    expect([off.size, off.reservedBytes, off.get("a")]).toEqual([0, 0, undefined])
+  })
+
+  test("property: TextCache answers like an LRU map of the last `capacity` texts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 9 })), { maxLength: 80 }),
+        (capacity, ops) => {
+          const c = new TextCache(capacity, 2)
+          const model = new Map<string, number>()
+          for (const [write, k] of ops) {
+            const text = `t${k}`
+            if (write) {
+              model.delete(text)
+              model.set(text, k)
+              while (model.size > capacity) model.delete(model.keys().next().value!)
+              c.set(text, Float32Array.of(k, -k))
+            } else {
+              const want = model.get(text)
+              if (want !== undefined) {
+                model.delete(text)
+                model.set(text, want)
+              }
+              const got = c.get(text)
+              expect(got === undefined ? undefined : [...got]).toEqual(want === undefined ? undefined : [want, -want])
+            }
+          }
+          expect(c.size).toBe(model.size)
+        }
+      ),
+      { seed, numRuns: 300 }
+    )
+  })
+
   test("planEmbed: empty texts, repeats and cache hits are not sent", () => {
-    const c = new TextCache(10)
+    const c = new TextCache(10, 1)
     c.set("known", Float32Array.of(9))
     const p = planEmbed(["x", "", "known", "x", "  ", "y"], c)
     expect(p.todo).toEqual(["x", "y"])
