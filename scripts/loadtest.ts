@@ -5,18 +5,20 @@
 //                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
 //                  [--profile] (the validator's CPU profile, as markdown and .cpuprofile, in DIR/prof)
 //                  [--miners-nice N] (0..19: the miner process, which stands for other machines, yields the CPU)
+//                  [--baseline-every auto] (a burst of the validator's transport alone to spare miners; auto = every
+//                  4 challenge intervals, a quarter of the validator's requests; 0 = none)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
 // miners that are real HTTP servers in a separate process (scripts/loadtest/miners.ts, answers and latencies
 // from alpacaeval-dev). Shows a progress bar, then writes DIR/report.json and PNG plots and exits 1 when a
 // goal is missed, saying which stage limits throughput.
 import { Database } from "bun:sqlite"
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { Resvg } from "@resvg/resvg-js"
 import { loadAlpaca } from "../src/miners/sim/AlpacaCorpus.ts"
 import { barChart, lineChart } from "./loadtest/charts.ts"
-import { analyze, parseServed, type ProbeLine, type Report } from "./loadtest/report.ts"
+import { analyze, parseServed, parseStalls, type ProbeLine, type ProbeReq, type Report } from "./loadtest/report.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const { values } = parseArgs({
@@ -38,11 +40,12 @@ const { values } = parseArgs({
     reanalyze: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     "miners-nice": { type: "string", default: "0" },
+    "baseline-every": { type: "string", default: "auto" },
     help: { type: "boolean", default: false }
   },
   strict: true
 })
-const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 7).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
+const usage = readFileSync(import.meta.path, "utf8").split("\n").slice(0, 9).map((l) => l.replace(/^\/\/ ?/, "")).join("\n")
 const die = (msg: string): never => {
   console.error(`loadtest: ${msg}\n${usage}`)
   process.exit(2)
@@ -72,6 +75,11 @@ const perChallenge = values["per-challenge"] === "all" ? miners : Math.min(miner
 const timeoutS = positive(values.timeout, "timeout")
 const minersNice = Number(values["miners-nice"])
 if (!Number.isInteger(minersNice) || minersNice < 0 || minersNice > 19) die(`--miners-nice must be an integer 0..19, got "${values["miners-nice"]}"`)
+const baselineEvery = values["baseline-every"] === "auto"
+  ? Math.round((4 * 60_000) / rate)
+  : values["baseline-every"] === "0" ? 0 : durationMs(values["baseline-every"], "baseline-every")
+// the baseline client asks as many miners per burst as the validator per challenge, from twice as many spares
+const spareMiners = baselineEvery === 0 ? 0 : Math.max(2 * perChallenge, 8)
 const warmup = values.warmup === undefined ? Math.min(60_000, duration * 0.2) : durationMs(values.warmup, "warmup")
 const goalRate = values["goal-rate"] === undefined ? rate : positive(values["goal-rate"], "goal-rate")
 if (values.protocol !== "fiber" && values.protocol !== "dendrite") die("--protocol must be fiber or dendrite")
@@ -91,7 +99,11 @@ if (values.reanalyze) {
 const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { miners: Array<{ uid: number; behaviour: string }>; latency: { meanMs: number; sdMs: number } }
 
 // --- report --------------------------------------------------------------------------------------
-const served = parseServed(readFileSync(file("served.jsonl"), "utf8").split("\n"))
+const servedLines = readFileSync(file("served.jsonl"), "utf8").split("\n")
+const served = parseServed(servedLines)
+const baseline = existsSync(file("baseline.jsonl"))
+  ? readFileSync(file("baseline.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ProbeReq)
+  : []
 const db = new Database(file("validator.db"), { readonly: true })
 const stored = db.query<{ c: string; uid: number; ok: number }, []>("SELECT challenge_id AS c, uid, error IS NULL AS ok FROM responses").all().map((r) => ({ c: r.c, uid: r.uid, ok: r.ok === 1 }))
 db.close()
@@ -104,11 +116,13 @@ const report = analyze({
   durationMs: duration,
   warmupMs: warmup,
   goals: { challengesPerMinute: goalRate, overheadP99Ms: 5, rssGrowth: 0.1, deadlineSlackMs: 1000 },
-  maxConcurrent: Number(env["MAX_CONCURRENT_CHALLENGES"])
+  maxConcurrent: Number(env["MAX_CONCURRENT_CHALLENGES"]),
+  baseline,
+  minerStalls: parseStalls(servedLines)
 })
 const full = {
   ...report,
-  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency, miners_nice: minersNice }
+  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency, miners_nice: minersNice, baseline_every_ms: baselineEvery, baseline_spare_miners: spareMiners }
 }
 writeFileSync(file("report.json"), JSON.stringify(full, null, 2))
 renderPlots(full)
@@ -126,6 +140,12 @@ console.log(
       ? "  overhead legs: not measured (the miners' lines carry no start/end stamps)"
       : `  overhead legs: query → miner handler p50 ${report.overhead_parts_ms.to_miner.p50}  p99 ${report.overhead_parts_ms.to_miner.p99} ms; ` +
         `miner ready → reply parsed p50 ${report.overhead_parts_ms.from_miner.p50}  p99 ${report.overhead_parts_ms.from_miner.p99} ms`,
+    report.baseline_client_ms.requests === 0
+      ? "  baseline client: not run"
+      : `  baseline client (same transport alone, spare miners, same run): overhead p50 ${report.baseline_client_ms.overhead.p50}  p99 ${report.baseline_client_ms.overhead.p99} ms; ` +
+        `to miner p99 ${report.baseline_client_ms.to_miner.p99} ms (${report.baseline_client_ms.requests} requests)`,
+    `  miner process stalls (its own event loop blocked ≥ 20 ms): ${report.miner_stalls.count} (${report.miner_stalls.total_ms} ms); ` +
+      `${report.miner_stalls.requests_behind} validator requests waited on them (overhead p99 with them ${report.miner_stalls.overhead_with_them_ms.p99} ms)`,
     `  miners' own lateness (their process, not charged to the validator): p50 ${report.miner_process_lateness_ms.p50}  p99 ${report.miner_process_lateness_ms.p99} ms`,
     `  reward share: ${JSON.stringify(report.reward_share_by_behaviour)}`,
     `  limit: ${report.limit}`,
@@ -158,22 +178,26 @@ async function runLoad() {
 // --- the miner process ---------------------------------------------------------------------------
 // started under nice(1) so every thread of the process has the lower priority (a nice value is per thread)
 const minerProc = Bun.spawn(
-  [...(minersNice > 0 ? ["nice", "-n", String(minersNice)] : []), process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl")],
+  [...(minersNice > 0 ? ["nice", "-n", String(minersNice)] : []), process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl"), "--spare", String(spareMiners), "--spare-list", file("baseline-miners.json")],
   { cwd: ROOT, stdout: "pipe", stderr: Bun.file(file("miners.log")) }
 )
 let validatorProc: ReturnType<typeof Bun.spawn> | null = null
+let baselineProc: ReturnType<typeof Bun.spawn> | null = null
+const stopProc = async (p: ReturnType<typeof Bun.spawn>) => {
+  p.kill("SIGTERM")
+  const done = await Promise.race([p.exited.then(() => true), Bun.sleep(30_000).then(() => false)])
+  if (!done) p.kill("SIGKILL")
+}
 const stopAll = async () => {
-  for (const p of [validatorProc, minerProc]) {
+  for (const p of [baselineProc, validatorProc, minerProc]) {
     if (p === null || p.exitCode !== null) continue
-    p.kill("SIGTERM")
-    const done = await Promise.race([p.exited.then(() => true), Bun.sleep(30_000).then(() => false)])
-    if (!done) p.kill("SIGKILL")
+    await stopProc(p)
   }
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)))
 // whatever ends this process (an exception included), the validator and the miners do not outlive it
 process.on("exit", () => {
-  for (const p of [validatorProc, minerProc]) if (p !== null && p.exitCode === null) p.kill("SIGKILL")
+  for (const p of [baselineProc, validatorProc, minerProc]) if (p !== null && p.exitCode === null) p.kill("SIGKILL")
 })
 
 const readLine = async (stream: ReadableStream<Uint8Array>, ms: number): Promise<string | null> => {
@@ -275,6 +299,7 @@ const pendingRounds = () => {
   return created.size
 }
 let failure: string | null = null
+let baselineStopping = false
 for (;;) {
   // exitCode is only updated once Bun reaps the child: wait on `exited` too
   await Promise.race([Bun.sleep(1000), validatorProc.exited, minerProc.exited])
@@ -296,6 +321,18 @@ for (;;) {
     continue
   }
   const elapsed = Date.now() - firstRoundAt
+  // the baseline client runs over the measured window only: after the warm-up, until the window ends
+  if (baselineEvery > 0 && baselineProc === null && elapsed >= warmup && elapsed < duration) {
+    baselineProc = Bun.spawn(
+      [process.execPath, join(ROOT, "scripts/loadtest/baseline.ts"), "--list", file("baseline-miners.json"), "--corpus", file("corpus.json"), "--out", file("baseline.jsonl"),
+        "--per", String(perChallenge), "--interval-ms", String(baselineEvery), "--timeout", String(timeoutS), "--seed", values.seed],
+      { cwd: ROOT, stdout: Bun.file(file("baseline.log")), stderr: Bun.file(file("baseline.err.log")) }
+    )
+  }
+  if (baselineProc !== null && baselineProc.exitCode === null && elapsed >= duration && !baselineStopping) {
+    baselineStopping = true
+    void stopProc(baselineProc)
+  }
   progress(elapsed, elapsed < duration ? "running" : "draining")
   if (elapsed >= duration + drainMs || (elapsed >= duration + timeoutS * 1000 && pendingRounds() === 0)) break
 }

@@ -1,15 +1,17 @@
 // The load test's miner process (started by scripts/loadtest.ts): N simulated miners as real HTTP servers
 // (dendrite axons or Fiber fronts) answering from real LLM answers (alpacaeval-dev) with latencies those
 // answers' lengths imply. Writes the miner list for the validator (--list) and one JSON line per request a
-// miner handled (--served: challenge id, uid, what it did, its own delay, answer length). SIGTERM flushes and exits.
+// miner handled (--served: challenge id, uid, what it did, its own delay, answer length). With --spare N, N more
+// honest miners the validator is not told about (--spare-list) serve the baseline client. SIGTERM flushes and exits.
 import { writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { LOCALNET_VALIDATOR_URI } from "../../src/chain/Localnet.ts"
 import { ALPACA_DIR, hasAlpaca, latencyFromLengths, loadAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"
 import { parseMix } from "../../src/miners/sim/Behaviour.ts"
-import type { SimAction } from "../../src/miners/sim/SimAction.ts"
+import type { SimAction, SimRequest } from "../../src/miners/sim/SimAction.ts"
 import { startSimMiners } from "../../src/miners/sim/SimMiners.ts"
 import { pairFromUri } from "../../src/miners/Signer.ts"
+import { SPARE_UID_BASE } from "./report.ts"
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +21,9 @@ const { values } = parseArgs({
     seed: { type: "string", default: "1" },
     list: { type: "string" },
     served: { type: "string" },
+    // honest miners the validator is not told about, for the baseline client (scripts/loadtest/baseline.ts)
+    spare: { type: "string", default: "0" },
+    "spare-list": { type: "string" },
     "chars-per-second": { type: "string", default: "400" }
   },
   strict: true
@@ -30,6 +35,9 @@ if (protocol !== "fiber" && protocol !== "dendrite") throw new Error("--protocol
 if (values.list === undefined || values.served === undefined) throw new Error("--list and --served are required")
 if (!hasAlpaca()) throw new Error(`alpacaeval-dev not found at ${ALPACA_DIR}: the load test needs real answers`)
 const seed = Number(values.seed)
+const spare = Number(values.spare)
+if (!Number.isInteger(spare) || spare < 0) throw new Error("--spare must be a non-negative integer")
+if (spare > 0 && values["spare-list"] === undefined) throw new Error("--spare needs --spare-list")
 
 const alpaca = loadAlpaca()
 const answerLatency = latencyFromLengths(alpaca.lengths, Number(values["chars-per-second"]))
@@ -39,32 +47,61 @@ let served = 0
 const seq = new WeakMap<object, number>()
 const delayOf = (a: SimAction) => (a.kind === "reply" || a.kind === "raw" ? a.delayMs : a.kind === "slow-body" ? a.totalMs : null)
 
-const sim = await startSimMiners({
-  count,
+const observe = (uid: number, req: SimRequest, action: SimAction) => {
+  const text = action.kind === "reply" || action.kind === "slow-body" ? action.reply.response_text : ""
+  const n = ++served
+  seq.set(req, n)
+  sink.write(JSON.stringify({ n, c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
+}
+// the miner's own time from the request's arrival to a ready response (its planned delay + this process's
+// lateness), joined to the line above by n; `start`/`end`: the handler's start and the ready response in epoch
+// ms (0.01 ms, the clock the validator's probe stamps its requests with)
+const replied = (req: SimRequest, ms: number) => {
+  const n = seq.get(req)
+  const end = performance.timeOrigin + performance.now()
+  const r2 = (x: number) => Math.round(x * 100) / 100
+  if (n !== undefined) sink.write(JSON.stringify({ n, ready: Math.round(ms * 10) / 10, start: r2(end - ms), end: r2(end) }) + "\n")
+}
+const common = {
   protocol,
+  corpus: alpaca.corpus,
+  allowedValidators: new Set([validator.address])
+} as const
+const sim = await startSimMiners({
+  ...common,
+  count,
   mix: parseMix(values.mix),
   seed,
-  corpus: alpaca.corpus,
   // honest, copycat and flaky miners generate like an LLM server; slow ones keep their own (long) profile
   latency: { honest: answerLatency, copycat: answerLatency, flaky: answerLatency },
-  allowedValidators: new Set([validator.address]),
-  observe: (uid, req, action) => {
-    const text = action.kind === "reply" || action.kind === "slow-body" ? action.reply.response_text : ""
-    const n = ++served
-    seq.set(req, n)
-    sink.write(JSON.stringify({ n, c: req.request.challengeId ?? null, uid, kind: action.kind, delay: delayOf(action), chars: text.length, at: Date.now() }) + "\n")
-  },
-  // the miner's own time from the request's arrival to a ready response (its planned delay + this process's
-  // lateness), joined to the line above by n; `start`/`end`: the handler's start and the ready response in epoch
-  // ms (0.01 ms, the clock the validator's probe stamps its requests with)
-  replied: (_uid, req, _action, ms) => {
-    const n = seq.get(req)
-    const end = performance.timeOrigin + performance.now()
-    const r2 = (x: number) => Math.round(x * 100) / 100
-    if (n !== undefined) sink.write(JSON.stringify({ n, ready: Math.round(ms * 10) / 10, start: r2(end - ms), end: r2(end) }) + "\n")
-  }
+  observe,
+  replied: (_uid, req, _action, ms) => replied(req, ms)
 })
+// the baseline's miners: honest, in this same process, their served lines under uids from SPARE_UID_BASE
+const spareSim = spare === 0
+  ? null
+  : await startSimMiners({
+      ...common,
+      count: spare,
+      mix: parseMix("honest=100"),
+      seed: seed + 1_000_000,
+      latency: { honest: answerLatency },
+      observe: (uid, req, action) => observe(SPARE_UID_BASE + uid, req, action),
+      replied: (_uid, req, _action, ms) => replied(req, ms)
+    })
+if (spareSim !== null) {
+  writeFileSync(values["spare-list"]!, JSON.stringify({ protocol, miners: spareSim.miners.map((m) => ({ uid: SPARE_UID_BASE + m.uid, hotkey: m.hotkey, ip: m.target.ip, port: m.port })) }))
+}
 const flush = setInterval(() => void sink.flush(), 500)
+// this process's own stalls (its event loop blocked ≥ STALL_MS: a collection of its heap, the machine): requests
+// that reach it meanwhile wait, and the report keeps that wait apart from the validator's overhead
+const STALL_MS = 20
+let tick = performance.timeOrigin + performance.now()
+const stallWatch = setInterval(() => {
+  const now = performance.timeOrigin + performance.now()
+  if (now - tick >= STALL_MS + 5) sink.write(JSON.stringify({ stall: { from: Math.round(tick * 100) / 100, to: Math.round(now * 100) / 100 } }) + "\n")
+  tick = now
+}, 5)
 writeFileSync(
   values.list,
   JSON.stringify({
@@ -81,8 +118,9 @@ const stop = () => {
   if (stopping) return
   stopping = true
   clearInterval(flush)
+  clearInterval(stallWatch)
   void Promise.resolve(sink.end())
-    .then(() => sim.stop())
+    .then(() => Promise.all([sim.stop(), spareSim?.stop()]))
     .then(() => process.exit(0))
 }
 process.on("SIGTERM", stop)

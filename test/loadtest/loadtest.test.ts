@@ -6,7 +6,7 @@ import { describe, expect, test } from "bun:test"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { analyze, parseServed, type ProbeLine } from "../../scripts/loadtest/report.ts"
+import { analyze, parseServed, parseStalls, SPARE_UID_BASE, type ProbeLine } from "../../scripts/loadtest/report.ts"
 import { hasAlpaca } from "../../src/miners/sim/AlpacaCorpus.ts"
 import { hasUseLite, skipNote } from "../support/shared.ts"
 
@@ -134,6 +134,83 @@ describe("loadtest analysis", () => {
     expect(w.overhead_parts_ms.from_miner.max).toBe(3)
   })
 
+  test("the baseline client's spare miners are measured apart: not the validator's answers, same overhead rule", () => {
+    const spare = SPARE_UID_BASE + 3
+    const lines = [
+      JSON.stringify({ n: 1, c: "v", uid: 0, kind: "reply", delay: 1000, chars: 10, at: 1_000_010 }),
+      JSON.stringify({ n: 2, c: "baseline-1", uid: spare, kind: "reply", delay: 1000, chars: 10, at: 1_000_010 }),
+      JSON.stringify({ n: 1, ready: 1000, start: 1_000_004, end: 1_001_004 }),
+      JSON.stringify({ n: 2, ready: 1000, start: 1_000_009, end: 1_001_009 }),
+      ""
+    ]
+    const b = analyze({
+      probe: [
+        { k: "round", c: "v", t: 0, ev: "created" },
+        { k: "round", c: "v", t: 0, ev: "running" },
+        { k: "req", c: "v", uid: 0, t: 1, at: 1_000_001, ms: 1008, lat: 1007 },
+        { k: "round", c: "v", t: 1100, ev: "stored", ms: 1 }
+      ],
+      served: parseServed(lines),
+      stored: [{ c: "v", uid: 0, ok: true }],
+      behaviours: new Map([[0, "honest"]]),
+      timeoutMs: 5000,
+      durationMs: 60_000,
+      warmupMs: 0,
+      goals,
+      maxConcurrent: 15,
+      // asked at 1_000_001, handler at 1_000_009 (8 ms), ready at 1_001_009, parsed at 1_001_012 (3 ms)
+      baseline: [{ k: "req", c: "baseline-1", uid: spare, t: 0, at: 1_000_001, ms: 1011, lat: 1010 }]
+    })
+    // the spare miner's answer is not a lost validator answer, and not in the validator's overhead
+    expect(b.lost).toBe(0)
+    expect(b.answers.answered_in_time).toBe(1)
+    expect(b.stages_ms.overhead.max).toBe(7)
+    expect(b.baseline_client_ms.requests).toBe(1)
+    expect(b.baseline_client_ms.overhead.max).toBe(10)
+    expect(b.baseline_client_ms.to_miner.max).toBe(8)
+    expect(b.baseline_client_ms.from_miner.max).toBe(3)
+    // the goal (5 ms) is missed by 7 ms; the baseline's 10 ms says the machine, not the validator, is the limit
+    expect(b.overhead_limit).toContain("floor is already 2.0× the goal")
+    expect(b.overhead_limit).toContain("adds nothing measurable")
+  })
+
+  test("a request that waited on a stall of the miner process is counted apart from the validator's overhead", () => {
+    // uid 0 reached its handler 2 ms after the query; uid 1 waited 300 ms while the miner process was stalled
+    const lines = [
+      JSON.stringify({ n: 1, c: "s", uid: 0, kind: "reply", delay: 1000, chars: 10, at: 1_000_010 }),
+      JSON.stringify({ n: 2, c: "s", uid: 1, kind: "reply", delay: 1000, chars: 10, at: 1_000_310 }),
+      JSON.stringify({ stall: { from: 1_000_005, to: 1_000_300 } }),
+      JSON.stringify({ n: 1, ready: 1000, start: 1_000_003, end: 1_001_003 }),
+      JSON.stringify({ n: 2, ready: 1000, start: 1_000_301, end: 1_001_301 }),
+      ""
+    ]
+    expect(parseStalls(lines)).toEqual([{ from: 1_000_005, to: 1_000_300 }])
+    const x = analyze({
+      probe: [
+        { k: "round", c: "s", t: 0, ev: "created" },
+        { k: "round", c: "s", t: 0, ev: "running" },
+        { k: "req", c: "s", uid: 0, t: 1, at: 1_000_001, ms: 1004, lat: 1003 },
+        { k: "req", c: "s", uid: 1, t: 1, at: 1_000_001, ms: 1302, lat: 1301 },
+        { k: "round", c: "s", t: 1400, ev: "stored", ms: 1 }
+      ],
+      served: parseServed(lines),
+      stored: [{ c: "s", uid: 0, ok: true }, { c: "s", uid: 1, ok: true }],
+      behaviours: new Map([[0, "honest"], [1, "honest"]]),
+      timeoutMs: 5000,
+      durationMs: 60_000,
+      warmupMs: 0,
+      goals,
+      maxConcurrent: 15,
+      minerStalls: parseStalls(lines)
+    })
+    expect(parseServed(lines)).toHaveLength(2)
+    expect(x.stages_ms.overhead.n).toBe(1)
+    expect(x.stages_ms.overhead.max).toBe(3)
+    expect(x.miner_stalls).toMatchObject({ count: 1, total_ms: 295, requests_behind: 1 })
+    expect(x.miner_stalls.overhead_with_them_ms.max).toBe(301)
+    expect(x.lost).toBe(0)
+  })
+
   test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {
     expect(r.rounds.over_deadline).toEqual([{ c: "b", overMs: 24_901 }])
     expect(r.ok).toBe(false)
@@ -170,6 +247,9 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
       expect(report.rss.caches_end["novelty_memory"]).toBeGreaterThan(0)
       // the miners' own time to a ready response was measured (overhead excludes it)
       expect(report.miner_process_lateness_ms.n).toBeGreaterThan(0)
+      // the baseline client ran against the spare miners and its overhead was measured the same way
+      expect(report.baseline_client_ms.requests).toBeGreaterThan(0)
+      expect(report.baseline_client_ms.overhead.n).toBeGreaterThan(0)
       for (const png of ["challenges_per_minute", "stage_latency", "rss", "event_loop_lag", "reward_share"]) {
         expect(readFileSync(join(out, `${png}.png`)).subarray(1, 4).toString()).toBe("PNG")
       }
