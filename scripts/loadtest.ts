@@ -79,7 +79,8 @@ const baselineEvery = values["baseline-every"] === "auto"
   ? Math.round((4 * 60_000) / rate)
   : values["baseline-every"] === "0" ? 0 : durationMs(values["baseline-every"], "baseline-every")
 // the baseline client asks as many miners per burst as the validator per challenge, from twice as many spares
-const spareMiners = baselineEvery === 0 ? 0 : Math.max(2 * perChallenge, 8)
+// (at most 64: a burst is then at most 64 requests, whatever --per-challenge says)
+const spareMiners = baselineEvery === 0 ? 0 : Math.min(64, Math.max(2 * perChallenge, 8))
 const warmup = values.warmup === undefined ? Math.min(60_000, duration * 0.2) : durationMs(values.warmup, "warmup")
 const goalRate = values["goal-rate"] === undefined ? rate : positive(values["goal-rate"], "goal-rate")
 if (values.protocol !== "fiber" && values.protocol !== "dendrite") die("--protocol must be fiber or dendrite")

@@ -93,8 +93,9 @@ if (spareSim !== null) {
   writeFileSync(values["spare-list"]!, JSON.stringify({ protocol, miners: spareSim.miners.map((m) => ({ uid: SPARE_UID_BASE + m.uid, hotkey: m.hotkey, ip: m.target.ip, port: m.port })) }))
 }
 const flush = setInterval(() => void sink.flush(), 500)
-// this process's own stalls (its event loop blocked ≥ STALL_MS: a collection of its heap, the machine): requests
-// that reach it meanwhile wait, and the report keeps that wait apart from the validator's overhead
+// this process's own stalls (its event loop blocked ≥ STALL_MS by whatever it is doing; its heap collections
+// log far shorter cycles): requests that reach it meanwhile wait, and the report keeps that wait apart from the
+// validator's overhead
 const STALL_MS = 20
 let tick = performance.timeOrigin + performance.now()
 const stallWatch = setInterval(() => {
