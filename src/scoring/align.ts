@@ -127,6 +127,15 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
   return found
 }
 
+/** A holder of a part counts as common ground only when the part is nearly its whole answer (at most this many
+ *  times the part's words): a sentence that longer answers begin with is what a truncation copies, not evidence
+ *  that independent models answer with that sentence alone. */
+export const WHOLE_ANSWER_RATIO = 2
+
+/** Whether `o` holds the run of `x` as (nearly) its whole answer. */
+export const holdsNearlyWhole = (o: { readonly tokens: ReadonlyArray<string>; readonly run: string }, x: { readonly tokens: ReadonlyArray<string>; readonly run: string }): boolean =>
+  o.tokens.length <= WHOLE_ANSWER_RATIO * x.tokens.length && o.run.includes(x.run)
+
 export interface PartCandidate {
   readonly index: number
   readonly uid: number
@@ -139,8 +148,8 @@ export interface PartCandidate {
 
 /**
  * Copied parts: x (at least `minWords` words) is a run of a longer answer o of another entity sent no later
- * than x (a truncation: its first sentence, a paragraph) — unless it is common ground, held (as a run or the
- * whole) by `commonEntities` or more other entities, faster or slower. Catches parts that the shingle test
+ * than x (a truncation: its first sentence, a paragraph) — unless it is common ground, held as (nearly) their
+ * whole answer by `commonEntities` or more other entities, faster or slower. Catches parts that the shingle test
  * cannot: quoted text (no novel shingles) and short parts. Independent models rarely write a 6-word run of
  * one other answer and nothing more. Order-independent; x's earliest-sent source is reported.
  */
@@ -156,7 +165,7 @@ export const detectCopiedParts = (
     let source: PartCandidate | null = null
     candidates.forEach((o, p) => {
       if (p === q || o.entity === x.entity || o.uid === x.uid || !o.run.includes(x.run)) return
-      holders.add(o.entity)
+      if (holdsNearlyWhole(o, x)) holders.add(o.entity)
       const earlier = source === null || lat(o) < lat(source) || (lat(o) === lat(source) && o.uid < source.uid)
       if (o.tokens.length > x.tokens.length && lat(o) <= lat(x) && earlier) source = o
     })

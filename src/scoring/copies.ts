@@ -2,7 +2,7 @@
 // update after a round. Another hotkey's earlier answer to this prompt (memory), this hotkey's own text sent
 // to a different prompt (constant), a faster answer of this round, replayed tool-call ids. Pure: the only
 // state touched is the NoveltyMemory the caller passes.
-import { detectCopiedParts, detectEditedCopies } from "./align.ts"
+import { detectCopiedParts, detectEditedCopies, holdsNearlyWhole } from "./align.ts"
 import type { ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import type { AnswerFacts } from "./filters.ts"
@@ -90,12 +90,18 @@ export const markCopies = (
     notes[i] = `edited copy of faster uid ${responses[found.of]!.uid}: ${(found.share * 100).toFixed(0)}% of its words aligned, nothing added that another entity holds`
   }
   // a run of an edited copy's words, sent no earlier than it, is copied text too (a prefix of an edited copy is
-  // too short to align, and must not earn what the whole copy does not)
+  // too short to align, and must not earn what the whole copy does not) — unless other entities answered with it
+  // (nearly) whole: a one-word answer ("Bonsoir.") that an edited copy happens to contain is common ground
   if (edited.size > 0) {
     const late = (i: number) => responses[i]!.latencyMs ?? Infinity
+    const evidence = (i: number) => ({ tokens: facts[i]!.lexical?.tokens ?? [], run: runOf(i) })
+    const standing = responses.map((_, j) => text(j)) // before this pass marks any part: order-independent
+    const wholeHolders = (i: number) =>
+      new Set(responses.flatMap((_, j) => (j !== i && standing[j] && !edited.has(j) && identity[j] !== identity[i] && holdsNearlyWhole(evidence(j), evidence(i)) ? [identity[j]] : []))).size
     for (let i = 0; i < n; i++) {
       if (!text(i) || runOf(i).length <= 2) continue
       const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && runOf(j).includes(runOf(i)))
+      if (of !== undefined && wholeHolders(i) >= lex.commonEntities) continue
       if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
     }
   }

@@ -68,7 +68,15 @@ describe("copied parts (a run of a faster answer)", () => {
     expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 800)], parts).size).toBe(0)
   })
 
-  test("common ground: a part two other entities also hold (as a run or the whole) is not a copy", () => {
+  test("a sentence that longer answers begin with is no common ground: its truncation still copies", () => {
+    const longer = (k: number) => `${first} ${"It goes on with a long explanation of the network, its training data and its results.".repeat(k)}`
+    const round = [part(0, whole, 1000), part(1, first, 1200), part(2, longer(2), 900), part(3, longer(3), 1500)]
+    expect([...detectCopiedParts(round, parts).keys()]).toEqual([1])
+    // … but two other entities answering with (nearly) that sentence alone make it common ground
+    expect(detectCopiedParts([...round, part(4, first, 1300), part(6, `${first} Yes.`, 1400)], parts).has(1)).toBe(false)
+  })
+
+  test("common ground: a part two other entities also hold as (nearly) their whole answer is not a copy", () => {
     expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 1200), part(2, `${first} And then some more words of its own.`, 1500)], parts).size).toBe(0)
     expect(detectCopiedParts([part(0, whole, 1000), part(1, first, 1200), part(2, first, 600)], parts).size).toBe(0)
   })

@@ -459,6 +459,23 @@ describe("axes", () => {
     expect(miner(score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [long(1), long(2), long(3), long(4), terse(11)] }), 11).filtered).not.toBeNull()
   })
 
+  test("a one-word answer that an edited copy happens to contain is common ground when two others gave it too", () => {
+    const s = scene(9)
+    const source: SynthResponse = { ...s.honest(1, 900), text: `${TOPIC.join(" ")} ${prose(s.r, 8)}.` }
+    const words = source.text.split(" ")
+    // two words of the source replaced by words no one else holds, sent after it
+    const edited: SynthResponse = { uid: 2, vec: source.vec, text: [...words.slice(0, 3), "zebra", ...words.slice(4, 8), "quasar", ...words.slice(9)].join(" "), latencyMs: 1100 }
+    const terse = (uid: number): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, s.r), s.prompt, s.dir), text: `${TOPIC[0]}.`, latencyMs: 1500 + uid })
+    const others = [3, 4, 5, 6].map((uid) => s.honest(uid, 2000 + uid))
+    const res = score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [source, edited, ...others, terse(11), terse(12), terse(13)] })
+    expect(miner(res, 2).filtered).toBe("copy")
+    for (const uid of [11, 12, 13]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+    // alone, the one-word part of the edited copy is copied text
+    const alone = score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [source, edited, ...others, terse(11)] })
+    expect(miner(alone, 2).filtered).toBe("copy")
+    expect(miner(alone, 11).note ?? "").toContain("edited copy")
+  })
+
   test("novelty: skipped without memory; falls toward 0 for text another hotkey sent earlier; a replay is a copy", () => {
     const s = scene(11)
     const a = s.honest(1, 1000)
