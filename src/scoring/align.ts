@@ -132,9 +132,12 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
  *  that independent models answer with that sentence alone. */
 export const WHOLE_ANSWER_RATIO = 2
 
+type Words = { readonly tokens: ReadonlyArray<string>; readonly run: string }
+/** Whether `o` is short enough for a run of x in it to be (nearly) o's whole answer. */
+const nearlyWholeLength = (o: Words, x: Words): boolean => o.tokens.length <= WHOLE_ANSWER_RATIO * x.tokens.length
+
 /** Whether `o` holds the run of `x` as (nearly) its whole answer. */
-export const holdsNearlyWhole = (o: { readonly tokens: ReadonlyArray<string>; readonly run: string }, x: { readonly tokens: ReadonlyArray<string>; readonly run: string }): boolean =>
-  o.tokens.length <= WHOLE_ANSWER_RATIO * x.tokens.length && o.run.includes(x.run)
+export const holdsNearlyWhole = (o: Words, x: Words): boolean => nearlyWholeLength(o, x) && o.run.includes(x.run)
 
 export interface PartCandidate {
   readonly index: number
@@ -165,7 +168,7 @@ export const detectCopiedParts = (
     let source: PartCandidate | null = null
     candidates.forEach((o, p) => {
       if (p === q || o.entity === x.entity || o.uid === x.uid || !o.run.includes(x.run)) return
-      if (holdsNearlyWhole(o, x)) holders.add(o.entity)
+      if (nearlyWholeLength(o, x)) holders.add(o.entity) // o holds x's run (checked above)
       const earlier = source === null || lat(o) < lat(source) || (lat(o) === lat(source) && o.uid < source.uid)
       if (o.tokens.length > x.tokens.length && lat(o) <= lat(x) && earlier) source = o
     })

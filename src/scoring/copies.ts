@@ -94,15 +94,16 @@ export const markCopies = (
   // (nearly) whole: a one-word answer ("Bonsoir.") that an edited copy happens to contain is common ground
   if (edited.size > 0) {
     const late = (i: number) => responses[i]!.latencyMs ?? Infinity
-    const evidence = (i: number) => ({ tokens: facts[i]!.lexical?.tokens ?? [], run: runOf(i) })
-    const standing = responses.map((_, j) => text(j)) // before this pass marks any part: order-independent
-    const wholeHolders = (i: number) =>
-      new Set(responses.flatMap((_, j) => (j !== i && standing[j] && !edited.has(j) && identity[j] !== identity[i] && holdsNearlyWhole(evidence(j), evidence(i)) ? [identity[j]] : []))).size
-    for (let i = 0; i < n; i++) {
-      if (!text(i) || runOf(i).length <= 2) continue
-      const of = [...edited.keys()].find((j) => identity[j] !== identity[i] && late(i) >= late(j) && runOf(j).includes(runOf(i)))
-      if (of !== undefined && wholeHolders(i) >= lex.commonEntities) continue
-      if (of !== undefined) [filtered[i], notes[i]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
+    // the text answers that are no edited copies, as they stand before this pass marks any part (order-independent)
+    const standing = wordCandidates.filter((x) => !edited.has(x.index))
+    const wholeHolders = (x: (typeof standing)[number]) =>
+      new Set(standing.filter((o) => o.index !== x.index && o.entity !== x.entity && holdsNearlyWhole(o, x)).map((o) => o.entity)).size
+    for (const x of standing) {
+      if (x.run.length <= 2) continue
+      const of = [...edited.keys()].find((j) => identity[j] !== x.entity && late(x.index) >= late(j) && runOf(j).includes(x.run))
+      if (of !== undefined && wholeHolders(x) < lex.commonEntities) {
+        ;[filtered[x.index], notes[x.index]] = ["copy", `a part of uid ${responses[of]!.uid}'s edited copy, sent no earlier`]
+      }
     }
   }
   // a run of a faster answer and nothing more (its first sentence, a quoted paragraph), that few others wrote too
