@@ -201,6 +201,11 @@ export const orderLatency = (x: { readonly latencyMs: number | null }): number =
 /** A holder of common ground is at most this many times as long as the answer (the same text, not a longer one around it). */
 const COMMON_LENGTH = 2
 
+/** An answer of at most this many shingles (one sentence, ~22 words) can be common ground though its words are its
+ *  own: independent models do answer a short question with the same sentence ("The given code is written in the C
+ *  programming language."), as the edited-copy test (align.ts) already allows for near-identical short answers. */
+export const COMMON_SHORT_SHINGLES = 20
+
 /** One answer taking part in in-round copy detection. */
 export interface CopyCandidate {
   readonly index: number
@@ -230,8 +235,9 @@ export interface CopyFinding {
  * another uid copies the fastest such answer — unless its content is common ground: most of its word sequences
  * come from the prompt (a corrected or quoted text) and `commonEntities` or more other entities (faster or
  * slower) hold its novel shingles in a text of about its size that is not a run around it (the same corrections
- * made independently; a lead-in sentence that several longer answers begin with is no answer by itself). An answer of its own
- * making is never common ground: two copiers of one answer do not make it everyone's. Order-independent.
+ * made independently; a lead-in sentence that several longer answers begin with is no answer by itself). A longer
+ * answer of its own making is never common ground: two copiers of one answer do not make it everyone's; a short one
+ * (≤ COMMON_SHORT_SHINGLES) is, when as many others wrote it. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
@@ -246,7 +252,7 @@ export const detectRoundCopies = (
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     const holderEntities = new Set<number>()
-    const common = x.novel.length <= commonMaxNovelShare * x.all.length
+    const common = x.novel.length <= commonMaxNovelShare * x.all.length || x.all.length <= COMMON_SHORT_SHINGLES
     let original: { readonly of: CopyCandidate; readonly match: "exact" | number } | null = null
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
