@@ -22,10 +22,10 @@ export const SEED_003_TASKS: Readonly<Record<string, TaskTypeConfig>> = {
 /** Default weights (the "chat" task type). Sum 1. Content coverage leads: it tracks answer quality on real
  *  LLM answers, where agreement with the typical answer does not. */
 export const CHAT_WEIGHTS: Readonly<Record<string, number>> = {
-  coverage: 0.45,
+  coverage: 0.5,
   accuracy: 0.15,
   consensus: 0.1,
-  speed: 0.1,
+  speed: 0.05,
   relevance: 0.05,
   completion: 0.05,
   quality: 0.05,
