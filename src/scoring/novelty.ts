@@ -203,7 +203,8 @@ const COMMON_LENGTH = 2
 
 /** An answer of at most this many shingles (one sentence, ~22 words) can be common ground though its words are its
  *  own: independent models do answer a short question with the same sentence ("The given code is written in the C
- *  programming language."), as the edited-copy test (align.ts) already allows for near-identical short answers. */
+ *  programming language."). Its holders are counted without the faster answer it would copy, so two copiers of
+ *  one sentence cannot make it common ground. */
 export const COMMON_SHORT_SHINGLES = 20
 
 /** One answer taking part in in-round copy detection. */
@@ -237,7 +238,7 @@ export interface CopyFinding {
  * slower) hold its novel shingles in a text of about its size that is not a run around it (the same corrections
  * made independently; a lead-in sentence that several longer answers begin with is no answer by itself). A longer
  * answer of its own making is never common ground: two copiers of one answer do not make it everyone's; a short one
- * (≤ COMMON_SHORT_SHINGLES) is, when as many others wrote it. Order-independent.
+ * (≤ COMMON_SHORT_SHINGLES) is, when as many others besides its original wrote it. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
@@ -252,7 +253,8 @@ export const detectRoundCopies = (
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     const holderEntities = new Set<number>()
-    const common = x.novel.length <= commonMaxNovelShare * x.all.length || x.all.length <= COMMON_SHORT_SHINGLES
+    const quoted = x.novel.length <= commonMaxNovelShare * x.all.length
+    const common = quoted || x.all.length <= COMMON_SHORT_SHINGLES
     let original: { readonly of: CopyCandidate; readonly match: "exact" | number } | null = null
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
@@ -264,6 +266,9 @@ export const detectRoundCopies = (
       if (common && (exact || holds(x.all, o.novel, c) || (o.all.length <= COMMON_LENGTH * x.all.length && !o.run.includes(x.run)))) holderEntities.add(o.entity)
       if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
+    // a short answer of its own words needs its holders besides the one it would copy: two copiers of one
+    // sentence do not vouch for each other
+    if (original !== null && !quoted) holderEntities.delete(original.of.entity)
     if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })
   }
   return found

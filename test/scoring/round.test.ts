@@ -236,17 +236,18 @@ describe("filters", () => {
     expect(own.miners.filter((m) => m.filtered === "copy").map((m) => m.uid)).toEqual([2, 3, 4])
   })
 
-  test("a one-sentence answer in its own words that three entities wrote is common ground; written by two, the later is a copy", () => {
+  test("a one-sentence answer in its own words that three entities besides the fastest wrote is common ground; two copiers of it are copies", () => {
     const s = scene(12)
     const promptText = "Identify the programming language used to write the given code.\n\nif (20 > 18) { printf(\"20 is greater than 18\"); }"
     const sentence = "The given code is written in the C programming language."
     const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: sentence, latencyMs })
     const others = [s.honest(8, 2500), s.honest(9, 2600)]
+    const four = score({ prompt: s.prompt, promptText, responses: [same(1, 1000), same(2, 1100), same(3, 1200), same(4, 1300), ...others] })
+    for (const uid of [1, 2, 3, 4]) expect([uid, miner(four, uid).filtered]).toEqual([uid, null])
+    // the fastest and two later ones: the later two would only vouch for each other
     const three = score({ prompt: s.prompt, promptText, responses: [same(1, 1000), same(2, 1100), same(3, 1200), ...others] })
-    for (const uid of [1, 2, 3]) expect([uid, miner(three, uid).filtered]).toEqual([uid, null])
-    const two = score({ prompt: s.prompt, promptText, responses: [same(1, 1000), same(2, 1100), ...others] })
-    expect(miner(two, 2).filtered).toBe("copy")
-    expect(miner(two, 1).filtered).not.toBe("copy")
+    expect([miner(three, 2).filtered, miner(three, 3).filtered]).toEqual(["copy", "copy"])
+    expect(miner(three, 1).filtered).not.toBe("copy")
   })
 
   test("one text sent to different prompts is a constant answer once the memory has seen it", () => {
