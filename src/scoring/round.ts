@@ -43,6 +43,8 @@ export const makeNoveltyMemory = (config: ScoringConfig): NoveltyMemory =>
   new NoveltyMemory({ capacity: config.novelty.capacity, perPrompt: config.novelty.perPrompt, perHotkey: config.novelty.perHotkey })
 
 const EPS = 1e-9
+/** Answers of at most this many words are judged by their words when their embedding is far from the others'. */
+const TERSE_WORDS = 3
 /** Word pairs an answer needs before the absence of shared pairs says anything. */
 const MIN_PAIRS = 12
 /** Entities a round needs before a median of shared word pairs says what is normal. */
@@ -168,8 +170,13 @@ export const scoreRound = (
     // junk — it is not no_content/off_topic, nor incomplete unless it is a run of another answer; it is paid by
     // its (low) coverage
     const common = cov > EPS && verbatimEntities(i) >= config.lexical.commonEntities
+    // a terse answer ("Resilience", "3 stars", "Robert C. Weaver") embeds far from long explanations; when every
+    // content word of its own is one other entities wrote too, it is their answer in brief, not junk
+    const lexical = facts[i]!.lexical
+    const ownUnits = lexical === null ? 0 : [...lexical.units.keys()].filter((u) => !prompt.units.has(u)).length
+    const terse = lexical !== null && lexical.tokens.length <= TERSE_WORDS && ownUnits > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
     const typical =
-      common || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
+      common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
     else if (!typical && agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
       ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]

@@ -92,6 +92,19 @@ describe("filters", () => {
     for (const uid of [1, 2, 3, 10]) expect(terse.reward).toBeLessThan(miner(res, uid).reward)
   })
 
+  test("a terse answer far in meaning from the long ones is paid when the others wrote its words too; three words no one wrote are off topic", () => {
+    const s = scene(2)
+    const far = (uid: number, text: string): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, s.r), s.prompt, s.dir), text, latencyMs: 900 })
+    const responses = [s.honest(1, 3000), s.honest(2, 2500), s.honest(3, 4000), s.honest(10, 3500)]
+    const res = score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [...responses, far(11, "Chlorophyll absorbs sunlight."), far(12, "Medieval castle drawbridges.")] })
+    const terse = miner(res, 11)
+    expect(terse.filtered).toBeNull()
+    expect(terse.reward).toBeGreaterThan(0)
+    for (const uid of [1, 2, 3, 10]) expect(terse.reward).toBeLessThan(miner(res, uid).reward)
+    expect(miner(res, 12).filtered).not.toBeNull()
+    expect(miner(res, 12).reward).toBe(0)
+  })
+
   test("word salad of the topic's own words earns 0 even when it embeds close to the others (no one wrote its word pairs)", () => {
     const s = scene(4)
     const salad: SynthResponse = { uid: 9, vec: around(s.dir, 0.2, s.r), text: `${[...TOPIC].reverse().join(" ")} ${[...TOPIC].reverse().join(" ")}.`, latencyMs: 900 }
