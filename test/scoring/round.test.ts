@@ -533,6 +533,22 @@ describe("axes", () => {
     expect(miner(res, 5).note).toContain("uid 2")
   })
 
+  test("a sentence that three other hotkeys sent to this prompt earlier is common ground; one that only its author sent is a replay", () => {
+    const s = scene(13)
+    const promptText = "Identify the programming language used to write the given code.\n\nif (20 > 18) { printf(\"20 is greater than 18\"); }"
+    const sentence = "The given code is written in the C programming language."
+    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: sentence, latencyMs })
+    const later = (memory: NoveltyMemory) =>
+      score({ id: "r2", prompt: s.prompt, promptText, responses: [same(20, 1000), s.honest(21, 2500), s.honest(22, 2600)] }, config, memory)
+    const many = new NoveltyMemory()
+    score({ id: "r1", prompt: s.prompt, promptText, responses: [same(1, 1000), same(2, 1100), same(3, 1200), same(4, 1300), s.honest(8, 2500), s.honest(9, 2600)] }, config, many)
+    expect(miner(later(many), 20).filtered).not.toBe("copy")
+    const one = new NoveltyMemory()
+    score({ id: "r1", prompt: s.prompt, promptText, responses: [same(1, 1000), s.honest(8, 2500), s.honest(9, 2600)] }, config, one)
+    expect(miner(later(one), 20).filtered).toBe("copy")
+    expect(miner(later(one), 20).note).toContain("earlier answer")
+  })
+
   test("the memory is bounded per prompt, in total and per hotkey", () => {
     const m = new NoveltyMemory({ capacity: 5, perPrompt: 3, perHotkey: 2 })
     const prints = (k: number) => Uint32Array.from({ length: 8 }, (_, j) => k * 100 + j)
