@@ -6,7 +6,7 @@ import { detectCopiedParts, detectEditedCopies, holdsNearlyWhole } from "./align
 import type { ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import type { AnswerFacts } from "./filters.ts"
-import { COMMON_SHORT_SHINGLES, detectRoundCopies, holds, nearDuplicates, type MemoryEntry, type NoveltyMemory } from "./novelty.ts"
+import { commonGroundKind, detectRoundCopies, holds, nearDuplicates, type MemoryEntry, type NoveltyMemory } from "./novelty.ts"
 import type { FilterReason, MinerResponse } from "./types.ts"
 
 /** Share of its 3-grams an answer must have beyond the prompt's to be "its own words" for the alignment test. */
@@ -56,12 +56,10 @@ export const markCopies = (
         }
       }
       common.delete(r.hotkey)
-      // as in the round (detectRoundCopies): a quoted text can be common ground, and so can one sentence of its own
-      // words — counted without the earliest answer it would copy, so two copiers of it do not vouch for each other
-      const quoted = f.novelPrint.length <= lex.commonMaxNovelShare * f.allPrint.length
-      const short = f.allPrint.length <= COMMON_SHORT_SHINGLES
-      if (!quoted && short) common.delete(earlier[0]!.hotkey)
-      if (common.size < lex.commonEntities || !(quoted || short)) {
+      // as in the round: a sentence's holders are counted without the earliest answer it would copy
+      const kind = commonGroundKind(f.novelPrint.length, f.allPrint.length, lex.commonMaxNovelShare)
+      if (kind === "sentence") common.delete(earlier[0]!.hotkey)
+      if (common.size < lex.commonEntities || kind === null) {
         const e = earlier[0]!
         ;[filtered[i], notes[i]] = ["copy", `copy of an earlier answer: uid ${e.uid} (${e.hotkey}) in round ${e.roundId}`]
       }

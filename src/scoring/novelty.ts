@@ -203,9 +203,17 @@ const COMMON_LENGTH = 2
 
 /** An answer of at most this many shingles (one sentence, ~22 words) can be common ground though its words are its
  *  own: independent models do answer a short question with the same sentence ("The given code is written in the C
- *  programming language."). Its holders are counted without the faster answer it would copy, so two copiers of
- *  one sentence cannot make it common ground. */
-export const COMMON_SHORT_SHINGLES = 20
+ *  programming language."). */
+const COMMON_SHORT_SHINGLES = 20
+
+/**
+ * Whether an answer (its novel and all shingle counts) can be common ground, in the round and against the memory
+ * alike: "quoted" when most of its shingles are the prompt's (a corrected or quoted text), "sentence" when it is
+ * one sentence of its own words — whose holders are counted without the earlier answer it would copy, so two
+ * copiers of one sentence cannot vouch for each other — else null (a longer answer of its own making).
+ */
+export const commonGroundKind = (novel: number, all: number, commonMaxNovelShare: number): "quoted" | "sentence" | null =>
+  novel <= commonMaxNovelShare * all ? "quoted" : all <= COMMON_SHORT_SHINGLES ? "sentence" : null
 
 /** One answer taking part in in-round copy detection. */
 export interface CopyCandidate {
@@ -253,8 +261,8 @@ export const detectRoundCopies = (
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     const holderEntities = new Set<number>()
-    const quoted = x.novel.length <= commonMaxNovelShare * x.all.length
-    const common = quoted || x.all.length <= COMMON_SHORT_SHINGLES
+    const kind = commonGroundKind(x.novel.length, x.all.length, commonMaxNovelShare)
+    const common = kind !== null
     let original: { readonly of: CopyCandidate; readonly match: "exact" | number } | null = null
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
@@ -266,9 +274,7 @@ export const detectRoundCopies = (
       if (common && (exact || holds(x.all, o.novel, c) || (o.all.length <= COMMON_LENGTH * x.all.length && !o.run.includes(x.run)))) holderEntities.add(o.entity)
       if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
-    // a short answer of its own words needs its holders besides the one it would copy: two copiers of one
-    // sentence do not vouch for each other
-    if (original !== null && !quoted) holderEntities.delete(original.of.entity)
+    if (original !== null && kind === "sentence") holderEntities.delete(original.of.entity)
     if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })
   }
   return found

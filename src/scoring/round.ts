@@ -172,9 +172,8 @@ export const scoreRound = (
     const common = cov > EPS && verbatimEntities(i) >= config.lexical.commonEntities
     // a terse answer ("Resilience", "3 stars", "Robert C. Weaver") embeds far from long explanations; when every
     // content word of its own is one other entities wrote too, it is their answer in brief, not junk
-    const lexical = facts[i]!.lexical
-    const ownUnits = lexical === null ? 0 : [...lexical.units.keys()].filter((u) => !prompt.units.has(u)).length
-    const terse = lexical !== null && lexical.tokens.length <= TERSE_WORDS && ownUnits > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
+    const words = facts[i]!.lexical?.tokens.length ?? Infinity
+    const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
     const typical =
       common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]

@@ -37,6 +37,8 @@ export interface SupportResult {
   readonly coverage: Float64Array
   /** Share of an answer's own non-prompt units that at least one other entity (or the reference) holds. */
   readonly supported: Float64Array
+  /** How many own non-prompt units an answer has (`supported` is 1 when it has none). */
+  readonly novelUnits: Int32Array
   /** Share of its word pairs (pair units) that another entity holds, and how many pairs it has. */
   readonly pairSupport: Float64Array
   readonly pairs: Int32Array
@@ -77,6 +79,7 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
 
   const coverage = new Float64Array(n)
   const supported = new Float64Array(n)
+  const novelUnits = new Int32Array(n)
   const informative: Array<boolean> = new Array(n).fill(false)
   const pairSupport = new Float64Array(n)
   const pairs = new Int32Array(n)
@@ -113,6 +116,7 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
       if (isHeld) held++
     }
     supported[i] = novel === 0 ? 1 : held / novel
+    novelUnits[i] = novel
     pairs[i] = pairCount
     pairSupport[i] = pairCount === 0 ? 1 : heldPairs / pairCount
     if (pyramid > 0) {
@@ -120,5 +124,5 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
       coverage[i] = Math.min(1, covered / pyramid)
     }
   }
-  return { coverage, supported, pairSupport, pairs, informative }
+  return { coverage, supported, novelUnits, pairSupport, pairs, informative }
 }

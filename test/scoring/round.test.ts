@@ -68,6 +68,9 @@ const scene = (seed: number) => {
 }
 
 const PROMPT_TEXT = "Explain how plants make their food from light, step by step, for a curious student."
+/** A short question that several models answer with the same sentence of their own words. */
+const CODE_PROMPT = 'Identify the programming language used to write the given code.\n\nif (20 > 18) { printf("20 is greater than 18"); }'
+const C_SENTENCE = "The given code is written in the C programming language."
 
 const WEATHER: ToolSpec = {
   name: "get_weather",
@@ -251,9 +254,8 @@ describe("filters", () => {
 
   test("a one-sentence answer in its own words that three entities besides the fastest wrote is common ground; two copiers of it are copies", () => {
     const s = scene(12)
-    const promptText = "Identify the programming language used to write the given code.\n\nif (20 > 18) { printf(\"20 is greater than 18\"); }"
-    const sentence = "The given code is written in the C programming language."
-    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: sentence, latencyMs })
+    const promptText = CODE_PROMPT
+    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: C_SENTENCE, latencyMs })
     const others = [s.honest(8, 2500), s.honest(9, 2600)]
     const four = score({ prompt: s.prompt, promptText, responses: [same(1, 1000), same(2, 1100), same(3, 1200), same(4, 1300), ...others] })
     for (const uid of [1, 2, 3, 4]) expect([uid, miner(four, uid).filtered]).toEqual([uid, null])
@@ -535,9 +537,8 @@ describe("axes", () => {
 
   test("a sentence that three other hotkeys sent to this prompt earlier is common ground; one that only its author sent is a replay", () => {
     const s = scene(13)
-    const promptText = "Identify the programming language used to write the given code.\n\nif (20 > 18) { printf(\"20 is greater than 18\"); }"
-    const sentence = "The given code is written in the C programming language."
-    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: sentence, latencyMs })
+    const promptText = CODE_PROMPT
+    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: C_SENTENCE, latencyMs })
     const later = (memory: NoveltyMemory) =>
       score({ id: "r2", prompt: s.prompt, promptText, responses: [same(20, 1000), s.honest(21, 2500), s.honest(22, 2600)] }, config, memory)
     const many = new NoveltyMemory()
