@@ -95,7 +95,8 @@ export const ScoringConfigSchema = Schema.Struct({
     offTopicCoverage: Unit,
     wordSaladPairShare: Unit,
     wordSaladMinMedian: Unit,
-    wordSaladStrictShare: Schema.optionalKey(Unit)
+    wordSaladStrictShare: Schema.optionalKey(Unit),
+    reliabilityPower: Schema.optionalKey(Weight)
   }),
   novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count }),
   policies: Schema.optionalKey(PolicyConfigSchema)

@@ -7,7 +7,8 @@
 //     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids.
 //  3. content (support.ts): coverage of what the other entities agree on, entity-weighted, with the reference
 //     as a strong voice when the round has one → no_content, off_topic (no shared content and no shared
-//     meaning), incomplete (a small part of the round's median coverage).
+//     meaning), incomplete (a small part of the round's median coverage). The coverage axis reads a second pass
+//     that weighs each entity's voice by its first-pass coverage (support.ts); the filters read the first.
 //  4. axes (registry, axes.ts) → weighted score with the task type's weights, renormalized over the axes that apply;
 //     rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
 //     entity splitting one share (a lone eligible answer earns 1). Rewards sum to 1 or are all 0 (result.ts).
@@ -213,7 +214,7 @@ export const scoreRound = (
   }
   const eligible = filtered.map((f) => f === null)
   const entities = entitiesOf(responses, eligible, config.entityWeighting)
-  const coverage = informative.length > 0 ? support.coverage : null
+  const coverage = informative.length > 0 ? support.weightedCoverage : null
 
   // consensus (reported): the heaviest average-linkage cluster of the eligible answers
   const labels = new Int32Array(n).fill(-1)

@@ -5,7 +5,9 @@
 // constant text) earns no support. Entities (miners sharing an IP or coldkey) count once, and never
 // support their own units. Units the prompt already holds weigh less (restating the question is not
 // content). Units past a length budget count less and less, so verbosity does not pay, while adding text
-// never lowers coverage (a prefix never covers more than its whole). Pure: no I/O.
+// never lowers coverage (a prefix never covers more than its whole). With a reliability power, a second pass
+// weighs each entity's voice by how much of the first pass's pyramid it covered (truth discovery: entities
+// that agree with the rest on content are more credible voices than ones that do not). Pure: no I/O.
 import { median as medianOf } from "./stats.ts"
 
 export interface SupportConfig {
@@ -21,6 +23,8 @@ export interface SupportConfig {
   readonly lengthDecay: number
   /** The reference answer (when the round has one) counts as this many entities. */
   readonly referenceWeight: number
+  /** Weight an entity's voice by (its coverage / the mean entity's)^power in a second pass; absent or 0: one pass. */
+  readonly reliabilityPower?: number
 }
 
 export interface SupportInput {
@@ -35,6 +39,8 @@ export interface SupportInput {
 export interface SupportResult {
   /** Share of the pyramid's weight an answer covers, in [0,1]; 0 for answers taking no part. */
   readonly coverage: Float64Array
+  /** Coverage of the second pass, with voices weighted by reliability (equal to `coverage` without one). */
+  readonly weightedCoverage: Float64Array
   /** Share of an answer's own non-prompt units that at least one other entity (or the reference) holds. */
   readonly supported: Float64Array
   /** How many own non-prompt units an answer has (`supported` is 1 when it has none). */
@@ -51,6 +57,46 @@ export interface SupportResult {
  * (each entity counts once: it holds a unit when any of its answers does) and the reference.
  */
 export const contentSupport = (input: SupportInput, config: SupportConfig): SupportResult => {
+  const first = supportPass(input, config, null)
+  const power = config.reliabilityPower ?? 0
+  const entities = new Set(input.entity.filter((e) => e >= 0)).size
+  if (power <= 0 || entities < MIN_RELIABILITY_ENTITIES) return { ...first, weightedCoverage: first.coverage }
+  return { ...first, weightedCoverage: supportPass(input, config, reliability(input.entity, first.coverage, power)).coverage }
+}
+
+/** Fewer entities than this: one pass. Credibility measured against a handful of others is noise, and in a tiny
+ *  round one voice reweighted can decide what is common. */
+const MIN_RELIABILITY_ENTITIES = 8
+
+/** In the weighted pass a unit is common only when at least this many other entities hold it (or all, when fewer). */
+const MIN_WEIGHTED_HOLDERS = 2
+
+/** Smallest voice an entity keeps: one that covered nothing still counts a little, so no round loses all voices. */
+const MIN_VOICE = 0.05
+
+/** Per entity: (its members' mean coverage / the mean over entities)^power, at least MIN_VOICE. */
+const reliability = (entity: Int32Array, coverage: Float64Array, power: number): Map<number, number> => {
+  const sums = new Map<number, { sum: number; count: number }>()
+  for (let i = 0; i < entity.length; i++) {
+    const e = entity[i]!
+    if (e < 0) continue
+    const s = sums.get(e) ?? { sum: 0, count: 0 }
+    s.sum += coverage[i]!
+    s.count++
+    sums.set(e, s)
+  }
+  const means = new Map([...sums].map(([e, s]) => [e, s.sum / s.count]))
+  const overall = [...means.values()].reduce((a, b) => a + b, 0) / Math.max(1, means.size)
+  return new Map([...means].map(([e, m]) => [e, overall > 0 ? Math.max(MIN_VOICE, Math.pow(m / overall, power)) : 1]))
+}
+
+type PassResult = Omit<SupportResult, "weightedCoverage">
+
+/** One pass. Without `voice` a unit joins the pyramid by the count of other entities holding it. With `voice`
+ *  (what each entity's holding adds to a unit's weight) it joins by its voiced share, and still needs
+ *  MIN_WEIGHTED_HOLDERS holders, so no single voice, however credible, makes a unit common. */
+const supportPass = (input: SupportInput, config: SupportConfig, voice: ReadonlyMap<number, number> | null): PassResult => {
+  const voiceOf = (e: number): number => voice?.get(e) ?? 1
   const n = input.units.length
   const members = new Map<number, Array<number>>()
   for (let i = 0; i < n; i++) {
@@ -62,16 +108,25 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
   }
   // support of each unit per entity (share of its members holding it) and in total
   const total = new Map<string, number>()
+  const weighted = new Map<string, number>()
   const byEntity = new Map<number, Map<string, number>>()
   for (const [e, ms] of members) {
     const own = new Map<string, number>()
     // an entity holds a unit when any of its members does, and counts once
     for (const i of ms) for (const u of input.units[i]!.keys()) own.set(u, 1)
-    for (const [u, c] of own) total.set(u, (total.get(u) ?? 0) + c)
+    for (const [u, c] of own) {
+      total.set(u, (total.get(u) ?? 0) + c)
+      weighted.set(u, (weighted.get(u) ?? 0) + voiceOf(e))
+    }
     byEntity.set(e, own)
   }
   const refW = input.referenceUnits === null ? 0 : config.referenceWeight
-  if (input.referenceUnits !== null) for (const u of input.referenceUnits.keys()) total.set(u, (total.get(u) ?? 0) + refW)
+  if (input.referenceUnits !== null) {
+    for (const u of input.referenceUnits.keys()) {
+      total.set(u, (total.get(u) ?? 0) + refW)
+      weighted.set(u, (weighted.get(u) ?? 0) + refW)
+    }
+  }
 
   const counts = [...members.values()].flatMap((ms) => ms.map((i) => input.units[i]!.size)).sort((a, b) => a - b)
   const median = medianOf(counts) ?? 0
@@ -90,13 +145,17 @@ export const contentSupport = (input: SupportInput, config: SupportConfig): Supp
     const others = members.size - 1 + refW
     if (others <= 0) continue
     const need = Math.max(Math.min(config.pyramidMinEntities, others), config.pyramidShare * others) - 1e-9
+    let vsum = refW
+    for (const e2 of members.keys()) if (e2 !== e) vsum += voiceOf(e2)
+    const needVoiced = Math.max(Math.min(config.pyramidMinEntities, vsum), config.pyramidShare * vsum) - 1e-9
     let pyramid = 0
     let covered = 0
     const units = input.units[i]!
     for (const [u, s] of total) {
       const support = s - (own.get(u) ?? 0)
-      if (support < need) continue
-      const w = support * (input.promptUnits.has(u) ? config.promptUnitWeight : 1)
+      const voiced = weighted.get(u)! - (own.has(u) ? voiceOf(e) : 0)
+      if (voice === null ? support < need : voiced < needVoiced || support < Math.min(MIN_WEIGHTED_HOLDERS, others) - 1e-9) continue
+      const w = voiced * (input.promptUnits.has(u) ? config.promptUnitWeight : 1)
       pyramid += w
       const pos = units.get(u)
       if (pos !== undefined) covered += pos < budget ? w : w * Math.pow(budget / (pos + 1), config.lengthDecay)

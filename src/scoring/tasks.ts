@@ -83,7 +83,8 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
     offTopicCoverage: 0.5,
     wordSaladPairShare: 0.25,
     wordSaladMinMedian: 0.15,
-    wordSaladStrictShare: 0.05
+    wordSaladStrictShare: 0.05,
+    reliabilityPower: 3
   },
   speed: {
     tiers: [

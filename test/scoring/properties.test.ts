@@ -318,21 +318,34 @@ describe("scoreRound properties (synthetic embeddings)", () => {
     )
   })
 
+  /** A proper prefix of an honest answer, sent by another miner at the same latency (ordered before or after the
+   *  whole by uid), never earns more than the whole. */
+  const prefixNeverBeatsWhole = (built: Built, cut: number, prefixFirst: boolean): void => {
+    const target = built.round.responses.find((x) => built.roles.get(x.uid) === "honest")!
+    const words = target.text.split(" ")
+    if (words.length < 2) return
+    const text = words.slice(0, Math.min(words.length - 1, cut)).join(" ")
+    const uid = prefixFirst ? -1 : 999
+    const prefix: SynthResponse = { uid, vec: target.vec, text, latencyMs: target.latencyMs, hotkey: "hk-prefix", coldkey: "ck-prefix", ip: "5.5.5.5" }
+    const res = byUid(score({ ...built.round, responses: [...built.round.responses, prefix] }))
+    expect(res.get(uid)!.reward).toBeLessThanOrEqual(res.get(target.uid)!.reward + 1e-12)
+  }
+
   test("a prefix of an answer never earns more than the whole answer at the same latency", () => {
     assertProperty(
-      fc.property(recipeArb, fc.integer({ min: 1, max: 40 }), fc.boolean(), (rc, cut, prefixFirst) => {
-        const built = build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 })
-        const target = built.round.responses.find((x) => built.roles.get(x.uid) === "honest")!
-        const words = target.text.split(" ")
-        if (words.length < 2) return
-        const text = words.slice(0, Math.min(words.length - 1, cut)).join(" ") // a proper prefix
-        // another miner sends the prefix at the same latency, ordered before or after the whole by uid
-        const uid = prefixFirst ? -1 : 999
-        const prefix: SynthResponse = { uid, vec: target.vec, text, latencyMs: target.latencyMs, hotkey: "hk-prefix", coldkey: "ck-prefix", ip: "5.5.5.5" }
-        const res = byUid(score({ ...built.round, responses: [...built.round.responses, prefix] }))
-        expect(res.get(uid)!.reward).toBeLessThanOrEqual(res.get(target.uid)!.reward + 1e-12)
-      }),
+      fc.property(recipeArb, fc.integer({ min: 1, max: 40 }), fc.boolean(), (rc, cut, prefixFirst) =>
+        prefixNeverBeatsWhole(build({ ...rc, honest: Math.max(2, rc.honest), copies: 0 }), cut, prefixFirst)
+      ),
       { numRuns: 200 }
+    )
+  })
+
+  test("a prefix never earns more than the whole in rounds large enough for the reliability-weighted pass", () => {
+    assertProperty(
+      fc.property(recipeArb, fc.integer({ min: 8, max: 14 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), (rc, honest, cut, prefixFirst) =>
+        prefixNeverBeatsWhole(build({ ...rc, honest, copies: 0 }), cut, prefixFirst)
+      ),
+      { numRuns: 60 }
     )
   })
 
