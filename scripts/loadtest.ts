@@ -12,7 +12,7 @@
 // from alpacaeval-dev). Shows a progress bar, then writes DIR/report.json and PNG plots and exits 1 when a
 // goal is missed, saying which stage limits throughput.
 import { Database } from "bun:sqlite"
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { Resvg } from "@resvg/resvg-js"
@@ -86,9 +86,23 @@ const goalRate = values["goal-rate"] === undefined ? rate : positive(values["goa
 if (values.protocol !== "fiber" && values.protocol !== "dendrite") die("--protocol must be fiber or dendrite")
 if (values.chain !== "off" && values.chain !== "local") die("--chain must be off or local")
 const mix = values.mix.replace(/\bjunk=/g, "fast-junk=").replace(/\bfast-fast-junk=/g, "fast-junk=")
+/** Everything a run writes into --out. */
+const RUN_FILES = [
+  "validator.db", "validator.db-wal", "validator.db-shm", "validator.log", "validator.err.log", "probe.jsonl", "served.jsonl",
+  "miners.json", "miners.log", "corpus.json", "baseline-miners.json", "baseline.jsonl", "baseline.log", "baseline.err.log",
+  "none.env", "report.json", "challenges_per_minute.png", "stage_latency.png", "rss.png", "event_loop_lag.png",
+  "reward_share.png", "heatmaps", "prof"
+]
 const out = resolve(values.out ?? join(ROOT, ".quorum", `loadtest-${new Date().toISOString().replace(/[:.]/g, "-")}`))
-mkdirSync(join(out, "heatmaps"), { recursive: true })
 const file = (name: string) => join(out, name)
+// a new run in a used --out starts clean: the validator would reopen the old store and append to the old probe,
+// and the report would count the earlier run's rounds (only the files a run writes are removed)
+if (!values.reanalyze) {
+  const left = RUN_FILES.filter((name) => existsSync(file(name)))
+  if (left.length > 0) console.error(`loadtest: ${out} holds an earlier run (${left.join(", ")}); removing those files`)
+  for (const name of left) rmSync(file(name), { recursive: true, force: true })
+}
+mkdirSync(join(out, "heatmaps"), { recursive: true })
 
 const probe: Array<ProbeLine> = []
 const env: Record<string, string> = { MAX_CONCURRENT_CHALLENGES: String(Math.max(15, Math.ceil((rate / 60) * timeoutS * 1.5))) }

@@ -3,7 +3,7 @@
 // process for 30 s — whose report must count 0 lost answers and carry every stage, plot and goal. Slow
 // rounds (a busy machine) only lengthen the drain (up to 240 s); nothing here depends on speed.
 import { describe, expect, test } from "bun:test"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { analyze, parseServed, parseStalls, SPARE_UID_BASE, type ProbeLine } from "../../scripts/loadtest/report.ts"
@@ -224,6 +224,9 @@ if (!canRun) skipNote("alpacaeval-dev answers and the use-lite model (bounded lo
 describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
   test("drives the real validator against real HTTP miners; report with 0 lost, every stage and the plots", async () => {
     const out = mkdtempSync(join(tmpdir(), "quorum-loadtest-"))
+    // an earlier run's probe in the same --out: its 300 rounds must not reach this run's report
+    const old = Array.from({ length: 300 }, (_, i) => [{ k: "round", c: `old-${i}`, t: i, ev: "created" }, { k: "round", c: `old-${i}`, t: i + 1, ev: "stored", ms: 1 }])
+    writeFileSync(join(out, "probe.jsonl"), old.flat().map((l) => JSON.stringify(l)).join("\n") + "\n")
     try {
       const p = Bun.spawn(
         [process.execPath, join(ROOT, "scripts/loadtest.ts"), "--miners", "32", "--duration", "30s", "--warmup", "5s", "--rate", "4", "--timeout", "12", "--drain", "240s",
@@ -238,6 +241,8 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
       expect(report.lost).toBe(0)
       expect(report.answers.answered_in_time).toBeGreaterThan(0)
       expect(report.rounds.evaluated).toBeGreaterThan(0)
+      expect(report.rounds.created).toBeLessThan(20) // 30 s at 4/min, none of the earlier run's
+      expect(stderr).toContain("holds an earlier run")
       expect(typeof report.challenges_per_minute).toBe("number")
       for (const stage of ["queue", "fanout", "miner", "embed", "score", "store", "overhead"] as const) expect(report.stages_ms[stage].n).toBeGreaterThan(0)
       expect(report.answers.answer_chars.p50).toBeGreaterThan(500) // real LLM answers, not one-liners
