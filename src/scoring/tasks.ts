@@ -5,7 +5,7 @@
 // reference answer; without a reference its weight moves to the coverage axis, i.e. the content the peers
 // agree on stands in for the validator's own execution), seed "speed" = the speed axis (the same tiers), seed
 // "quality" (response structure completeness) = the completion axis. Chat (the Loosh workload) has no seed
-// row; its weights spread over every axis but consensus, content coverage first.
+// row; its weights spread over every axis, content coverage first.
 import type { Calibration, PolicyConfig, ScoringConfig, TaskTypeConfig } from "./config.ts"
 import { POINTS_SCALE } from "./performance.ts"
 import { DEFAULT_SELECTION_POLICY } from "./selection.ts"

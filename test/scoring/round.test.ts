@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, decodeScoringConfig, loadScoringConfig, type ScoringConfigError } from "../../src/domain/ScoringConfig.ts"
 import { speedScore } from "../../src/scoring/axes.ts"
-import { taskProfile, type ScoringConfig } from "../../src/scoring/config.ts"
+import type { ScoringConfig } from "../../src/scoring/config.ts"
 import { NoveltyMemory, normalizeText, textHash } from "../../src/scoring/novelty.ts"
 import { explain, isIdentityIp, scoreRound } from "../../src/scoring/round.ts"
 import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
@@ -459,7 +459,7 @@ describe("axes", () => {
     const fair = { uid: 2, vec: around(ref, 0.7, s.r), text: onTopic(s.r), latencyMs: 2000 }
     const noRef = score({ prompt: s.prompt, responses: [good, fair] })
     expect(miner(noRef, 1).axes["accuracy"]).toBeUndefined()
-    const w = taskProfile(config, noRef.taskType).weights
+    const w = config.taskTypes["chat"]?.axes ?? config.axes // a chat round: the chat map
     const wsum = Object.entries(w).filter(([k]) => k !== "novelty").reduce((x, [, v]) => x + v, 0)
     expect(noRef.weights!["coverage"]).toBeCloseTo((w["coverage"]! + w["accuracy"]!) / wsum, 12)
     const withRef = score({ prompt: s.prompt, reference: { text: onTopic(s.r, 1), vec: ref }, responses: [good, fair] })
