@@ -7,8 +7,9 @@
 //     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids.
 //  3. content (support.ts): coverage of what the other entities agree on, entity-weighted, with the reference
 //     as a strong voice when the round has one → no_content, off_topic (no shared content and no shared
-//     meaning), incomplete (a small part of the round's median coverage). The coverage axis reads a second pass
-//     that weighs each entity's voice by its first-pass coverage (support.ts); the filters read the first.
+//     meaning), incomplete (a small part of the round's median coverage). The filters read this first pass; the
+//     coverage axis reads a second one over the eligible answers only, each entity's voice weighed by its
+//     first-pass coverage (support.ts), so filtered text does not decide what is common.
 //  4. axes (registry, axes.ts) → weighted score with the task type's weights, renormalized over the axes that apply;
 //     rewards: filtered answers earn exactly 0; the rest share 1 in proportion to their score, miners of one
 //     entity splitting one share (a lone eligible answer earns 1). Rewards sum to 1 or are all 0 (result.ts).
@@ -23,7 +24,7 @@ import { contentUnits, promptEvidence } from "./lexical.ts"
 import { NoveltyMemory, promptKey } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
 import { dotRows } from "./similarity.ts"
-import { contentSupport } from "./support.ts"
+import { axisCoverage, contentSupport } from "./support.ts"
 import { toolAgreement } from "./tools.ts"
 import { effectiveWeights, roundResult } from "./result.ts"
 import type { FilterReason, MinerResponse, RoundEmbeddings, RoundInput, RoundResult } from "./types.ts"
@@ -122,15 +123,13 @@ export const scoreRound = (
   }
   const textValid = afterCopies.map((v, i) => v && kinds[i] === "text")
   const textEntities = entitiesOf(responses, textValid, config.entityWeighting)
-  const support = contentSupport(
-    {
-      units: facts.map((f) => f.lexical?.units ?? new Map<string, number>()),
-      entity: textEntities.entity,
-      promptUnits: prompt.units,
-      referenceUnits: input.reference === null ? null : contentUnits(input.reference)
-    },
-    config.content
-  )
+  const supportInput = {
+    units: facts.map((f) => f.lexical?.units ?? new Map<string, number>()),
+    entity: textEntities.entity,
+    promptUnits: prompt.units,
+    referenceUnits: input.reference === null ? null : contentUnits(input.reference)
+  }
+  const support = contentSupport(supportInput, config.content)
   // agreement with each other entity is its best-agreeing member's (an entity counts once, whatever it sent)
   const meanAgreement = (i: number): number => {
     const best = new Map<number, number>()
@@ -214,7 +213,10 @@ export const scoreRound = (
   }
   const eligible = filtered.map((f) => f === null)
   const entities = entitiesOf(responses, eligible, config.entityWeighting)
-  const coverage = informative.length > 0 ? support.weightedCoverage : null
+  // the axis: only eligible answers say what is common (junk, copies and echoes neither add units nor raise the
+  // share a unit needs), their voices weighted by the first pass
+  const axisEntity = textEntities.entity.map((e, i) => (eligible[i] ? e : -1))
+  const coverage = informative.length > 0 ? axisCoverage({ ...supportInput, entity: axisEntity }, support.coverage, config.content) : null
 
   // consensus (reported): the heaviest average-linkage cluster of the eligible answers
   const labels = new Int32Array(n).fill(-1)

@@ -5,9 +5,11 @@
 // constant text) earns no support. Entities (miners sharing an IP or coldkey) count once, and never
 // support their own units. Units the prompt already holds weigh less (restating the question is not
 // content). Units past a length budget count less and less, so verbosity does not pay, while adding text
-// never lowers coverage (a prefix never covers more than its whole). With a reliability power, a second pass
-// weighs each entity's voice by how much of the first pass's pyramid it covered (truth discovery: entities
-// that agree with the rest on content are more credible voices than ones that do not). Pure: no I/O.
+// never lowers coverage (a prefix never covers more than its whole). The filters read a first pass over all
+// text answers; the coverage axis is a second pass over the eligible answers only (filtered text neither adds
+// units nor raises the share a unit needs), which, with a reliability power, weighs each entity's voice by how
+// much of the first pass's pyramid it covered (truth discovery: entities that agree with the rest on content
+// are more credible voices than ones that do not). Pure: no I/O.
 import { median as medianOf } from "./stats.ts"
 
 export interface SupportConfig {
@@ -39,8 +41,6 @@ export interface SupportInput {
 export interface SupportResult {
   /** Share of the pyramid's weight an answer covers, in [0,1]; 0 for answers taking no part. */
   readonly coverage: Float64Array
-  /** Coverage of the second pass, with voices weighted by reliability (equal to `coverage` without one). */
-  readonly weightedCoverage: Float64Array
   /** Share of an answer's own non-prompt units that at least one other entity (or the reference) holds. */
   readonly supported: Float64Array
   /** How many own non-prompt units an answer has (`supported` is 1 when it has none). */
@@ -56,12 +56,18 @@ export interface SupportResult {
  * Coverage and support share of every answer with `entity[i] ≥ 0`, against the other entities' answers
  * (each entity counts once: it holds a unit when any of its answers does) and the reference.
  */
-export const contentSupport = (input: SupportInput, config: SupportConfig): SupportResult => {
-  const first = supportPass(input, config, null)
+export const contentSupport = (input: SupportInput, config: SupportConfig): SupportResult => supportPass(input, config, null)
+
+/**
+ * The coverage axis: coverage of every answer with `entity[i] ≥ 0` (the caller passes the eligible ones) against
+ * the other such entities and the reference. With a reliability power and enough entities, each voice is weighted
+ * by `first`, a first pass's coverage (contentSupport over all text answers, aligned with `input.units`).
+ */
+export const axisCoverage = (input: SupportInput, first: Float64Array, config: SupportConfig): Float64Array => {
   const power = config.reliabilityPower ?? 0
   const entities = new Set(input.entity.filter((e) => e >= 0)).size
-  if (power <= 0 || entities < MIN_RELIABILITY_ENTITIES) return { ...first, weightedCoverage: first.coverage }
-  return { ...first, weightedCoverage: supportPass(input, config, reliability(input.entity, first.coverage, power)).coverage }
+  const voice = power <= 0 || entities < MIN_RELIABILITY_ENTITIES ? null : reliability(input.entity, first, power)
+  return supportPass(input, config, voice).coverage
 }
 
 /** Fewer entities than this: one pass. Credibility measured against a handful of others is noise, and in a tiny
@@ -90,12 +96,10 @@ const reliability = (entity: Int32Array, coverage: Float64Array, power: number):
   return new Map([...means].map(([e, m]) => [e, overall > 0 ? Math.max(MIN_VOICE, Math.pow(m / overall, power)) : 1]))
 }
 
-type PassResult = Omit<SupportResult, "weightedCoverage">
-
 /** One pass. Without `voice` a unit joins the pyramid by the count of other entities holding it. With `voice`
  *  (what each entity's holding adds to a unit's weight) it joins by its voiced share, and still needs
  *  MIN_WEIGHTED_HOLDERS holders, so no single voice, however credible, makes a unit common. */
-const supportPass = (input: SupportInput, config: SupportConfig, voice: ReadonlyMap<number, number> | null): PassResult => {
+const supportPass = (input: SupportInput, config: SupportConfig, voice: ReadonlyMap<number, number> | null): SupportResult => {
   const voiceOf = (e: number): number => voice?.get(e) ?? 1
   const n = input.units.length
   const members = new Map<number, Array<number>>()

@@ -5,7 +5,7 @@
 // reference answer; without a reference its weight moves to the coverage axis, i.e. the content the peers
 // agree on stands in for the validator's own execution), seed "speed" = the speed axis (the same tiers), seed
 // "quality" (response structure completeness) = the completion axis. Chat (the Loosh workload) has no seed
-// row; its weights spread over every axis, content coverage first.
+// row; its weights spread over every axis but consensus, content coverage first.
 import type { Calibration, PolicyConfig, ScoringConfig, TaskTypeConfig } from "./config.ts"
 import { POINTS_SCALE } from "./performance.ts"
 import { DEFAULT_SELECTION_POLICY } from "./selection.ts"
@@ -19,9 +19,9 @@ export const SEED_003_TASKS: Readonly<Record<string, TaskTypeConfig>> = {
   translation: { optimalMs: 4000, axes: { accuracy: 0.7, speed: 0.2, completion: 0.1 } }
 }
 
-/** Default weights (the "chat" task type). Sum 1. Content coverage leads: it tracks answer quality on real
- *  LLM answers, where agreement with the typical answer does not. */
-export const CHAT_WEIGHTS: Readonly<Record<string, number>> = {
+/** Default weights (task types without their own map: tool calls, where agreement between the calls is the
+ *  evidence). Sum 1. Content coverage leads: it tracks answer quality on real LLM answers. */
+export const DEFAULT_WEIGHTS: Readonly<Record<string, number>> = {
   coverage: 0.5,
   accuracy: 0.15,
   consensus: 0.1,
@@ -32,6 +32,11 @@ export const CHAT_WEIGHTS: Readonly<Record<string, number>> = {
   availability: 0.03,
   novelty: 0.02
 }
+
+/** Chat: the default map without the consensus axis (still computed and reported). On real answers, embedding
+ *  agreement pays the most typical answer rather than the best; the content coverage already is the agreement
+ *  that counts. Renormalized to sum 1 per round. */
+export const CHAT_WEIGHTS: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(DEFAULT_WEIGHTS).filter(([axis]) => axis !== "consensus"))
 
 /** use-lite cosines (../shared/models/use-lite), measured on the AlpacaEval dev split: an honest answer's mean cosine to
  *  the other answers has median 0.89 (1% below 0.45); an answer to another prompt has median 0.20 (3% above 0.45). */
@@ -61,11 +66,11 @@ export const DEFAULT_POLICIES: PolicyConfig = {
  */
 export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   version: 2,
-  axes: CHAT_WEIGHTS,
+  axes: DEFAULT_WEIGHTS,
   accuracyFallback: "coverage",
   defaultTaskType: "chat",
   taskTypes: {
-    chat: { optimalMs: 4000 },
+    chat: { optimalMs: 4000, axes: CHAT_WEIGHTS },
     tool_call: { optimalMs: 3000 },
     ...SEED_003_TASKS
   },

@@ -227,7 +227,9 @@ describe("scoreRound properties (synthetic embeddings)", () => {
         const total = (res: RoundResult) => res.miners.filter((m) => farm.has(m.uid)).reduce((a, m) => a + m.reward, 0)
         expect(total(merged)).toBeLessThanOrEqual(total(solo) + 1e-9)
       }),
-      { numRuns: 200 }
+      // found by FC_SEED=28249710 when chat's consensus weight went to 0: three honest, three junk, a farm of two.
+      // Filtered junk counted among the others raised the share a unit needs until, merged, nothing was common.
+      { numRuns: 200, examples: [[{ seed: 2056193597, honest: 0, junk: 3, errors: 0, empty: 0, sybils: 0, copies: 0 }, 2, 0]] }
     )
   })
 
@@ -319,9 +321,13 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 
   /** A proper prefix of an honest answer, sent by another miner at the same latency (ordered before or after the
-   *  whole by uid), never earns more than the whole. */
+   *  whole by uid), never earns more than the whole. The whole is one the round pays without the prefix: honest
+   *  answers drawn from one topic list can be edited copies of each other, and a copy's prefix that other answers
+   *  hold nearly whole is common ground, paid by its coverage (copies.ts) while the copy earns 0. */
   const prefixNeverBeatsWhole = (built: Built, cut: number, prefixFirst: boolean): void => {
-    const target = built.round.responses.find((x) => built.roles.get(x.uid) === "honest")!
+    const paid = new Set(score(built.round).miners.filter((m) => m.filtered === null).map((m) => m.uid))
+    const target = built.round.responses.find((x) => built.roles.get(x.uid) === "honest" && paid.has(x.uid))
+    if (target === undefined) return
     const words = target.text.split(" ")
     if (words.length < 2) return
     const text = words.slice(0, Math.min(words.length - 1, cut)).join(" ")

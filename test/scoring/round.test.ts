@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { DEFAULT_SCORING_CONFIG_PATH, decodeScoringConfig, loadScoringConfig, type ScoringConfigError } from "../../src/domain/ScoringConfig.ts"
 import { speedScore } from "../../src/scoring/axes.ts"
-import type { ScoringConfig } from "../../src/scoring/config.ts"
+import { taskProfile, type ScoringConfig } from "../../src/scoring/config.ts"
 import { NoveltyMemory, normalizeText, textHash } from "../../src/scoring/novelty.ts"
 import { explain, isIdentityIp, scoreRound } from "../../src/scoring/round.ts"
 import { DEFAULT_SCORING_CONFIG } from "../../src/scoring/tasks.ts"
@@ -436,6 +436,22 @@ describe("axes", () => {
     expect(off.miners.find((m) => m.uid === 10)!.axes["consensus"]!).toBeGreaterThan(on.miners.find((m) => m.uid === 10)!.axes["consensus"]!)
   })
 
+  test("chat pays no weight on the consensus axis (still reported); tool-call rounds keep it", () => {
+    const s = scene(8)
+    const centre = [1, 2, 3].map((uid) => ({ uid, vec: around(s.dir, 0.25, s.r), text: onTopic(s.r), latencyMs: 2000 }))
+    const edge = { uid: 4, vec: around(s.dir, 0.6, s.r), text: onTopic(s.r), latencyMs: 2000 }
+    const chat = score({ prompt: s.prompt, responses: [...centre, edge] })
+    expect(chat.taskType).toBe("chat")
+    expect(chat.weights!["consensus"]).toBeUndefined()
+    expect(miner(chat, 4).axes["consensus"]!).toBeLessThan(miner(chat, 1).axes["consensus"]!)
+    // the reward follows the weighted axes alone: the edge answer's lower consensus costs it nothing
+    const paid = (m: MinerScore) => Object.entries(chat.weights!).reduce((x, [k, w]) => x + w * m.axes[k]!, 0)
+    const total = chat.miners.reduce((x, m) => x + paid(m), 0)
+    for (const m of chat.miners) expect(m.reward).toBeCloseTo(paid(m) / total, 12)
+    const tool = score({ prompt: s.prompt, taskType: "tool_call", responses: [...centre, edge] })
+    expect(tool.weights!["consensus"]!).toBeGreaterThan(0)
+  })
+
   test("accuracy: skipped without a reference (its weight moves to coverage), cosine to the reference with one", () => {
     const s = scene(9)
     const ref = around(s.dir, 0.1, s.r)
@@ -443,7 +459,7 @@ describe("axes", () => {
     const fair = { uid: 2, vec: around(ref, 0.7, s.r), text: onTopic(s.r), latencyMs: 2000 }
     const noRef = score({ prompt: s.prompt, responses: [good, fair] })
     expect(miner(noRef, 1).axes["accuracy"]).toBeUndefined()
-    const w = config.axes
+    const w = taskProfile(config, noRef.taskType).weights
     const wsum = Object.entries(w).filter(([k]) => k !== "novelty").reduce((x, [, v]) => x + v, 0)
     expect(noRef.weights!["coverage"]).toBeCloseTo((w["coverage"]! + w["accuracy"]!) / wsum, 12)
     const withRef = score({ prompt: s.prompt, reference: { text: onTopic(s.r, 1), vec: ref }, responses: [good, fair] })
