@@ -156,6 +156,27 @@ export const scoreRound = (
   const runOf = (i: number) => facts[i]!.lexical?.run ?? ""
   const partOfAnother = (i: number): boolean =>
     runOf(i).length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && runOf(j).includes(runOf(i)))
+  // a terse answer is part of longer ones by nature ("is true.", "… and romance."): when more other entities say
+  // it inside their answers than open with it ("Sure!" leads into an answer), it is their answer in brief
+  const saidWithin = (i: number): boolean => {
+    const inside = new Set<number>()
+    const opening = new Set<number>()
+    for (let j = 0; j < n; j++) {
+      if (j === i || kinds[j] !== "text" || textEntities.entity[j] === textEntities.entity[i]) continue
+      if (runOf(j).startsWith(runOf(i))) opening.add(textEntities.entity[j]!)
+      else if (runOf(j).includes(runOf(i))) inside.add(textEntities.entity[j]!)
+    }
+    return inside.size >= config.lexical.commonEntities && inside.size > opening.size
+  }
+  // every content word of its own (not the prompt's) is one another entity (or the reference) wrote too — words, not
+  // word pairs: "Romance, Magical Realism" pairs words no one else put side by side
+  const wordsHeld = (i: number): boolean => {
+    const own = [...(facts[i]!.lexical?.units.keys() ?? [])].filter((u) => !u.includes(" ") && !prompt.units.has(u))
+    const heldElsewhere = (u: string) =>
+      supportInput.referenceUnits?.has(u) === true ||
+      responses.some((_, j) => textValid[j] && textEntities.entity[j] !== textEntities.entity[i] && facts[j]!.lexical?.units.has(u) === true)
+    return own.length > 0 && own.every(heldElsewhere)
+  }
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
   const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
@@ -173,7 +194,7 @@ export const scoreRound = (
     // a terse answer ("Resilience", "3 stars", "Robert C. Weaver") embeds far from long explanations; when every
     // content word of its own is one other entities wrote too, it is their answer in brief, not junk
     const words = facts[i]!.lexical?.tokens.length ?? Infinity
-    const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
+    const terse = words <= TERSE_WORDS && wordsHeld(i) && cov > EPS
     const typical =
       common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
@@ -191,7 +212,7 @@ export const scoreRound = (
         "low_quality",
         `word salad: ${(support.pairSupport[i]! * 100).toFixed(0)}% of its ${support.pairs[i]} word pairs occur elsewhere (median ${(medianPairSupport * 100).toFixed(0)}%), mean cos ${agree.toFixed(3)}`
       ]
-    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !common && !(typical && !partOfAnother(i))) {
+    } else if (medianCoverage !== null && cov < cc.incompleteShare * medianCoverage && !common && !(terse && saidWithin(i)) && !(typical && !partOfAnother(i))) {
       ;[filtered[i], notes[i]] = ["incomplete", `coverage ${cov.toFixed(3)} < ${cc.incompleteShare} × the round's median ${medianCoverage.toFixed(3)}`]
     }
   }

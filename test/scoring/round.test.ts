@@ -108,6 +108,27 @@ describe("filters", () => {
     expect(miner(res, 12).reward).toBe(0)
   })
 
+  test("a terse answer the others say inside their answers is their answer in brief; one they only open with is not", () => {
+    const s = scene(3)
+    const far = (uid: number, text: string): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, s.r), s.prompt, s.dir), text, latencyMs: 900 })
+    // every honest answer opens with a lead-in and holds the topic's words in its sentences
+    const responses = [1, 2, 3, 4, 5].map((u) => ({ ...s.honest(u, 2000 + 100 * u), text: `Certainly! ${onTopic(s.r, 1)}` }))
+    const res = score({
+      prompt: s.prompt,
+      promptText: PROMPT_TEXT,
+      responses: [...responses, far(11, "Glucose."), far(12, "Oxygen, chlorophyll."), far(13, "Certainly!")]
+    })
+    // (12: a word pair no one else wrote side by side, "oxygen chlorophyll", does not make its words its own)
+    for (const uid of [11, 12]) {
+      expect(miner(res, uid).filtered).toBeNull()
+      expect(miner(res, uid).reward).toBeGreaterThan(0)
+      for (const u of [1, 2, 3, 4, 5]) expect(miner(res, uid).reward).toBeLessThan(miner(res, u).reward)
+    }
+    // "Certainly!" is how the others begin, not what they answer
+    expect(miner(res, 13).filtered).toBe("incomplete")
+    expect(miner(res, 13).reward).toBe(0)
+  })
+
   test("word salad of the topic's own words earns 0 even when it embeds close to the others (no one wrote its word pairs)", () => {
     const s = scene(4)
     const salad: SynthResponse = { uid: 9, vec: around(s.dir, 0.2, s.r), text: `${[...TOPIC].reverse().join(" ")} ${[...TOPIC].reverse().join(" ")}.`, latencyMs: 900 }
