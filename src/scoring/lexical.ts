@@ -107,7 +107,8 @@ export const promptEvidence = (prompt: string, k: number): PromptEvidence => {
   return { tokens, tokenSet: new Set(tokens), shingles: shinglesOf(tokens, k), units: new Set(contentUnits(prompt).keys()) }
 }
 
-/** One answer's lexical evidence. `novel` = its shingles that are not the prompt's. */
+/** One answer's lexical evidence. `novel` = its shingles that are not the prompt's (in an answer made of the
+ *  prompt's words, neither the ones of prompt words only). */
 export interface AnswerEvidence {
   readonly tokens: ReadonlyArray<string>
   /** The tokens joined by single spaces with a space at both ends: a run of another answer's words is a substring. */
@@ -117,11 +118,17 @@ export interface AnswerEvidence {
   readonly units: ReadonlyMap<string, number>
 }
 
+/** An answer at least this share of whose words are the prompt's is made of the prompt (a table of its facts, an
+ *  extraction): its word sequences of prompt words only are the prompt's too, however rearranged, so two models
+ *  laying out the same facts do not look like copies. */
+const PROMPT_MADE_SHARE = 0.8
+
 export const answerEvidence = (text: string, prompt: PromptEvidence, k: number): AnswerEvidence => {
   const tokens = words(text)
   const shingles = shinglesOf(tokens, k)
   const novel = new Set<string>()
-  for (const s of shingles) if (!prompt.shingles.has(s)) novel.add(s)
+  const fromPrompt = tokens.filter((t) => prompt.tokenSet.has(t)).length >= PROMPT_MADE_SHARE * tokens.length
+  for (const s of shingles) if (!prompt.shingles.has(s) && !(fromPrompt && s.split(" ").every((t) => prompt.tokenSet.has(t)))) novel.add(s)
   return { tokens, run: ` ${tokens.join(" ")} `, shingles, novel, units: contentUnits(text) }
 }
 

@@ -129,6 +129,22 @@ describe("filters", () => {
     expect(miner(res, 13).reward).toBe(0)
   })
 
+  test("two models' tables of the prompt's own facts are no copies of each other: the facts' word sequences come from the prompt", () => {
+    const s = scene(5)
+    const promptText =
+      "Prepare a table of the participants. The conference was attended by Professor Crew Purdie (cpurdie@email.com), " +
+      "Teacher Oliver Malachi (oliver@email.com) and Parent Kolby Reese (kolbyreese82@email.com)."
+    const rows = "| Crew Purdie | Professor | cpurdie@email.com |\n| Oliver Malachi | Teacher | oliver@email.com |\n| Kolby Reese | Parent | kolbyreese82@email.com |"
+    const table = (uid: number, header: string, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.3, s.r), text: `${header}\n${rows}`, latencyMs })
+    const res = score({
+      prompt: s.prompt,
+      promptText,
+      responses: [table(1, "| Name | Role | Email |", 1200), table(2, "| Participant | Role | Email |", 1500), s.honest(3, 2000), s.honest(4, 2200), s.honest(5, 2500)]
+    })
+    expect(miner(res, 2).filtered).toBeNull()
+    expect(miner(res, 2).reward).toBeGreaterThan(0)
+  })
+
   test("word salad of the topic's own words earns 0 even when it embeds close to the others (no one wrote its word pairs)", () => {
     const s = scene(4)
     const salad: SynthResponse = { uid: 9, vec: around(s.dir, 0.2, s.r), text: `${[...TOPIC].reverse().join(" ")} ${[...TOPIC].reverse().join(" ")}.`, latencyMs: 900 }
