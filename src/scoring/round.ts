@@ -152,30 +152,29 @@ export const scoreRound = (
   const medianPairSupport = median(textValid.flatMap((v, i) => (v && support.pairs[i]! >= MIN_PAIRS ? [support.pairSupport[i]!] : [])))
   const cc = config.content
   const voices = new Set(textEntities.entity.filter((e) => e >= 0)).size // text entities taking part
-  // an answer whose words are a run of another entity's answer (its first sentence, say) is a part, not an answer
   const runOf = (i: number) => facts[i]!.lexical?.run ?? ""
-  const partOfAnother = (i: number): boolean =>
-    runOf(i).length > 2 && responses.some((_, j) => j !== i && textEntities.entity[j] !== textEntities.entity[i] && kinds[j] === "text" && runOf(j).includes(runOf(i)))
-  // a terse answer is part of longer ones by nature ("is true.", "… and romance."): when more other entities say
-  // it inside their answers than open with it ("Sure!" leads into an answer), it is their answer in brief
-  const saidWithin = (i: number): boolean => {
-    const inside = new Set<number>()
+  // the other entities whose text answers hold an answer's words as a run: as their opening, or inside them
+  const runHolders = (i: number): { readonly opening: Set<number>; readonly inside: Set<number> } => {
     const opening = new Set<number>()
+    const inside = new Set<number>()
     for (let j = 0; j < n; j++) {
       if (j === i || kinds[j] !== "text" || textEntities.entity[j] === textEntities.entity[i]) continue
       if (runOf(j).startsWith(runOf(i))) opening.add(textEntities.entity[j]!)
       else if (runOf(j).includes(runOf(i))) inside.add(textEntities.entity[j]!)
     }
-    return inside.size >= config.lexical.commonEntities && inside.size > opening.size
+    return { opening, inside }
   }
-  // every content word of its own (not the prompt's) is one another entity (or the reference) wrote too — words, not
-  // word pairs: "Romance, Magical Realism" pairs words no one else put side by side
-  const wordsHeld = (i: number): boolean => {
-    const own = [...(facts[i]!.lexical?.units.keys() ?? [])].filter((u) => !u.includes(" ") && !prompt.units.has(u))
-    const heldElsewhere = (u: string) =>
-      supportInput.referenceUnits?.has(u) === true ||
-      responses.some((_, j) => textValid[j] && textEntities.entity[j] !== textEntities.entity[i] && facts[j]!.lexical?.units.has(u) === true)
-    return own.length > 0 && own.every(heldElsewhere)
+  // an answer whose words are a run of another entity's answer (its first sentence, say) is a part, not an answer
+  const partOfAnother = (i: number): boolean => {
+    if (runOf(i).length <= 2) return false
+    const { opening, inside } = runHolders(i)
+    return opening.size + inside.size > 0
+  }
+  // a terse answer is part of longer ones by nature ("is true.", "… and romance."): when more other entities say
+  // it inside their answers than open with it ("Sure!" leads into an answer), it is their answer in brief
+  const saidWithin = (i: number): boolean => {
+    const { opening, inside } = runHolders(i)
+    return inside.size >= config.lexical.commonEntities && inside.size > opening.size
   }
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
   const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
@@ -194,7 +193,7 @@ export const scoreRound = (
     // a terse answer ("Resilience", "3 stars", "Robert C. Weaver") embeds far from long explanations; when every
     // content word of its own is one other entities wrote too, it is their answer in brief, not junk
     const words = facts[i]!.lexical?.tokens.length ?? Infinity
-    const terse = words <= TERSE_WORDS && wordsHeld(i) && cov > EPS
+    const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
     const typical =
       common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]

@@ -41,6 +41,12 @@ export interface SupportInput {
 export interface SupportResult {
   /** Share of the pyramid's weight an answer covers, in [0,1]; 0 for answers taking no part. */
   readonly coverage: Float64Array
+  /** Share of an answer's own words (single-word units not the prompt's) that another entity (or the reference)
+   *  holds; 1 when it has none. Words, not word pairs: a terse answer's words are others' though no one else put
+   *  them side by side ("Romance, Magical Realism"). */
+  readonly supported: Float64Array
+  /** How many such words an answer has. */
+  readonly novelUnits: Int32Array
   /** Share of its word pairs (pair units) that another entity holds, and how many pairs it has. */
   readonly pairSupport: Float64Array
   readonly pairs: Int32Array
@@ -133,6 +139,8 @@ const supportPass = (input: SupportInput, config: SupportConfig, voice: Readonly
   const budget = Math.max(1, config.lengthBudget * median)
 
   const coverage = new Float64Array(n)
+  const supported = new Float64Array(n)
+  const novelUnits = new Int32Array(n)
   const informative: Array<boolean> = new Array(n).fill(false)
   const pairSupport = new Float64Array(n)
   const pairs = new Int32Array(n)
@@ -158,6 +166,8 @@ const supportPass = (input: SupportInput, config: SupportConfig, voice: Readonly
       const pos = units.get(u)
       if (pos !== undefined) covered += pos < budget ? w : w * Math.pow(budget / (pos + 1), config.lengthDecay)
     }
+    let novel = 0
+    let held = 0
     let heldPairs = 0
     let pairCount = 0
     for (const u of units.keys()) {
@@ -165,8 +175,14 @@ const supportPass = (input: SupportInput, config: SupportConfig, voice: Readonly
       if (u.includes(" ")) {
         pairCount++
         if (isHeld) heldPairs++
+        continue
       }
+      if (input.promptUnits.has(u)) continue
+      novel++
+      if (isHeld) held++
     }
+    supported[i] = novel === 0 ? 1 : held / novel
+    novelUnits[i] = novel
     pairs[i] = pairCount
     pairSupport[i] = pairCount === 0 ? 1 : heldPairs / pairCount
     if (pyramid > 0) {
@@ -174,5 +190,5 @@ const supportPass = (input: SupportInput, config: SupportConfig, voice: Readonly
       coverage[i] = Math.min(1, covered / pyramid)
     }
   }
-  return { coverage, pairSupport, pairs, informative }
+  return { coverage, supported, novelUnits, pairSupport, pairs, informative }
 }
