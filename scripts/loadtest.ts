@@ -4,7 +4,8 @@
 //                  [--goal-rate N] (default: --rate) [--drain 60s] (most wait after the window) [--model DIR] [--seed S]
 //                  [--reanalyze] (no run: the report again from the files a run left in --out, same flags)
 //                  [--profile] (the validator's CPU profile, as markdown and .cpuprofile, in DIR/prof)
-//                  [--miners-nice N] (0..19: the miner process, which stands for other machines, yields the CPU)
+//                  [--miners-nice N] (0..19: the miner processes, which stand for other machines, yield the CPU)
+//                  [--miner-procs 4] (the simulated miners' processes, uid % N each: a burst reaches N event loops)
 //                  [--baseline-every auto] (a burst of the validator's transport alone to spare miners; auto = every
 //                  4 challenge intervals, a quarter of the validator's requests; 0 = none)
 // Drives the REAL validator process (src/main.ts: its workers, store, transports, actors) against simulated
@@ -18,6 +19,7 @@ import { parseArgs } from "node:util"
 import { Resvg } from "@resvg/resvg-js"
 import { loadAlpaca } from "../src/miners/sim/AlpacaCorpus.ts"
 import { barChart, lineChart } from "./loadtest/charts.ts"
+import { awaitMinerShards, servedFiles, shardFile, spawnMinerShards } from "./loadtest/minerProcs.ts"
 import { analyze, parseServed, parseStalls, type ProbeLine, type ProbeReq, type Report } from "./loadtest/report.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     reanalyze: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
     "miners-nice": { type: "string", default: "0" },
+    "miner-procs": { type: "string", default: "4" },
     "baseline-every": { type: "string", default: "auto" },
     help: { type: "boolean", default: false }
   },
@@ -75,6 +78,8 @@ const perChallenge = values["per-challenge"] === "all" ? miners : Math.min(miner
 const timeoutS = positive(values.timeout, "timeout")
 const minersNice = Number(values["miners-nice"])
 if (!Number.isInteger(minersNice) || minersNice < 0 || minersNice > 19) die(`--miners-nice must be an integer 0..19, got "${values["miners-nice"]}"`)
+const minerProcs = Number(values["miner-procs"])
+if (!Number.isInteger(minerProcs) || minerProcs < 1 || minerProcs > 16) die(`--miner-procs must be an integer 1..16, got "${values["miner-procs"]}"`)
 const baselineEvery = values["baseline-every"] === "auto"
   ? Math.round((4 * 60_000) / rate)
   : values["baseline-every"] === "0" ? 0 : durationMs(values["baseline-every"], "baseline-every")
@@ -91,7 +96,8 @@ const RUN_FILES = [
   "validator.db", "validator.db-wal", "validator.db-shm", "validator.log", "validator.err.log", "probe.jsonl", "served.jsonl",
   "miners.json", "miners.log", "corpus.json", "baseline-miners.json", "baseline.jsonl", "baseline.log", "baseline.err.log",
   "none.env", "report.json", "challenges_per_minute.png", "stage_latency.png", "rss.png", "event_loop_lag.png",
-  "reward_share.png", "heatmaps", "prof"
+  "reward_share.png", "heatmaps", "prof",
+  ...Array.from({ length: 16 }, (_, k) => (["served", "miners", "spare", "log"] as const).map((kind) => shardFile(kind, k))).flat()
 ]
 const out = resolve(values.out ?? join(ROOT, ".quorum", `loadtest-${new Date().toISOString().replace(/[:.]/g, "-")}`))
 const file = (name: string) => join(out, name)
@@ -114,8 +120,11 @@ if (values.reanalyze) {
 const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { miners: Array<{ uid: number; behaviour: string }>; latency: { meanMs: number; sdMs: number } }
 
 // --- report --------------------------------------------------------------------------------------
-const servedLines = readFileSync(file("served.jsonl"), "utf8").split("\n")
-const served = parseServed(servedLines)
+// one served file per miner process; records and stalls carry their shard (a stall only delays its own miners)
+const servedByShard = servedFiles(out, existsSync).map((f) => readFileSync(f, "utf8").split("\n"))
+const one = servedByShard.length === 1
+const served = servedByShard.flatMap((lines, k) => parseServed(lines, one ? undefined : k))
+const minerStalls = servedByShard.flatMap((lines, k) => parseStalls(lines, one ? undefined : k))
 const baseline = existsSync(file("baseline.jsonl"))
   ? readFileSync(file("baseline.jsonl"), "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ProbeReq)
   : []
@@ -133,11 +142,11 @@ const report = analyze({
   goals: { challengesPerMinute: goalRate, overheadP99Ms: 5, rssGrowth: 0.1, deadlineSlackMs: 1000 },
   maxConcurrent: Number(env["MAX_CONCURRENT_CHALLENGES"]),
   baseline,
-  minerStalls: parseStalls(servedLines)
+  minerStalls
 })
 const full = {
   ...report,
-  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency, miners_nice: minersNice, baseline_every_ms: baselineEvery, baseline_spare_miners: spareMiners }
+  config: { miners, per_challenge: perChallenge, duration_ms: duration, warmup_ms: warmup, protocol: values.protocol, mix, rate_per_minute: rate, timeout_s: timeoutS, chain: values.chain, cores: navigator.hardwareConcurrency, miner_latency: minerList.latency, miners_nice: minersNice, miner_procs: servedByShard.length, baseline_every_ms: baselineEvery, baseline_spare_miners: spareMiners }
 }
 writeFileSync(file("report.json"), JSON.stringify(full, null, 2))
 renderPlots(full)
@@ -190,12 +199,9 @@ function renderPlots(r: Report) {
 }
 
 async function runLoad() {
-// --- the miner process ---------------------------------------------------------------------------
-// started under nice(1) so every thread of the process has the lower priority (a nice value is per thread)
-const minerProc = Bun.spawn(
-  [...(minersNice > 0 ? ["nice", "-n", String(minersNice)] : []), process.execPath, join(ROOT, "scripts/loadtest/miners.ts"), "--count", String(miners), "--protocol", values.protocol, "--mix", mix, "--seed", values.seed, "--list", file("miners.json"), "--served", file("served.jsonl"), "--spare", String(spareMiners), "--spare-list", file("baseline-miners.json")],
-  { cwd: ROOT, stdout: "pipe", stderr: Bun.file(file("miners.log")) }
-)
+// --- the miner processes ------------------------------------------------------------------------
+const shardOpts = { root: ROOT, dir: out, shards: Math.min(minerProcs, miners), count: miners, spare: spareMiners, protocol: values.protocol, mix, seed: values.seed, nice: minersNice }
+const minerProcList = spawnMinerShards(shardOpts)
 let validatorProc: ReturnType<typeof Bun.spawn> | null = null
 let baselineProc: ReturnType<typeof Bun.spawn> | null = null
 const stopProc = async (p: ReturnType<typeof Bun.spawn>) => {
@@ -204,7 +210,7 @@ const stopProc = async (p: ReturnType<typeof Bun.spawn>) => {
   if (!done) p.kill("SIGKILL")
 }
 const stopAll = async () => {
-  for (const p of [baselineProc, validatorProc, minerProc]) {
+  for (const p of [baselineProc, validatorProc, ...minerProcList]) {
     if (p === null || p.exitCode !== null) continue
     await stopProc(p)
   }
@@ -212,32 +218,16 @@ const stopAll = async () => {
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)))
 // whatever ends this process (an exception included), the validator and the miners do not outlive it
 process.on("exit", () => {
-  for (const p of [baselineProc, validatorProc, minerProc]) if (p !== null && p.exitCode === null) p.kill("SIGKILL")
+  for (const p of [baselineProc, validatorProc, ...minerProcList]) if (p !== null && p.exitCode === null) p.kill("SIGKILL")
 })
 
-const readLine = async (stream: ReadableStream<Uint8Array>, ms: number): Promise<string | null> => {
-  const reader = stream.getReader()
-  let buf = ""
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    const r = await Promise.race([reader.read(), Bun.sleep(deadline - Date.now()).then(() => null)])
-    if (r === null || r.done === true) break
-    buf += new TextDecoder().decode(r.value)
-    const nl = buf.indexOf("\n")
-    if (nl >= 0) {
-      reader.releaseLock()
-      return buf.slice(0, nl)
-    }
-  }
-  return null
-}
-const ready = await readLine(minerProc.stdout, 180_000)
-if (ready === null || !ready.includes('"ready":true')) {
+const notUp = await awaitMinerShards(shardOpts, minerProcList, 180_000)
+if (notUp !== null) {
   await stopAll()
-  die(`the miner process did not start (see ${file("miners.log")})`)
+  die(notUp)
 }
 const minerList = JSON.parse(readFileSync(file("miners.json"), "utf8")) as { latency: { meanMs: number; sdMs: number } }
-console.error(`loadtest: ${miners} ${values.protocol} miners up (answer latency ${Math.round(minerList.latency.meanMs)} ± ${Math.round(minerList.latency.sdMs)} ms); starting the validator`)
+console.error(`loadtest: ${miners} ${values.protocol} miners up in ${minerProcList.length} processes (answer latency ${Math.round(minerList.latency.meanMs)} ± ${Math.round(minerList.latency.sdMs)} ms); starting the validator`)
 
 // --- the validator process -----------------------------------------------------------------------
 // it asks the alpacaeval instructions the miners answer (with the first model's answer as reference)
@@ -317,14 +307,15 @@ let failure: string | null = null
 let baselineStopping = false
 for (;;) {
   // exitCode is only updated once Bun reaps the child: wait on `exited` too
-  await Promise.race([Bun.sleep(1000), validatorProc.exited, minerProc.exited])
+  await Promise.race([Bun.sleep(1000), validatorProc.exited, ...minerProcList.map((p) => p.exited)])
   await follow()
   if (validatorProc.exitCode !== null) {
     failure = `the validator exited with code ${validatorProc.exitCode} (see ${file("validator.err.log")} and validator.log)`
     break
   }
-  if (minerProc.exitCode !== null) {
-    failure = `the miner process exited with code ${minerProc.exitCode} (see ${file("miners.log")})`
+  const deadShard = minerProcList.findIndex((p) => p.exitCode !== null)
+  if (deadShard >= 0) {
+    failure = `miner process ${deadShard} exited with code ${minerProcList[deadShard]!.exitCode} (see ${file(shardFile("log", deadShard))})`
     break
   }
   if (firstRoundAt === null) {

@@ -2,7 +2,10 @@
 // (dendrite axons or Fiber fronts) answering from real LLM answers (alpacaeval-dev) with latencies those
 // answers' lengths imply. Writes the miner list for the validator (--list) and one JSON line per request a
 // miner handled (--served: challenge id, uid, what it did, its own delay, answer length). With --spare N, N more
-// honest miners the validator is not told about (--spare-list) serve the baseline client. SIGTERM flushes and exits.
+// honest miners the validator is not told about (--spare-list) serve the baseline client. With --shards N --shard K
+// this process serves only the uids u with u % N = K (of both sets): the load test runs N such processes, as the
+// miners of a subnet are separate machines rather than one event loop taking a burst's requests one by one.
+// SIGTERM flushes and exits.
 import { writeFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import { LOCALNET_VALIDATOR_URI } from "../../src/chain/Localnet.ts"
@@ -24,7 +27,9 @@ const { values } = parseArgs({
     // honest miners the validator is not told about, for the baseline client (scripts/loadtest/baseline.ts)
     spare: { type: "string", default: "0" },
     "spare-list": { type: "string" },
-    "chars-per-second": { type: "string", default: "400" }
+    "chars-per-second": { type: "string", default: "400" },
+    shard: { type: "string", default: "0" },
+    shards: { type: "string", default: "1" }
   },
   strict: true
 })
@@ -38,6 +43,11 @@ const seed = Number(values.seed)
 const spare = Number(values.spare)
 if (!Number.isInteger(spare) || spare < 0) throw new Error("--spare must be a non-negative integer")
 if (spare > 0 && values["spare-list"] === undefined) throw new Error("--spare needs --spare-list")
+const shards = Number(values.shards)
+const shard = Number(values.shard)
+if (!Number.isInteger(shards) || shards < 1) throw new Error("--shards must be a positive integer")
+if (!Number.isInteger(shard) || shard < 0 || shard >= shards) throw new Error("--shard must be an integer in 0..shards-1")
+const mine = (uid: number) => uid % shards === shard
 
 const alpaca = loadAlpaca()
 const answerLatency = latencyFromLengths(alpaca.lengths, Number(values["chars-per-second"]))
@@ -75,7 +85,8 @@ const sim = await startSimMiners({
   // honest, copycat and flaky miners generate like an LLM server; slow ones keep their own (long) profile
   latency: { honest: answerLatency, copycat: answerLatency, flaky: answerLatency },
   observe,
-  replied: (_uid, req, _action, ms) => replied(req, ms)
+  replied: (_uid, req, _action, ms) => replied(req, ms),
+  only: mine
 })
 // the baseline's miners: honest, in this same process, their served lines under uids from SPARE_UID_BASE
 const spareSim = spare === 0
@@ -87,7 +98,8 @@ const spareSim = spare === 0
       seed: seed + 1_000_000,
       latency: { honest: answerLatency },
       observe: (uid, req, action) => observe(SPARE_UID_BASE + uid, req, action),
-      replied: (_uid, req, _action, ms) => replied(req, ms)
+      replied: (_uid, req, _action, ms) => replied(req, ms),
+      only: mine
     })
 if (spareSim !== null) {
   writeFileSync(values["spare-list"]!, JSON.stringify({ protocol, miners: spareSim.miners.map((m) => ({ uid: SPARE_UID_BASE + m.uid, hotkey: m.hotkey, ip: m.target.ip, port: m.port })) }))
@@ -112,7 +124,7 @@ writeFileSync(
     miners: sim.miners.map((m) => ({ uid: m.uid, hotkey: m.hotkey, ip: m.target.ip, port: m.port, behaviour: m.behaviour }))
   })
 )
-console.log(JSON.stringify({ ready: true, miners: sim.miners.length, latency: answerLatency }))
+console.log(JSON.stringify({ ready: true, shard, shards, miners: sim.miners.length, latency: answerLatency }))
 
 let stopping = false
 const stop = () => {

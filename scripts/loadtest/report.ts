@@ -33,11 +33,13 @@ export interface Served {
   /** Epoch ms (0.01 ms) the miner's handler started and its response was ready (the probe's `at` clock). */
   readonly start?: number
   readonly end?: number
+  /** Which miner process served it (the load test's shards; absent for one process). */
+  readonly shard?: number
 }
 
 /** served.jsonl → one record per request: the `{n, ready}` lines the miner process writes when a response is
  *  ready are joined to the request line with the same n. */
-export const parseServed = (lines: ReadonlyArray<string>): Array<Served> => {
+export const parseServed = (lines: ReadonlyArray<string>, shard?: number): Array<Served> => {
   const records: Array<Served> = []
   const ready = new Map<number, { readonly ready: number; readonly start?: number; readonly end?: number }>()
   for (const l of lines) {
@@ -47,29 +49,30 @@ export const parseServed = (lines: ReadonlyArray<string>): Array<Served> => {
     if ("kind" in o) records.push(o)
     else ready.set(o.n, o)
   }
-  return records.map((s) => {
+  return records.map((s0) => {
+    const s = shard === undefined ? s0 : { ...s0, shard }
     const r = s.n === undefined ? undefined : ready.get(s.n)
     return r === undefined ? s : { ...s, ready: r.ready, ...(r.start === undefined ? {} : { start: r.start }), ...(r.end === undefined ? {} : { end: r.end }) }
   })
 }
 
-/** A span (epoch ms) in which the miner process's event loop was blocked (its stall watch, scripts/loadtest/miners.ts). */
-export interface Stall { readonly from: number; readonly to: number }
+/** A span (epoch ms) in which a miner process's event loop was blocked (its stall watch, scripts/loadtest/miners.ts). */
+export interface Stall { readonly from: number; readonly to: number; readonly shard?: number }
 
-/** The miner process's stalls from served.jsonl's `{stall}` lines. */
-export const parseStalls = (lines: ReadonlyArray<string>): Array<Stall> =>
+/** A miner process's stalls from its served file's `{stall}` lines. */
+export const parseStalls = (lines: ReadonlyArray<string>, shard?: number): Array<Stall> =>
   lines.flatMap((l) => {
     if (!l.startsWith('{"stall"')) return []
     const o = JSON.parse(l) as { readonly stall: Stall }
-    return [o.stall]
+    return [shard === undefined ? o.stall : { ...o.stall, shard }]
   })
 
-/** Whether a request waited on a stall of the miner process outside the miner's own measured time: between the
- *  query call and the handler's start, or between the response being ready and the reply parsed. */
+/** Whether a request waited on a stall of the miner process that served it, outside the miner's own measured time:
+ *  between the query call and the handler's start, or between the response being ready and the reply parsed. */
 const behindStall = (q: ProbeReq, s: Served | undefined, stalls: ReadonlyArray<Stall>): boolean => {
   if (s === undefined || s.start === undefined || s.end === undefined || q.at === undefined) return false
   const done = q.at + q.ms
-  return stalls.some((x) => (x.to > q.at! && x.from < s.start!) || (x.to > s.end! && x.from < done))
+  return stalls.some((x) => x.shard === s.shard && ((x.to > q.at! && x.from < s.start!) || (x.to > s.end! && x.from < done)))
 }
 
 /** What the miner itself spent on a request: its measured time to a ready response (+ the trickle of a slow
@@ -93,7 +96,7 @@ export interface ReportInput {
   readonly maxConcurrent: number
   /** The baseline client's requests (scripts/loadtest/baseline.ts), sent to the spare miners after the warm-up. */
   readonly baseline?: ReadonlyArray<ProbeReq>
-  /** The miner process's own stalls (parseStalls). */
+  /** The miner processes' own stalls (parseStalls, tagged with their shard). */
   readonly minerStalls?: ReadonlyArray<Stall>
 }
 
@@ -277,7 +280,7 @@ export const analyze = (input: ReportInput) => {
   const behind = steadyAll.length - steady.length
   const stallNote = behind === 0
     ? ""
-    : ` (${behind} requests that waited on the miner process's own ${stalls.length} stalls are counted apart; with them p99 ${overheadWithStalls.p99} ms)`
+    : ` (${behind} requests that waited on the miner processes' own ${stalls.length} stalls are counted apart; with them p99 ${overheadWithStalls.p99} ms)`
   const overheadLimit =
     stages.overhead.p99 <= input.goals.overheadP99Ms
       ? `validator overhead p99 ${stages.overhead.p99} ms is within ${input.goals.overheadP99Ms} ms${stallNote}`

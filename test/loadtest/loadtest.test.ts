@@ -211,6 +211,44 @@ describe("loadtest analysis", () => {
     expect(x.lost).toBe(0)
   })
 
+  test("with several miner processes, a stall delays only the requests its own process served", () => {
+    // the same two requests as above, served by two processes; only process 1 stalled
+    const shard0 = [
+      JSON.stringify({ n: 1, c: "s", uid: 0, kind: "reply", delay: 1000, chars: 10, at: 1_000_010 }),
+      JSON.stringify({ n: 1, ready: 1000, start: 1_000_003, end: 1_001_003 })
+    ]
+    const shard1 = [
+      JSON.stringify({ n: 1, c: "s", uid: 1, kind: "reply", delay: 1000, chars: 10, at: 1_000_310 }),
+      JSON.stringify({ stall: { from: 1_000_002, to: 1_000_300 } }),
+      JSON.stringify({ n: 1, ready: 1000, start: 1_000_301, end: 1_001_301 })
+    ]
+    const served = [...parseServed(shard0, 0), ...parseServed(shard1, 1)]
+    // each process numbers its own lines: the ready lines join within their shard
+    expect(served.map((s) => [s.uid, s.shard, s.start])).toEqual([[0, 0, 1_000_003], [1, 1, 1_000_301]])
+    const x = analyze({
+      probe: [
+        { k: "round", c: "s", t: 0, ev: "created" },
+        { k: "round", c: "s", t: 0, ev: "running" },
+        { k: "req", c: "s", uid: 0, t: 1, at: 1_000_001, ms: 1004, lat: 1003 },
+        { k: "req", c: "s", uid: 1, t: 1, at: 1_000_001, ms: 1302, lat: 1301 },
+        { k: "round", c: "s", t: 1400, ev: "stored", ms: 1 }
+      ],
+      served,
+      stored: [{ c: "s", uid: 0, ok: true }, { c: "s", uid: 1, ok: true }],
+      behaviours: new Map([[0, "honest"], [1, "honest"]]),
+      timeoutMs: 5000,
+      durationMs: 60_000,
+      warmupMs: 0,
+      goals,
+      maxConcurrent: 15,
+      minerStalls: [...parseStalls(shard0, 0), ...parseStalls(shard1, 1)]
+    })
+    // process 1's stall (which also spans uid 0's wait) is not blamed for uid 0: its 3 ms stay in the overhead
+    expect(x.miner_stalls).toMatchObject({ count: 1, requests_behind: 1 })
+    expect(x.stages_ms.overhead.n).toBe(1)
+    expect(x.stages_ms.overhead.max).toBe(3)
+  })
+
   test("a round stored past deadline + embedding + slack misses the deadline goal; the report names the limit", () => {
     expect(r.rounds.over_deadline).toEqual([{ c: "b", overMs: 24_901 }])
     expect(r.ok).toBe(false)
@@ -255,6 +293,9 @@ describe.skipIf(!canRun)("bun run loadtest (bounded: 32 miners, 30 s)", () => {
       // the baseline client ran against the spare miners and its overhead was measured the same way
       expect(report.baseline_client_ms.requests).toBeGreaterThan(0)
       expect(report.baseline_client_ms.overhead.n).toBeGreaterThan(0)
+      // the miners ran in the default 4 processes, their lists merged into the one the validator read
+      expect((report as unknown as { config: { miner_procs: number } }).config.miner_procs).toBe(4)
+      expect((JSON.parse(readFileSync(join(out, "miners.json"), "utf8")) as { miners: Array<{ uid: number }> }).miners.map((m) => m.uid)).toEqual(Array.from({ length: 32 }, (_, i) => i))
       for (const png of ["challenges_per_minute", "stage_latency", "rss", "event_loop_lag", "reward_share"]) {
         expect(readFileSync(join(out, `${png}.png`)).subarray(1, 4).toString()).toBe("PNG")
       }

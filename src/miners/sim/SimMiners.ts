@@ -36,6 +36,9 @@ export interface SimMinersOptions {
   readonly observe?: (uid: number, req: SimRequest, action: SimAction) => void
   /** Sees every response when it is ready, with the miner's own time since the request arrived. */
   readonly replied?: (uid: number, req: SimRequest, action: SimAction, elapsedMs: number) => void
+  /** Start only these uids' servers (a shard of the miners, one process each); behaviours stay those of all
+   *  `count` miners, so a uid behaves the same whichever process serves it. Default: every uid. */
+  readonly only?: (uid: number) => boolean
 }
 
 export interface SimMiner {
@@ -96,6 +99,7 @@ export const startSimMiners = async (o: SimMinersOptions): Promise<SimMiners> =>
   const miners: Array<SimMiner> = []
   try {
     for (const brain of brains) {
+      if (o.only !== undefined && !o.only(brain.uid)) continue
       const keypair = await pairFromUri(simMinerUri(o.seed, brain.uid))
       const wanted = portBase === 0 ? 0 : portBase + brain.uid
       let port: number
