@@ -239,7 +239,7 @@ const summary = (r: Report & { options: Options; timing: Timing }, out: string):
     `Spearman(mean reward, LC win rate) over ${r.spearman.models} models: ${r.spearman.rho}`,
     `adversaries' share of all reward: ${pct(r.adversaryRewardShare)}`,
     "adversary          paid   mean×honest  max×honest",
-    ...Object.entries(r.adversaries).map(([k, v]) => `${k.padEnd(16)} ${pct(v.paidShare).padStart(6)}  ${v.meanRelative.toFixed(3).padStart(11)} ${v.maxRelative.toFixed(3).padStart(11)}`),
+    ...Object.entries(r.adversaries).map(([k, v]) => `${k.padEnd(16)} ${pct(v.paidShare).padStart(6)}  ${v.meanRelative.toFixed(3).padStart(11)} ${v.maxRelative.toFixed(3).padStart(11)}${v.paidIn.length > 0 ? `  paid in ${v.paidIn.join(", ")}` : ""}`),
     "variant vs standard:",
     ...r.variants.map((v) => `  ${v.model.padEnd(28)} ${String(v.ratio).padStart(6)}× ${v.against === "standard" ? v.family : "the honest mean (standard model not in the data)"}`),
     `time per round (fresh embeddings + scoring, ${r.timing.samples} sampled rounds): ${r.timing.roundMs.toFixed(0)} ms for ${r.timing.answersPerRound.toFixed(0)} answers ` +

@@ -54,6 +54,8 @@ export interface ZeroExample {
 const mean = (xs: ReadonlyArray<number>): number => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + x, 0) / xs.length)
 const round4 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : x)
 const EXAMPLE_CHARS = 400
+/** How many paid rounds per adversary kind the report names. */
+const EXAMPLES_PAID = 5
 
 export interface Report {
   readonly rounds: number
@@ -67,7 +69,8 @@ export interface Report {
     readonly perKind: Record<ZeroKind, number>
     readonly unexplainedRate: number
   }
-  readonly adversaries: Record<string, { rounds: number; paidShare: number; meanRelative: number; maxRelative: number; meanReward: number }>
+  /** Per kind; `paidIn` names the first rounds where it earned (what to look at with `bun run score`). */
+  readonly adversaries: Record<string, { rounds: number; paidShare: number; meanRelative: number; maxRelative: number; meanReward: number; paidIn: Array<string> }>
   /** All adversaries' reward / all reward. */
   readonly adversaryRewardShare: number
   readonly spearman: { readonly rho: number; readonly models: number }
@@ -81,7 +84,7 @@ export class EvalMetrics {
   private readonly zeros = new Map<string, number>()
   private readonly reasons = new Map<string, { count: number; examples: Array<ZeroExample> }>()
   private readonly kinds: Record<ZeroKind, number> = { repetitive: 0, refusal: 0, unexplained: 0 }
-  private readonly adversary = new Map<AdversaryKind, Array<{ reward: number; relative: number | null }>>()
+  private readonly adversary = new Map<AdversaryKind, Array<{ round: string; reward: number; relative: number | null }>>()
   /** Per round: variant and honest rewards by model, and the round's honest mean. */
   private readonly perRound: Array<{ rewards: Map<string, number>; honestMean: number }> = []
   private totalReward = 0
@@ -102,7 +105,7 @@ export class EvalMetrics {
       if (m.kind === "adversary") {
         this.adversaryReward += o.reward
         const list = this.adversary.get(m.adversary!) ?? []
-        list.push({ reward: o.reward, relative: honestMean > 0 ? o.reward / honestMean : null })
+        list.push({ round: round.input.id, reward: o.reward, relative: honestMean > 0 ? o.reward / honestMean : null })
         this.adversary.set(m.adversary!, list)
         return
       }
@@ -143,7 +146,8 @@ export class EvalMetrics {
         paidShare: round4(list.filter((x) => x.reward > 0).length / list.length),
         meanRelative: round4(mean(rel)),
         maxRelative: round4(rel.length === 0 ? 0 : Math.max(...rel)),
-        meanReward: round4(mean(list.map((x) => x.reward)))
+        meanReward: round4(mean(list.map((x) => x.reward))),
+        paidIn: list.filter((x) => x.reward > 0).slice(0, EXAMPLES_PAID).map((x) => x.round)
       }
     }
     const ranked = Object.entries(perModel).filter(([, v]) => v.lc !== null)

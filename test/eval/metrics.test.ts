@@ -80,6 +80,8 @@ describe("EvalMetrics", () => {
     expect(rep.honest.perReason.copy?.examples[0]?.text ?? "bravo").toContain("bravo")
     expect(rep.adversaries.echo!.paidShare).toBe(1)
     expect(rep.adversaries.empty!.paidShare).toBe(0)
+    expect(rep.adversaries.echo!.paidIn.length).toBe(5)
+    expect(rep.adversaries.empty!.paidIn).toEqual([])
     expect(rep.adversaries.echo!.meanRelative).toBeGreaterThan(0)
     expect(rep.adversaryRewardShare).toBeGreaterThan(0)
     expect(rep.adversaryRewardShare).toBeLessThan(0.2)
