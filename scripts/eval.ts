@@ -1,5 +1,7 @@
 // bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR]
 //              [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json]
+//              [--dump DIR] (each round as a round file, DIR/rounds/NNN-<id>.json, and who is who in
+//              DIR/miners.json, for `bun run score DIR/rounds --memory` replays)
 // Real-answer evaluation of the scoring: rounds built from ../shared/data/alpacaeval-dev (K honest models,
 // the concise/verbose variants, nine adversary kinds; src/eval/rounds.ts), embedded with the Embedder
 // (exact-text cache in .cache/eval/ unless --no-cache), scored in order with one NoveltyMemory (unless
@@ -10,6 +12,7 @@ import { availableParallelism, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
 import { Effect } from "effect"
+import { toRoundFile } from "../src/domain/RoundFile.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
 import { Embedder, variantOf } from "../src/embeddings/Embedder.ts"
 import { hasDataset, loadDataset } from "../src/eval/dataset.ts"
@@ -24,7 +27,7 @@ import { runCli } from "./lib/cli.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const usage =
-  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json]"
+  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json] [--dump DIR]"
 
 const int = (name: string, v: string | undefined, dflt: number): number => {
   if (v === undefined) return dflt
@@ -53,6 +56,7 @@ const args = () => {
       "no-cache": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       "time-samples": { type: "string" },
+      dump: { type: "string" },
       help: { type: "boolean", default: false }
     }
   })
@@ -72,7 +76,8 @@ const args = () => {
     memory: values.memory !== false && values["no-memory"] !== true,
     cache: values.cache !== false && values["no-cache"] !== true,
     json: values.json === true,
-    timeSamples: int("time-samples", values["time-samples"], 10)
+    timeSamples: int("time-samples", values["time-samples"], 10),
+    dump: values.dump === undefined ? null : resolve(values.dump)
   }
 }
 type Args = ReturnType<typeof args>
@@ -119,6 +124,18 @@ interface Timing {
   readonly cores: number
 }
 
+/** Writes the rounds as round files, named so a directory listing keeps their order, and who each miner is. */
+const dumpRounds = (dir: string, rounds: ReadonlyArray<EvalRound>): void => {
+  mkdirSync(join(dir, "rounds"), { recursive: true })
+  const width = String(rounds.length).length
+  const miners: Record<string, Array<{ uid: number; name: string; kind: string; adversary?: string }>> = {}
+  rounds.forEach((round, r) => {
+    writeFileSync(join(dir, "rounds", `${String(r + 1).padStart(width, "0")}-${round.input.id}.json`), `${JSON.stringify(toRoundFile(round.input))}\n`)
+    miners[round.input.id] = round.miners.map((m) => ({ uid: m.uid, name: m.name, kind: m.kind, ...(m.adversary === undefined ? {} : { adversary: m.adversary }) }))
+  })
+  writeFileSync(join(dir, "miners.json"), `${JSON.stringify(miners)}\n`)
+}
+
 const run = (a: Args) =>
   Effect.gen(function* () {
     const config: ScoringConfig = yield* loadScoringConfig(a.config)
@@ -130,6 +147,7 @@ const run = (a: Args) =>
     const memory = a.memory ? makeNoveltyMemory(config) : undefined
     const metrics = new EvalMetrics(data.lc)
     const built = Array.from({ length: rounds }, (_, r) => buildRound(data, plan, r))
+    if (a.dump !== null) yield* Effect.sync(() => dumpRounds(a.dump!, built))
     if (cache !== null) yield* prefetch(embedder, cache, built.map((b) => b.input))
     // with the cache, a sample of rounds is also embedded fresh to measure the time per round
     const sampleEvery = cache === null ? 1 : Math.max(1, Math.floor(rounds / Math.max(1, a.timeSamples)))

@@ -142,3 +142,24 @@ export const loadRoundFile = (path: string): Effect.Effect<RoundInput, RoundFile
     Effect.flatMap((u) => decodeRoundFile(u, path)),
     Effect.withSpan("RoundFile.load", { attributes: { path } })
   )
+
+/** RoundInput → the file form `loadRoundFile` reads back to an equal RoundInput (eval dumps, replays). */
+export const toRoundFile = (r: RoundInput): RoundFile => ({
+  id: r.id,
+  prompt: r.prompt,
+  task_type: r.taskType,
+  reference: r.reference,
+  tools: r.tools.map((t) => ({ name: t.name, ...(t.parameters === undefined ? {} : { parameters: t.parameters }) })),
+  responses: r.responses.map((m) => ({
+    uid: m.uid,
+    hotkey: m.hotkey,
+    coldkey: m.coldkey,
+    ip: m.ip,
+    text: m.text,
+    latency_ms: m.latencyMs,
+    finish_reason: m.finishReason,
+    tool_calls: m.toolCalls.map((c) => ({ ...(c.id === undefined ? {} : { id: c.id }), name: c.name, arguments: c.arguments })),
+    error: m.error ?? null,
+    availability: m.availability ?? null
+  }))
+})
