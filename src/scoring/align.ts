@@ -3,7 +3,8 @@
 // one-line answer; the longest common word subsequence does not. Independent models do write near-identical
 // short answers, so alignment alone does not make a copy: the later answer must also add nothing the round
 // agrees on (its content units beyond the earlier answer's are noise, not content others hold), and it must
-// not be common ground (aligned with two or more other entities). Pure: no I/O.
+// not be common ground (aligned with two or more other entities). An answer made of the prompt's words is aligned
+// too when it holds a word no one else wrote (what an edit leaves), at a stricter 0.9. Pure: no I/O.
 import { orderLatency } from "./novelty.ts"
 
 /** Length of the longest common subsequence of two token lists: O(|a|·|b|) time, O(|b|) memory. */
@@ -32,6 +33,9 @@ export const alignment = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): n
 
 /** Entities with short answers of their own words a round needs before alignment can tell a copy from common ground. */
 const MIN_ALIGN_VOICES = 4
+/** Alignment at or above which an answer made of the prompt's words, holding a word no one else wrote, is an edited
+ *  copy: independent restatements of the prompt align this closely only word for word, adding nothing. */
+const PROMPT_MADE_ALIGN = 0.9
 
 export interface AlignCandidate {
   readonly index: number
@@ -43,6 +47,8 @@ export interface AlignCandidate {
   /** Whether the answer is mostly its own words (enough novel 3-grams, not mostly the prompt's): only those can be
    *  told from a coincidence or a quoted text. */
   readonly own: boolean
+  /** Whether it holds a word that neither the prompt nor any other entity's answer holds: what word edits leave. */
+  readonly stray: boolean
 }
 
 export interface AlignConfig {
@@ -108,14 +114,15 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
   if (new Set(candidates.filter((t) => t.own && short(t)).map((t) => t.entity)).size < MIN_ALIGN_VOICES) return found
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
-    if (!x.own || !short(x)) continue
+    if (!(x.own || x.stray) || !short(x)) continue
+    const threshold = x.own ? config.alignShare : Math.max(config.alignShare, PROMPT_MADE_ALIGN)
     let original: AlignFinding | null = null
     const holders = new Set<number>()
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
       if (p === q || o.entity === x.entity || o.uid === x.uid) continue
       const share = aligned(x, o)
-      if (share < config.alignShare) continue
+      if (share < threshold) continue
       holders.add(o.index)
       if (p > q || original !== null) continue
       const added = [...x.units].filter((u) => !o.units.has(u))

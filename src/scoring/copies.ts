@@ -6,6 +6,7 @@ import { detectCopiedParts, detectEditedCopies, holdsNearlyWhole } from "./align
 import type { ScoringConfig } from "./config.ts"
 import { entitiesOf } from "./entities.ts"
 import type { AnswerFacts } from "./filters.ts"
+import type { PromptEvidence } from "./lexical.ts"
 import { commonGroundKind, detectRoundCopies, holds, nearDuplicates, type MemoryEntry, type NoveltyMemory } from "./novelty.ts"
 import type { FilterReason, MinerResponse } from "./types.ts"
 
@@ -24,7 +25,8 @@ export const markCopies = (
   notes: Array<string | undefined>,
   config: ScoringConfig,
   pk: string,
-  memory: NoveltyMemory | undefined
+  memory: NoveltyMemory | undefined,
+  prompt: PromptEvidence
 ): Float64Array | null => {
   const n = responses.length
   const lex = config.lexical
@@ -79,11 +81,21 @@ export const markCopies = (
     filtered[i] = "copy"
     notes[i] = `copy of faster uid ${responses[found.of]!.uid}: ${found.match === "exact" ? "same text" : `${(found.match * 100).toFixed(0)}% of its word sequences`}`
   }
+  // each word's writers (entities): a word one entity alone wrote, and not the prompt, is its own detail or an edit
+  const writers = new Map<string, Set<number>>()
+  for (let i = 0; i < n; i++) {
+    for (const w of facts[i]!.kind === "text" ? (facts[i]!.lexical?.tokens ?? []) : []) {
+      const set = writers.get(w) ?? new Set<number>()
+      set.add(identity[i]!)
+      writers.set(w, set)
+    }
+  }
+  const stray = (i: number) => (facts[i]!.lexical?.tokens ?? []).some((w) => writers.get(w)!.size === 1 && !prompt.tokenSet.has(w))
   // the text answers still unfiltered, as the word-order tests below see them
   const wordCandidates = responses.flatMap((r, i) => {
     const lexical = facts[i]!.lexical
     return text(i) && lexical !== null
-      ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, run: lexical.run, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }) }]
+      ? [{ index: i, uid: r.uid, entity: identity[i]!, latencyMs: r.latencyMs, tokens: lexical.tokens, run: lexical.run, units: new Set(lexical.units.keys()), own: ownWords(facts[i]!, { minShingles: lex.copyMinShingles, maxPromptShare: OWN_SHARE }), stray: stray(i) }]
       : []
   })
   // short answers with a few words edited keep their word order, not their 3-grams

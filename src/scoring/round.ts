@@ -103,7 +103,7 @@ export const scoreRound = (
 
   // ---- 2. copies
   const pk = promptKey(input.prompt)
-  const memoryShare = markCopies(responses, facts, filtered, notes, config, pk, memory)
+  const memoryShare = markCopies(responses, facts, filtered, notes, config, pk, memory, prompt)
   const afterCopies = filtered.map((f) => f === null)
 
   // ---- 3. content support and agreement

@@ -11,7 +11,8 @@ const cand = (index: number, text: string, latencyMs: number, entity = index): A
   latencyMs,
   tokens: words(text),
   units: new Set(contentUnits(text).keys()),
-  own: true
+  own: true,
+  stray: false
 })
 
 describe("word alignment", () => {

@@ -332,4 +332,26 @@ describe("filters", () => {
     expect(toolAgreement(call("Paris"), call("paris"))).toBe(1) // string values compared trimmed + lowercased
     expect(toolAgreement(call("Paris"), call("Lyon"))).toBeCloseTo(0.5 + 0.5 * (1 / 3), 12)
   })
+
+  test("an answer made of the prompt's words is an edited copy when it aligns with a faster one and holds words no one else wrote", () => {
+    const s = scene(21)
+    const prompt =
+      "Write the Excel function for each description: returns the number of days between two dates; returns the starting position of a text string within another text string; returns the middle number of a set of numbers."
+    const at = (uid: number, text: string, latencyMs: number): SynthResponse => ({ ...s.honest(uid, latencyMs), text })
+    const source = at(1, "Returns the number of days between two dates: DATEDIF. Returns the starting position of a text string within another text string: FIND. Returns the middle number of a set of numbers: MEDIAN.", 900)
+    // two words replaced by words no one else wrote, one dropped, sent after the source
+    const edited = at(2, "Returns the number of days between zebra dates: DATEDIF. Returns the starting position of a text string within quasar text string. Returns the middle number of a set of numbers: MEDIAN.", 1100)
+    // another model's restatement aligns even closer, but every word of it is one the prompt or another answer holds
+    const restated = at(3, "Returns the count of days between two dates: DATEDIF. Returns the starting position of a text string within another text string: FIND. Returns the middle number of a set of numbers: MEDIAN.", 1300)
+    const own = [
+      "Use DATEDIF to count the days separating two dates, FIND to locate where some text begins, and MEDIAN for the middle value.",
+      "DATEDIF gives the gap in days; FIND tells you where a substring starts; MEDIAN picks the central value of a list.",
+      "Excel offers DATEDIF for the days between two dates, FIND for where a text string starts, and MEDIAN for the middle number.",
+      "I would pick DATEDIF for elapsed days, FIND for the location of text, and MEDIAN when you need the midpoint of numbers."
+    ].map((text, k) => at(4 + k, text, 2000 + 100 * k))
+    const res = score({ prompt: s.prompt, promptText: prompt, responses: [source, edited, restated, ...own] })
+    expect(miner(res, 2).filtered).toBe("copy")
+    expect(miner(res, 2).note ?? "").toContain("edited copy of faster uid 1")
+    for (const uid of [1, 3, 4, 5, 6, 7]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+  })
 })
