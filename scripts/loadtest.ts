@@ -21,7 +21,8 @@ import { Resvg } from "@resvg/resvg-js"
 import { loadAlpaca } from "../src/miners/sim/AlpacaCorpus.ts"
 import { barChart, lineChart } from "./loadtest/charts.ts"
 import { awaitMinerShards, servedFiles, shardFile, spawnMinerShards } from "./loadtest/minerProcs.ts"
-import { analyze, parseServed, parseStalls, type ProbeLine, type ProbeReq, type Report } from "./loadtest/report.ts"
+import { parseServed, parseStalls, type ProbeLine, type ProbeReq } from "./loadtest/probes.ts"
+import { analyze, type Report } from "./loadtest/report.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const { values } = parseArgs({

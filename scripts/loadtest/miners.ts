@@ -14,7 +14,7 @@ import { parseMix } from "../../src/miners/sim/Behaviour.ts"
 import type { SimAction, SimRequest } from "../../src/miners/sim/SimAction.ts"
 import { startSimMiners } from "../../src/miners/sim/SimMiners.ts"
 import { pairFromUri } from "../../src/miners/Signer.ts"
-import { SPARE_UID_BASE } from "./report.ts"
+import { SPARE_UID_BASE } from "./probes.ts"
 
 const { values } = parseArgs({
   options: {
