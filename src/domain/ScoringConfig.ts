@@ -81,6 +81,7 @@ export const ScoringConfigSchema = Schema.Struct({
     alignShare: Unit,
     alignMinWords: Count,
     alignMaxWords: Count,
+    promptMadeAlignShare: Schema.optionalKey(Unit),
     echoContainment: Unit,
     jumbleWordShare: Unit
   }),

@@ -34,7 +34,7 @@ export const alignment = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): n
 /** Entities with short answers of their own words a round needs before alignment can tell a copy from common ground. */
 const MIN_ALIGN_VOICES = 4
 /** Alignment at or above which an answer made of the prompt's words, holding a word no one else wrote, is an edited
- *  copy: independent restatements of the prompt align this closely only word for word, adding nothing. */
+ *  copy, when the config does not say: independent restatements of the prompt align this closely only word for word. */
 const PROMPT_MADE_ALIGN = 0.9
 
 export interface AlignCandidate {
@@ -58,6 +58,8 @@ export interface AlignConfig {
   readonly alignMaxWords: number
   /** … and of at least this many (shorter ones coincide honestly). */
   readonly alignMinWords: number
+  /** The alignment an answer made of the prompt's words, holding a word no one else wrote, needs (≥ alignShare). */
+  readonly promptMadeAlignShare?: number | undefined
   /** Answers aligned with this many other miners (of other entities) are common ground (a short answer everyone
    *  gives), not copies. */
   readonly commonEntities: number
@@ -115,7 +117,7 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
     if (!(x.own || x.stray) || !short(x)) continue
-    const threshold = x.own ? config.alignShare : Math.max(config.alignShare, PROMPT_MADE_ALIGN)
+    const threshold = x.own ? config.alignShare : Math.max(config.alignShare, config.promptMadeAlignShare ?? PROMPT_MADE_ALIGN)
     let original: AlignFinding | null = null
     const holders = new Set<number>()
     for (let p = 0; p < ordered.length; p++) {

@@ -74,6 +74,8 @@ export interface LexicalConfig {
   /** … for answers of alignMinWords to alignMaxWords words, that add no content unit a third entity holds. */
   readonly alignMinWords: number
   readonly alignMaxWords: number
+  /** An answer made of the prompt's words, holding a word no one else wrote, is aligned at this stricter share (0.9 when absent). */
+  readonly promptMadeAlignShare?: number
   /** Echo: share of the prompt's shingles reproduced and of the answer's taken from the prompt. */
   readonly echoContainment: number
   /** Jumble: share of the answer's words from the prompt and of the prompt's words used. */

@@ -76,7 +76,7 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
   },
   thresholds: { minConsensusEntities: 2, qualityFloor: 0.25, minAnswerChars: 1 },
   calibration: { default: USE_LITE_CALIBRATION, "use-lite": USE_LITE_CALIBRATION },
-  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, commonMaxNovelShare: 0.7, alignShare: 0.75, alignMinWords: 6, alignMaxWords: 150, echoContainment: 0.9, jumbleWordShare: 0.95 },
+  lexical: { shingleSize: 3, copyShare: 0.8, copyMinShingles: 5, commonEntities: 2, commonMaxNovelShare: 0.7, alignShare: 0.75, alignMinWords: 6, alignMaxWords: 150, promptMadeAlignShare: 0.9, echoContainment: 0.9, jumbleWordShare: 0.95 },
   content: {
     pyramidShare: 0.3,
     pyramidMinEntities: 1,
