@@ -1,6 +1,6 @@
 // Batch and replay modes of `bun run score` (scripts/score.ts keeps the single-file form):
 //  - batch: many round files / directories of them, one model load, one JSON line per round
-//    {id, file, miners:[{uid, reward, axes, filtered}], consensus}; --memory carries one NoveltyMemory across
+//    {id, file, miners:[{uid, reward, axes, filtered, note?}], consensus}; --memory carries one NoveltyMemory across
 //    the rounds in the order given (directories: files sorted by name), as the live validator does.
 //  - replay: rounds stored in the validator's SQLite file (challenge, answers, evaluation) scored again with
 //    the current config; per miner the stored reward/filter next to the new one.
@@ -50,7 +50,9 @@ const scoreAll = (rounds: ReadonlyArray<RoundInput>, options: ScoreOptions, each
     }).pipe(Effect.provide(Embedder.layer({ modelPath: options.model, poolSize: 1 })), Effect.scoped)
   })
 
-const minerJson = (result: RoundResult) => result.miners.map((m) => ({ uid: m.uid, reward: m.reward, axes: m.axes, filtered: m.filtered }))
+// the filter's note (why it earned 0) when it has one, so a replayed run can be read without the single-file table
+const minerJson = (result: RoundResult) =>
+  result.miners.map((m) => ({ uid: m.uid, reward: m.reward, axes: m.axes, filtered: m.filtered, ...(m.note === undefined ? {} : { note: m.note }) }))
 
 /** Runs a program, mapping the known failures to a message on stderr and exit 1. */
 const runProgram = async (program: Effect.Effect<void, { readonly _tag: string }>): Promise<number> => {

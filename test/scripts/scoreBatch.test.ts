@@ -22,6 +22,7 @@ interface Miner {
   readonly uid: number
   readonly reward: number
   readonly filtered: string | null
+  readonly note?: string
 }
 
 type Fixture = { id: string; prompt: string; responses: Array<{ uid: number; hotkey: string; text: string } & Record<string, unknown>> }
@@ -73,6 +74,9 @@ describe.skipIf(!hasUseLite)("bun run score: batch (subprocess, real model)", ()
     const replay = (out[1]!.miners as Array<Miner>).find((m) => m.uid === 8)!
     expect(replay.filtered).toBe("copy")
     expect(replay.reward).toBe(0)
+    // the line says why, as the single-file table does; paid miners carry no note
+    expect(replay.note ?? "").toContain("copy of an earlier answer")
+    for (const m of out[1]!.miners as Array<Miner>) if (m.filtered === null) expect(m.note).toBeUndefined()
   }, 180_000)
 
   test("--db replays stored rounds: old reward/filter next to the new one, --round and --last select", () => {
