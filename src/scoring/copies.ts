@@ -84,7 +84,7 @@ export const markCopies = (
   // each word's writers (entities): a word one entity alone wrote, and not the prompt, is its own detail or an edit
   const writers = new Map<string, Set<number>>()
   for (let i = 0; i < n; i++) {
-    for (const w of facts[i]!.kind === "text" ? (facts[i]!.lexical?.tokens ?? []) : []) {
+    for (const w of facts[i]!.lexical?.tokens ?? []) {
       const set = writers.get(w) ?? new Set<number>()
       set.add(identity[i]!)
       writers.set(w, set)
