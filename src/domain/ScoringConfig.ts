@@ -99,7 +99,14 @@ export const ScoringConfigSchema = Schema.Struct({
     wordSaladStrictShare: Schema.optionalKey(Unit),
     reliabilityPower: Schema.optionalKey(Weight)
   }),
-  novelty: Schema.Struct({ capacity: Count, perPrompt: Count, perHotkey: Count }),
+  novelty: Schema.Struct({
+    capacity: Count,
+    perPrompt: Count,
+    perHotkey: Count,
+    copyRecord: Schema.optionalKey(
+      Schema.Struct({ window: Count, cleanRounds: Count, forgiveMaxWords: Count, copierShare: Unit, copierMinRounds: Count })
+    )
+  }),
   policies: Schema.optionalKey(PolicyConfigSchema)
 })
 

@@ -4,7 +4,8 @@
 // short answers, so alignment alone does not make a copy: the later answer must also add nothing the round
 // agrees on (its content units beyond the earlier answer's are noise, not content others hold), and it must
 // not be common ground (aligned with two or more other entities). An answer made of the prompt's words is aligned
-// too when it holds a word no one else wrote (what an edit leaves), at a stricter 0.9. Pure: no I/O.
+// too when it holds a word no one else wrote (what an edit leaves), at a stricter 0.9. A copier by its record
+// (copyRecord.ts) gets none of these excuses. Pure: no I/O.
 import { orderLatency } from "./novelty.ts"
 
 /** Length of the longest common subsequence of two token lists: O(|a|·|b|) time, O(|b|) memory. */
@@ -49,6 +50,8 @@ export interface AlignCandidate {
   readonly own: boolean
   /** Whether it holds a word that neither the prompt nor any other entity's answer holds: what word edits leave. */
   readonly stray: boolean
+  /** A copier by its record (copyRecord.ts): aligned whatever its words, with no common-ground or added-content excuse. */
+  readonly suspect?: boolean
 }
 
 export interface AlignConfig {
@@ -113,11 +116,12 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
     candidates.filter((t) => t.entity !== x.entity && t.index !== o.index && t.units.has(u)).length
   // what independent models share is only known from enough of them: with few short answers of their own words
   // (two models writing the same line) alignment says nothing
-  if (new Set(candidates.filter((t) => t.own && short(t)).map((t) => t.entity)).size < MIN_ALIGN_VOICES) return found
+  const voices = new Set(candidates.filter((t) => t.own && short(t)).map((t) => t.entity)).size >= MIN_ALIGN_VOICES
   for (let q = 1; q < ordered.length; q++) {
     const x = ordered[q]!
-    if (!(x.own || x.stray) || !short(x)) continue
-    const threshold = x.own ? config.alignShare : Math.max(config.alignShare, config.promptMadeAlignShare ?? PROMPT_MADE_ALIGN)
+    const suspect = x.suspect === true
+    if (!(voices || suspect) || !(x.own || x.stray || suspect) || !short(x)) continue
+    const threshold = x.own || suspect ? config.alignShare : Math.max(config.alignShare, config.promptMadeAlignShare ?? PROMPT_MADE_ALIGN)
     let original: AlignFinding | null = null
     const holders = new Set<number>()
     for (let p = 0; p < ordered.length; p++) {
@@ -129,9 +133,9 @@ export const detectEditedCopies = (candidates: ReadonlyArray<AlignCandidate>, co
       if (p > q || original !== null) continue
       const added = [...x.units].filter((u) => !o.units.has(u))
       const supported = added.some((u) => holdersOf(u, x, o) >= need)
-      if (!supported) original = { of: o.index, share }
+      if (!supported || suspect) original = { of: o.index, share }
     }
-    if (original !== null && holders.size < config.commonEntities) found.set(x.index, original)
+    if (original !== null && (holders.size < config.commonEntities || suspect)) found.set(x.index, original)
   }
   return found
 }
@@ -156,6 +160,8 @@ export interface PartCandidate {
   readonly tokens: ReadonlyArray<string>
   /** The tokens joined by single spaces with a space at both ends (AnswerEvidence.run). */
   readonly run: string
+  /** A copier by its record: a part of any length, with no common-ground excuse. */
+  readonly suspect?: boolean
 }
 
 /**
@@ -172,7 +178,8 @@ export const detectCopiedParts = (
   const lat = orderLatency
   const found = new Map<number, { readonly of: number }>()
   candidates.forEach((x, q) => {
-    if (x.tokens.length < config.minWords) return
+    const suspect = x.suspect === true
+    if (x.tokens.length < (suspect ? 1 : config.minWords)) return
     const holders = new Set<number>()
     let source: PartCandidate | null = null
     candidates.forEach((o, p) => {

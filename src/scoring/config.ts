@@ -6,6 +6,7 @@
 // its own full map (`axes` on the task type REPLACES the default map, so the seed-003 table holds literally:
 // an axis a task type omits weighs 0). Weights are renormalized over the axes that apply to a round, so only
 // their ratios matter. Cosine thresholds live in the per-model calibration.
+import type { CopyRecordConfig } from "./copyRecord.ts"
 import type { PerformanceAggregation } from "./performance.ts"
 import type { SelectionPolicy } from "./selection.ts"
 import type { SupportConfig } from "./support.ts"
@@ -120,6 +121,8 @@ export interface NoveltyConfig {
   readonly perPrompt: number
   /** Recent answers remembered per hotkey (constant answers to different prompts). */
   readonly perHotkey: number
+  /** Each hotkey's copy record across rounds (copyRecord.ts); absent = every round judged alone, as v1 did. */
+  readonly copyRecord?: CopyRecordConfig
 }
 
 export type AggregationKind = "ema" | "tournament" | PerformanceAggregation

@@ -7,6 +7,7 @@
 // Content that two or more other entities hold is common ground (a spelling correction, a short fact, a
 // quoted passage), not a copy. A hotkey sending the same text to different prompts is a constant answer.
 // Pure: no I/O, no clocks; the memory is an ordinary object the caller owns.
+import { CopyRecord, DEFAULT_COPY_RECORD } from "./copyRecord.ts"
 import { fingerprintOverlap } from "./lexical.ts"
 
 /** Lowercase, NFKC, punctuation dropped, whitespace collapsed: what "the same text" means for L1. */
@@ -71,6 +72,8 @@ export interface NoveltyMemoryOptions {
   readonly perHotkey?: number
   /** Hotkeys remembered (least recently seen forgotten first; default 4096). */
   readonly hotkeys?: number
+  /** Rounds of each hotkey's copy record (default 20). */
+  readonly recordWindow?: number
 }
 
 interface HotkeyEntry {
@@ -93,12 +96,15 @@ export class NoveltyMemory {
   private readonly buckets = new Map<string, Array<MemoryEntry>>()
   private readonly byHotkey = new Map<string, Array<HotkeyEntry>>()
   private total = 0
+  /** Each hotkey's recent round outcomes (copyRecord.ts). */
+  readonly copyRecord: CopyRecord
 
   constructor(options: NoveltyMemoryOptions = {}) {
     this.capacity = Math.max(1, Math.floor(options.capacity ?? 8192))
     this.perPrompt = Math.max(1, Math.floor(options.perPrompt ?? 64))
     this.perHotkey = Math.max(1, Math.floor(options.perHotkey ?? 8))
     this.hotkeyCapacity = Math.max(1, Math.floor(options.hotkeys ?? 4096))
+    this.copyRecord = new CopyRecord(Math.max(1, Math.floor(options.recordWindow ?? DEFAULT_COPY_RECORD.window)), this.hotkeyCapacity)
   }
 
   /** Entries currently remembered by prompt. */
@@ -191,6 +197,7 @@ export class NoveltyMemory {
     this.buckets.clear()
     this.byHotkey.clear()
     this.total = 0
+    this.copyRecord.clear()
   }
 }
 
@@ -230,6 +237,8 @@ export interface CopyCandidate {
   readonly all: Uint32Array
   /** The answer's word tokens joined by single spaces, with a space at both ends (runs are substrings). */
   readonly run: string
+  /** A copier by its record (copyRecord.ts): the same text at any length is a copy, and common ground no excuse. */
+  readonly suspect?: boolean
 }
 
 export interface CopyFinding {
@@ -246,7 +255,8 @@ export interface CopyFinding {
  * slower) hold its novel shingles in a text of about its size that is not a run around it (the same corrections
  * made independently; a lead-in sentence that several longer answers begin with is no answer by itself). A longer
  * answer of its own making is never common ground: two copiers of one answer do not make it everyone's; a short one
- * (≤ COMMON_SHORT_SHINGLES) is, when as many others besides its original wrote it. Order-independent.
+ * (≤ COMMON_SHORT_SHINGLES) is, when as many others besides its original wrote it. A suspect (a copier by its
+ * record) has no common ground, and its same text copies at any length. Order-independent.
  */
 export const detectRoundCopies = (
   candidates: ReadonlyArray<CopyCandidate>,
@@ -267,7 +277,7 @@ export const detectRoundCopies = (
     for (let p = 0; p < ordered.length; p++) {
       const o = ordered[p]!
       if (p === q || o.uid === x.uid || o.entity === x.entity) continue
-      const exact = o.hash === x.hash && x.novel.length >= c.minShingles
+      const exact = o.hash === x.hash && (x.novel.length >= c.minShingles || x.suspect === true)
       if (!exact && !holds(o.all, x.novel, c)) continue
       // common ground needs near-duplicates: a longer answer that merely contains this one (its first
       // sentence, say) is where it was taken from, not a sign that everyone writes it
@@ -275,7 +285,7 @@ export const detectRoundCopies = (
       if (p < q && original === null) original = { of: o, match: exact ? "exact" : fingerprintOverlap(o.all, x.novel) / x.novel.length }
     }
     if (original !== null && kind === "sentence") holderEntities.delete(original.of.entity)
-    if (original !== null && holderEntities.size < commonEntities) found.set(x.index, { of: original.of.index, match: original.match })
+    if (original !== null && (holderEntities.size < commonEntities || x.suspect === true)) found.set(x.index, { of: original.of.index, match: original.match })
   }
   return found
 }

@@ -4,7 +4,9 @@
 // Stages (every step in canonical uid order, so the result does not depend on the order of responses):
 //  1. answer facts and first filters (filters.ts): error → empty → invalid_tool_calls → echo → low_quality.
 //  2. copies, by word sequences (copies.ts, novelty.ts): another hotkey's earlier answer to this prompt, this hotkey's
-//     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids.
+//     own text sent to a different prompt (constant), a faster answer of this round, replayed tool-call ids. Each
+//     hotkey's copy record (copyRecord.ts, in the memory) forgives a clean hotkey's short copy evidence and takes
+//     the common-ground excuse from a copier.
 //  3. content (support.ts): coverage of what the other entities agree on, entity-weighted, with the reference
 //     as a strong voice when the round has one → no_content, off_topic (no shared content and no shared
 //     meaning), incomplete (a small part of the round's median coverage). The filters read this first pass; the
@@ -42,7 +44,12 @@ export interface ScoreRoundOptions {
 
 /** A NoveltyMemory sized by the config. */
 export const makeNoveltyMemory = (config: ScoringConfig): NoveltyMemory =>
-  new NoveltyMemory({ capacity: config.novelty.capacity, perPrompt: config.novelty.perPrompt, perHotkey: config.novelty.perHotkey })
+  new NoveltyMemory({
+    capacity: config.novelty.capacity,
+    perPrompt: config.novelty.perPrompt,
+    perHotkey: config.novelty.perHotkey,
+    ...(config.novelty.copyRecord === undefined ? {} : { recordWindow: config.novelty.copyRecord.window })
+  })
 
 const EPS = 1e-9
 /** Answers of at most this many words are judged by their words when their embedding is far from the others'. */
@@ -103,7 +110,7 @@ export const scoreRound = (
 
   // ---- 2. copies
   const pk = promptKey(input.prompt)
-  const memoryShare = markCopies(responses, facts, filtered, notes, config, pk, memory, prompt)
+  const { memoryShare, evidence } = markCopies(responses, facts, filtered, notes, config, pk, memory, prompt)
   const afterCopies = filtered.map((f) => f === null)
 
   // ---- 3. content support and agreement
@@ -298,6 +305,6 @@ export const scoreRound = (
     if (sum > 0) for (const i of eligibleIdx) rewards[i] = (scores[i]! * entities.weight[i]!) / sum
   }
 
-  if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies)
+  if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies, evidence, eligible)
   return roundResult(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights, entities.weight)
 }

@@ -7,6 +7,7 @@
 // "quality" (response structure completeness) = the completion axis. Chat (the Loosh workload) has no seed
 // row; its weights spread over every axis but consensus, content coverage first.
 import type { Calibration, PolicyConfig, ScoringConfig, TaskTypeConfig } from "./config.ts"
+import { DEFAULT_COPY_RECORD } from "./copyRecord.ts"
 import { POINTS_SCALE } from "./performance.ts"
 import { DEFAULT_SELECTION_POLICY } from "./selection.ts"
 
@@ -105,6 +106,6 @@ export const DEFAULT_SCORING_CONFIG: ScoringConfig = {
     unknown: 0.75
   },
   entityWeighting: true,
-  novelty: { capacity: 8192, perPrompt: 64, perHotkey: 8 },
+  novelty: { capacity: 8192, perPrompt: 64, perHotkey: 8, copyRecord: DEFAULT_COPY_RECORD },
   policies: DEFAULT_POLICIES
 }

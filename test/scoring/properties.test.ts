@@ -378,6 +378,37 @@ describe("scoreRound properties (synthetic embeddings)", () => {
   })
 })
 
+describe("copy records across rounds", () => {
+  test("whatever the copier's record, a copy of a faster answer longer than forgiveMaxWords earns 0", () => {
+    const outcome = fc.constantFrom("paid" as const, "copy" as const, "other" as const)
+    // any history, and clean ones (paid rounds only) often: those are the records that forgive
+    const histories = fc.oneof(fc.array(outcome, { maxLength: 25 }), fc.array(fc.constant("paid" as const), { minLength: 5, maxLength: 25 }))
+    assertProperty(
+      fc.property(recipeArb, histories, fc.integer({ min: 0, max: 200 }), (rc, history, edit) => {
+        const built = build({ ...rc, honest: Math.max(3, rc.honest), copies: 0 })
+        const honest = built.round.responses.filter((x) => built.roles.get(x.uid) === "honest")
+        const r = rng(rc.seed)
+        const original = { ...honest[0]!, text: `${honest[0]!.text} ${prose(r, config.novelty.copyRecord!.forgiveMaxWords + 10)}` }
+        const words = original.text.split(" ")
+        const copier: SynthResponse = {
+          uid: 98,
+          hotkey: "hk-copier",
+          vec: original.vec,
+          text: words.map((w, k) => (k === edit % words.length ? "indeed" : w)).join(" "),
+          latencyMs: original.latencyMs! + 200
+        }
+        const memory = new NoveltyMemory()
+        for (const o of history) memory.copyRecord.record(new Map([["hk-copier", o]]))
+        const responses = built.round.responses.map((x) => (x.uid === original.uid ? original : x))
+        const res = byUid(score({ ...built.round, responses: [...responses, copier] }, memory))
+        expect(res.get(98)!.reward).toBe(0)
+        expect(res.get(98)!.filtered).toBe("copy")
+      }),
+      { numRuns: 150 }
+    )
+  })
+})
+
 describe("edited copies of short answers (word alignment)", () => {
   test("a short answer of its own words with up to 3 words deleted or replaced, sent later by another miner, earns 0 as a copy", () => {
     assertProperty(

@@ -1,0 +1,79 @@
+// Each hotkey's copy record over its recent rounds: whether its answer held copy evidence (applied or forgiven),
+// was paid, or was filtered for another reason. One round cannot tell two models writing the same short sentence
+// from a copier; a record can. A hotkey with a clean record (enough paid rounds, no copy evidence) is forgiven
+// short copy evidence — independent models converge on short answers now and then. A hotkey whose recent answers
+// were mostly copies loses the exemptions honest convergence needs (common ground, added content). Pure: no I/O.
+
+export type RoundOutcome = "copy" | "paid" | "other"
+
+export type Standing = "clean" | "copier" | "unknown"
+
+export interface CopyRecordConfig {
+  /** Rounds remembered per hotkey (the most recent ones). */
+  readonly window: number
+  /** Paid rounds, and no copy evidence, within the window that make a record clean. */
+  readonly cleanRounds: number
+  /** A clean hotkey's copy evidence is forgiven on text answers of at most this many words (longer copies are
+   *  never independent work). */
+  readonly forgiveMaxWords: number
+  /** A hotkey with copy evidence in at least this share of its remembered rounds … */
+  readonly copierShare: number
+  /** … and at least this many remembered rounds is a copier. */
+  readonly copierMinRounds: number
+}
+
+export const DEFAULT_COPY_RECORD: CopyRecordConfig = { window: 20, cleanRounds: 5, forgiveMaxWords: 80, copierShare: 0.5, copierMinRounds: 4 }
+
+/** A bounded record of round outcomes by hotkey (least recently seen hotkeys forgotten first). */
+export class CopyRecord {
+  private readonly byHotkey = new Map<string, Array<RoundOutcome>>()
+
+  constructor(
+    readonly window: number,
+    readonly hotkeys: number
+  ) {}
+
+  /** Hotkeys with a record. */
+  get size(): number {
+    return this.byHotkey.size
+  }
+
+  /** What the hotkey's record says before this round. */
+  standing(hotkey: string, c: CopyRecordConfig): Standing {
+    const past = this.byHotkey.get(hotkey)
+    if (past === undefined) return "unknown"
+    const recent = past.slice(-c.window)
+    const copies = recent.filter((o) => o === "copy").length
+    if (recent.length >= c.copierMinRounds && copies >= c.copierShare * recent.length) return "copier"
+    if (copies === 0 && recent.filter((o) => o === "paid").length >= c.cleanRounds) return "clean"
+    return "unknown"
+  }
+
+  /** Appends one round's outcome per hotkey (a hotkey answering twice in a round gets its worst outcome). */
+  record(outcomes: ReadonlyMap<string, RoundOutcome>): void {
+    for (const [hotkey, outcome] of outcomes) {
+      const past = this.byHotkey.get(hotkey) ?? []
+      this.byHotkey.delete(hotkey) // re-insert: most recently seen last
+      this.byHotkey.set(hotkey, past)
+      past.push(outcome)
+      if (past.length > this.window) past.shift()
+    }
+    while (this.byHotkey.size > this.hotkeys) {
+      const oldest = this.byHotkey.keys().next()
+      if (oldest.done === true) break
+      this.byHotkey.delete(oldest.value)
+    }
+  }
+
+  clear(): void {
+    this.byHotkey.clear()
+  }
+}
+
+const RANK: Record<RoundOutcome, number> = { other: 0, paid: 1, copy: 2 }
+
+/** Merges a response's outcome into its hotkey's outcome of the round: copy > paid > other. */
+export const mergeOutcome = (into: Map<string, RoundOutcome>, hotkey: string, outcome: RoundOutcome): void => {
+  const had = into.get(hotkey)
+  if (had === undefined || RANK[outcome] > RANK[had]) into.set(hotkey, outcome)
+}

@@ -1,0 +1,142 @@
+// The copy record across rounds (src/scoring/copyRecord.ts) and what scoreRound does with it: a clean hotkey's
+// short copy evidence is forgiven once, a copier loses the common-ground excuse, long copies are never forgiven.
+import { describe, expect, test } from "bun:test"
+import type { ScoringConfig } from "../../src/scoring/config.ts"
+import { CopyRecord, DEFAULT_COPY_RECORD, mergeOutcome, type RoundOutcome } from "../../src/scoring/copyRecord.ts"
+import { NoveltyMemory } from "../../src/scoring/novelty.ts"
+import { around, prose, type SynthResponse } from "../fixtures/rounds/synthetic.ts"
+import { CODE_PROMPT, C_SENTENCE, PROMPT_TEXT, config, miner, scene, score } from "./roundScene.ts"
+
+const c = DEFAULT_COPY_RECORD
+const feed = (record: CopyRecord, hotkey: string, outcomes: ReadonlyArray<RoundOutcome>) => {
+  for (const o of outcomes) record.record(new Map([[hotkey, o]]))
+}
+
+describe("CopyRecord", () => {
+  test("unknown until enough paid rounds; clean without copy evidence; a copier at half its rounds", () => {
+    const record = new CopyRecord(c.window, 100)
+    expect(record.standing("a", c)).toBe("unknown")
+    feed(record, "a", ["paid", "paid", "paid", "paid"])
+    expect(record.standing("a", c)).toBe("unknown")
+    feed(record, "a", ["paid"])
+    expect(record.standing("a", c)).toBe("clean")
+    feed(record, "a", ["copy"])
+    expect(record.standing("a", c)).toBe("unknown")
+    feed(record, "b", ["copy", "paid", "other"])
+    expect(record.standing("b", c)).toBe("unknown") // too few rounds to call it a copier
+    feed(record, "b", ["copy"])
+    expect(record.standing("b", c)).toBe("copier")
+  })
+
+  test("the window slides: copy evidence is forgotten after `window` later rounds", () => {
+    const record = new CopyRecord(c.window, 100)
+    feed(record, "a", ["copy", "copy", "copy", "copy"])
+    expect(record.standing("a", c)).toBe("copier")
+    feed(record, "a", Array.from({ length: c.window - 1 }, () => "paid" as const))
+    expect(record.standing("a", c)).toBe("unknown")
+    feed(record, "a", ["paid"])
+    expect(record.standing("a", c)).toBe("clean")
+  })
+
+  test("bounded: the least recently seen hotkeys are forgotten first; a round merges a hotkey's answers to its worst", () => {
+    const record = new CopyRecord(c.window, 2)
+    record.record(new Map([["a", "paid"], ["b", "paid"]]))
+    record.record(new Map([["a", "paid"], ["c", "paid"]]))
+    expect(record.size).toBe(2)
+    feed(record, "a", ["paid", "paid", "paid"])
+    expect(record.standing("a", c)).toBe("clean")
+    feed(record, "b", ["paid"]) // b was forgotten: one round on record
+    expect(record.standing("b", c)).toBe("unknown")
+    const round = new Map<string, RoundOutcome>()
+    for (const o of ["paid", "copy", "other"] as const) mergeOutcome(round, "a", o)
+    mergeOutcome(round, "b", "other")
+    mergeOutcome(round, "b", "paid")
+    expect([...round]).toEqual([["a", "copy"], ["b", "paid"]])
+  })
+})
+
+/** Five paid rounds for uids 1–6 on other prompts, so their hotkeys have clean records. */
+const cleanHistory = (memory: NoveltyMemory, uids: ReadonlyArray<number>) => {
+  for (let k = 0; k < 5; k++) {
+    const s = scene(500 + k)
+    const res = score({ id: `h${k}`, prompt: s.prompt, promptText: `${PROMPT_TEXT} (${k})`, responses: uids.map((u) => s.honest(u, 1000 + 100 * u)) }, config, memory)
+    for (const u of uids) expect(miner(res, u).filtered).toBeNull()
+  }
+}
+
+describe("scoreRound with a copy record", () => {
+  const sentenceRound = (seed: number, id: string) => {
+    const s = scene(seed)
+    const same = (uid: number, latencyMs: number): SynthResponse => ({ uid, vec: around(s.dir, 0.1, s.r), text: C_SENTENCE, latencyMs })
+    return { id, prompt: s.prompt, promptText: CODE_PROMPT, responses: [same(1, 1000), same(2, 1100), same(3, 1200), s.honest(5, 2500), s.honest(6, 2600)] }
+  }
+
+  test("a clean hotkey writing the same short sentence as a faster model is paid once; an unknown one and a repeat are copies", () => {
+    const alone = score(sentenceRound(12, "s0"))
+    expect([miner(alone, 2).filtered, miner(alone, 3).filtered]).toEqual(["copy", "copy"])
+    const memory = new NoveltyMemory()
+    cleanHistory(memory, [1, 2, 5, 6])
+    const first = score(sentenceRound(12, "s1"), config, memory)
+    expect(miner(first, 2).filtered).toBeNull()
+    expect(miner(first, 2).reward).toBeGreaterThan(0)
+    expect(miner(first, 3).filtered).toBe("copy") // no record: judged on this round alone
+    // the forgiven evidence is on record: the next one in the window is not forgiven
+    const second = score(sentenceRound(13, "s2"), config, memory)
+    expect(miner(second, 2).filtered).toBe("copy")
+  })
+
+  test("without a copyRecord in the config every round is judged alone", () => {
+    const { copyRecord: _, ...novelty } = config.novelty
+    const plain: ScoringConfig = { ...config, novelty }
+    const memory = new NoveltyMemory()
+    for (let k = 0; k < 5; k++) {
+      const s = scene(500 + k)
+      score({ id: `h${k}`, prompt: s.prompt, promptText: `${PROMPT_TEXT} (${k})`, responses: [1, 2, 5, 6].map((u) => s.honest(u, 1000 + 100 * u)) }, plain, memory)
+    }
+    expect(miner(score(sentenceRound(12, "s1"), plain, memory), 2).filtered).toBe("copy")
+  })
+
+  test("a clean hotkey's copy of a long answer is never forgiven", () => {
+    const memory = new NoveltyMemory()
+    cleanHistory(memory, [1, 2, 5, 6])
+    const s = scene(14)
+    const long = `${prose(s.r, 120)} ${prose(s.r, 40)}`
+    const res = score(
+      {
+        id: "l1",
+        prompt: s.prompt,
+        promptText: PROMPT_TEXT,
+        responses: [{ uid: 1, vec: s.dir, text: long, latencyMs: 1000 }, { uid: 2, vec: s.dir, text: long, latencyMs: 1200 }, s.honest(5), s.honest(6)]
+      },
+      config,
+      memory
+    )
+    expect(miner(res, 2).filtered).toBe("copy")
+  })
+
+  test("a copier by its record gets no common-ground excuse: the sentence four models wrote is its copy", () => {
+    const four = (seed: number, id: string) => {
+      const round = sentenceRound(seed, id)
+      const s = scene(seed + 100)
+      return { ...round, responses: [...round.responses, { uid: 4, vec: around(s.dir, 0.1, s.r), text: C_SENTENCE, latencyMs: 1300 }] }
+    }
+    const alone = score(four(20, "c0"))
+    for (const uid of [1, 2, 3, 4]) expect([uid, miner(alone, uid).filtered]).toEqual([uid, null])
+    const memory = new NoveltyMemory()
+    // four rounds in which uid 9 hands back uid 1's long answer 200 ms later
+    for (let k = 0; k < 4; k++) {
+      const s = scene(600 + k)
+      const original = s.honest(1, 1000)
+      const res = score(
+        { id: `p${k}`, prompt: s.prompt, promptText: `${PROMPT_TEXT} (${k})`, responses: [original, s.honest(5), s.honest(6), { ...original, uid: 4, latencyMs: 1200 }] },
+        config,
+        memory
+      )
+      expect(miner(res, 4).filtered).toBe("copy")
+    }
+    const res = score(four(20, "c1"), config, memory)
+    expect(miner(res, 4).filtered).toBe("copy")
+    expect(miner(res, 4).note).toContain("a copier by its record")
+    for (const uid of [1, 2, 3]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+  })
+})
