@@ -104,7 +104,15 @@ export const ScoringConfigSchema = Schema.Struct({
     perPrompt: Count,
     perHotkey: Count,
     copyRecord: Schema.optionalKey(
-      Schema.Struct({ window: Count, cleanRounds: Count, forgiveMaxWords: Count, copierShare: Unit, copierMinRounds: Count })
+      Schema.Struct({
+        window: Count,
+        cleanRounds: Count,
+        forgiveMaxWords: Count,
+        copierShare: Unit,
+        copierMinRounds: Count,
+        astrayShare: Schema.optionalKey(Unit),
+        astrayMinRounds: Schema.optionalKey(Count)
+      })
     )
   }),
   policies: Schema.optionalKey(PolicyConfigSchema)

@@ -23,6 +23,8 @@ export interface CopyMarks {
   readonly memoryShare: Float64Array | null
   /** Whether copy evidence was found in each answer, applied or forgiven (what the copy record keeps). */
   readonly evidence: ReadonlyArray<boolean>
+  /** What each answer's hotkey record said before this round. */
+  readonly standings: ReadonlyArray<Standing>
 }
 
 /** Stage 2: copies and constant answers, written into `filtered`/`notes`. With a copy record in the config, a
@@ -162,8 +164,11 @@ export const markCopies = (
     if (first === undefined) seenIds.set(key, i)
     else if (responses[first]!.uid !== responses[i]!.uid) markCopy(i, `copy of faster uid ${responses[first]!.uid}: same tool-call ids`, false)
   }
-  return { memoryShare, evidence }
+  return { memoryShare, evidence, standings }
 }
+
+/** Verdicts of an answer that missed its prompt (as opposed to no answer, a copy, or a constant text). */
+const ASTRAY: ReadonlySet<FilterReason> = new Set(["echo", "low_quality", "no_content", "off_topic", "incomplete"])
 
 /** Extends the memory: answers that were no copies by prompt (for later copy checks), every text by hotkey, and
  *  each answering hotkey's outcome in its copy record (copy evidence, paid, or filtered otherwise). */
@@ -175,12 +180,13 @@ export const remember = (
   facts: ReadonlyArray<AnswerFacts>,
   original: ReadonlyArray<boolean>,
   evidence: ReadonlyArray<boolean>,
-  eligible: ReadonlyArray<boolean>
+  filtered: ReadonlyArray<FilterReason | null>
 ) => {
   const outcomes = new Map<string, RoundOutcome>()
   for (let i = 0; i < responses.length; i++) {
     if (facts[i]!.kind === "none") continue // no answer says nothing about copying
-    mergeOutcome(outcomes, responses[i]!.hotkey, evidence[i] ? "copy" : eligible[i] ? "paid" : "other")
+    const f = filtered[i]!
+    mergeOutcome(outcomes, responses[i]!.hotkey, evidence[i] ? "copy" : f === null ? "paid" : ASTRAY.has(f) ? "astray" : "other")
   }
   memory.copyRecord.record(outcomes)
   const entries: Array<MemoryEntry> = []

@@ -1,12 +1,13 @@
-// Each hotkey's copy record over its recent rounds: whether its answer held copy evidence (applied or forgiven),
-// was paid, or was filtered for another reason. One round cannot tell two models writing the same short sentence
-// from a copier; a record can. A hotkey with a clean record (enough paid rounds, no copy evidence) is forgiven
-// short copy evidence — independent models converge on short answers now and then. A hotkey whose recent answers
-// were mostly copies loses the exemptions honest convergence needs (common ground, added content). Pure: no I/O.
+// Each hotkey's record over its recent rounds: whether its answer held copy evidence (applied or forgiven), was
+// paid, missed its prompt (off topic, no content, junk…), or was filtered for another reason. One round cannot tell
+// two models writing the same short sentence from a copier; a record can. A hotkey with a clean record (enough paid
+// rounds, no copy evidence) is forgiven short copy evidence — independent models converge on short answers now and
+// then. A hotkey whose recent answers were mostly copies loses the exemptions honest convergence needs (common
+// ground, added content); one whose answers mostly missed their prompts loses the "close in meaning" excuse. Pure.
 
-export type RoundOutcome = "copy" | "paid" | "other"
+export type RoundOutcome = "copy" | "astray" | "paid" | "other"
 
-export type Standing = "clean" | "copier" | "unknown"
+export type Standing = "clean" | "copier" | "astray" | "unknown"
 
 export interface CopyRecordConfig {
   /** Rounds remembered per hotkey (the most recent ones). */
@@ -20,9 +21,22 @@ export interface CopyRecordConfig {
   readonly copierShare: number
   /** … and at least this many remembered rounds is a copier. */
   readonly copierMinRounds: number
+  /** A hotkey whose answers missed their prompt (off topic, no content, incomplete, junk, echo) in at least this
+   *  share of its remembered rounds … */
+  readonly astrayShare?: number
+  /** … and at least this many is astray: its answers get no "close in meaning" excuse (absent = never). */
+  readonly astrayMinRounds?: number
 }
 
-export const DEFAULT_COPY_RECORD: CopyRecordConfig = { window: 20, cleanRounds: 5, forgiveMaxWords: 80, copierShare: 0.5, copierMinRounds: 4 }
+export const DEFAULT_COPY_RECORD: CopyRecordConfig = {
+  window: 20,
+  cleanRounds: 5,
+  forgiveMaxWords: 80,
+  copierShare: 0.5,
+  copierMinRounds: 4,
+  astrayShare: 0.5,
+  astrayMinRounds: 8
+}
 
 /** A bounded record of round outcomes by hotkey (least recently seen hotkeys forgotten first). */
 export class CopyRecord {
@@ -45,6 +59,8 @@ export class CopyRecord {
     const recent = past.slice(-c.window)
     const copies = recent.filter((o) => o === "copy").length
     if (recent.length >= c.copierMinRounds && copies >= c.copierShare * recent.length) return "copier"
+    const astray = recent.filter((o) => o === "astray").length
+    if (c.astrayShare !== undefined && c.astrayMinRounds !== undefined && recent.length >= c.astrayMinRounds && astray >= c.astrayShare * recent.length) return "astray"
     if (copies === 0 && recent.filter((o) => o === "paid").length >= c.cleanRounds) return "clean"
     return "unknown"
   }
@@ -70,9 +86,9 @@ export class CopyRecord {
   }
 }
 
-const RANK: Record<RoundOutcome, number> = { other: 0, paid: 1, copy: 2 }
+const RANK: Record<RoundOutcome, number> = { other: 0, paid: 1, astray: 2, copy: 3 }
 
-/** Merges a response's outcome into its hotkey's outcome of the round: copy > paid > other. */
+/** Merges a response's outcome into its hotkey's outcome of the round: copy > astray > paid > other. */
 export const mergeOutcome = (into: Map<string, RoundOutcome>, hotkey: string, outcome: RoundOutcome): void => {
   const had = into.get(hotkey)
   if (had === undefined || RANK[outcome] > RANK[had]) into.set(hotkey, outcome)

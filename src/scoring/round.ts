@@ -110,7 +110,7 @@ export const scoreRound = (
 
   // ---- 2. copies
   const pk = promptKey(input.prompt)
-  const { memoryShare, evidence } = markCopies(responses, facts, filtered, notes, config, pk, memory, prompt)
+  const { memoryShare, evidence, standings } = markCopies(responses, facts, filtered, notes, config, pk, memory, prompt)
   const afterCopies = filtered.map((f) => f === null)
 
   // ---- 3. content support and agreement
@@ -201,11 +201,15 @@ export const scoreRound = (
     // content word of its own is one other entities wrote too, it is their answer in brief, not junk
     const words = facts[i]!.lexical?.tokens.length ?? Infinity
     const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
+    // a hotkey whose recent answers mostly missed their prompts gets no "close in meaning" excuse (copyRecord.ts)
+    const astray = standings[i] === "astray"
     const typical =
-      common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor)
+      !astray &&
+      (common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor))
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
-    else if (!typical && agree < calibration.offTopicCosine && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
-      ;[filtered[i], notes[i]] = ["off_topic", `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}, coverage ${cov.toFixed(3)}`]
+    else if (!typical && (agree < calibration.offTopicCosine || astray) && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
+      const why = astray ? "its recent answers mostly missed their prompts" : `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}`
+      ;[filtered[i], notes[i]] = ["off_topic", `${why}, coverage ${cov.toFixed(3)} < ${cc.offTopicCoverage} × the median`]
     } else if (
       support.pairs[i]! >= MIN_PAIRS &&
       voices >= MIN_SALAD_VOICES &&
@@ -305,6 +309,6 @@ export const scoreRound = (
     if (sum > 0) for (const i of eligibleIdx) rewards[i] = (scores[i]! * entities.weight[i]!) / sum
   }
 
-  if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies, evidence, eligible)
+  if (memory !== undefined) remember(memory, pk, input.id, responses, facts, afterCopies, evidence, filtered)
   return roundResult(input, profile.name, order, responses, values, scores, rewards, filtered, notes, labels, consensusMembers, weights, entities.weight)
 }

@@ -1,5 +1,6 @@
 // The copy record across rounds (src/scoring/copyRecord.ts) and what scoreRound does with it: a clean hotkey's
-// short copy evidence is forgiven once, a copier loses the common-ground excuse, long copies are never forgiven.
+// short copy evidence is forgiven once, a copier loses the common-ground excuse, long copies are never forgiven,
+// a hotkey whose answers mostly missed their prompts loses the close-in-meaning excuse.
 import { describe, expect, test } from "bun:test"
 import type { ScoringConfig } from "../../src/scoring/config.ts"
 import { CopyRecord, DEFAULT_COPY_RECORD, mergeOutcome, type RoundOutcome } from "../../src/scoring/copyRecord.ts"
@@ -25,6 +26,20 @@ describe("CopyRecord", () => {
     feed(record, "b", ["copy", "paid", "other"])
     expect(record.standing("b", c)).toBe("unknown") // too few rounds to call it a copier
     feed(record, "b", ["copy"])
+    expect(record.standing("b", c)).toBe("copier")
+  })
+
+  test("astray once half of 8+ remembered rounds missed their prompts; a copier's record says copier first", () => {
+    const record = new CopyRecord(c.window, 100)
+    feed(record, "a", ["astray", "paid", "astray", "paid", "astray", "paid", "astray"])
+    expect(record.standing("a", c)).toBe("unknown") // 7 rounds: too few
+    feed(record, "a", ["paid"])
+    expect(record.standing("a", c)).toBe("astray")
+    feed(record, "a", ["paid"])
+    expect(record.standing("a", c)).toBe("clean") // 4 astray of 9, and 5 paid without copy evidence
+    feed(record, "b", ["copy", "astray", "copy", "astray", "astray", "astray", "astray", "astray"])
+    expect(record.standing("b", c)).toBe("astray") // 6 of 8 astray; 2 copies are under half
+    feed(record, "b", ["copy", "copy", "copy", "copy"])
     expect(record.standing("b", c)).toBe("copier")
   })
 
@@ -112,6 +127,21 @@ describe("scoreRound with a copy record", () => {
       memory
     )
     expect(miner(res, 2).filtered).toBe("copy")
+  })
+
+  test("an astray hotkey gets no close-in-meaning excuse: its terse answer of low coverage is off topic", () => {
+    const round = (memory?: NoveltyMemory) => {
+      const s = scene(1)
+      const responses = [s.honest(1, 3000), s.honest(2, 2500), s.honest(3, 4000), s.honest(10, 3500), { uid: 11, vec: around(s.dir, 0.4, s.r), text: "Chlorophyll matters.", latencyMs: 3000 }]
+      return score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses }, config, memory)
+    }
+    expect(miner(round(), 11).filtered).toBeNull()
+    const memory = new NoveltyMemory()
+    feed(memory.copyRecord, "hk-11", ["astray", "astray", "astray", "astray", "paid", "paid", "paid", "paid"])
+    const res = round(memory)
+    expect(miner(res, 11).filtered).toBe("off_topic")
+    expect(miner(res, 11).note).toContain("its recent answers mostly missed their prompts")
+    for (const uid of [1, 2, 3, 10]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
   })
 
   test("a copier by its record gets no common-ground excuse: the sentence four models wrote is its copy", () => {
