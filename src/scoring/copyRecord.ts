@@ -4,6 +4,7 @@
 // rounds, no copy evidence) is forgiven short copy evidence — independent models converge on short answers now and
 // then. A hotkey whose recent answers were mostly copies loses the exemptions honest convergence needs (common
 // ground, added content); one whose answers mostly missed their prompts loses the "close in meaning" excuse. Pure.
+import { evictOldest, pushRecent } from "./recent.ts"
 
 export type RoundOutcome = "copy" | "astray" | "paid" | "other"
 
@@ -67,18 +68,8 @@ export class CopyRecord {
 
   /** Appends one round's outcome per hotkey (a hotkey answering twice in a round gets its worst outcome). */
   record(outcomes: ReadonlyMap<string, RoundOutcome>): void {
-    for (const [hotkey, outcome] of outcomes) {
-      const past = this.byHotkey.get(hotkey) ?? []
-      this.byHotkey.delete(hotkey) // re-insert: most recently seen last
-      this.byHotkey.set(hotkey, past)
-      past.push(outcome)
-      if (past.length > this.window) past.shift()
-    }
-    while (this.byHotkey.size > this.hotkeys) {
-      const oldest = this.byHotkey.keys().next()
-      if (oldest.done === true) break
-      this.byHotkey.delete(oldest.value)
-    }
+    for (const [hotkey, outcome] of outcomes) pushRecent(this.byHotkey, hotkey, outcome, this.window)
+    evictOldest(this.byHotkey, this.hotkeys)
   }
 
   clear(): void {

@@ -9,6 +9,7 @@
 // Pure: no I/O, no clocks; the memory is an ordinary object the caller owns.
 import { CopyRecord, DEFAULT_COPY_RECORD } from "./copyRecord.ts"
 import { fingerprintOverlap } from "./lexical.ts"
+import { evictOldest, pushRecent } from "./recent.ts"
 
 /** Lowercase, NFKC, punctuation dropped, whitespace collapsed: what "the same text" means for L1. */
 export const normalizeText = (text: string): string =>
@@ -178,19 +179,11 @@ export class NoveltyMemory {
   }
 
   private rememberHotkey(key: string, e: MemoryEntry): void {
-    const past = this.byHotkey.get(e.hotkey) ?? []
-    this.byHotkey.delete(e.hotkey) // re-insert: most recently seen last
-    this.byHotkey.set(e.hotkey, past)
-    past.push({ key, roundId: e.roundId, hash: e.hash, shingles: e.shingles })
-    if (past.length > this.perHotkey) past.shift()
+    pushRecent(this.byHotkey, e.hotkey, { key, roundId: e.roundId, hash: e.hash, shingles: e.shingles }, this.perHotkey)
   }
 
   private evictHotkeys(): void {
-    while (this.byHotkey.size > this.hotkeyCapacity) {
-      const oldest = this.byHotkey.keys().next()
-      if (oldest.done === true) break
-      this.byHotkey.delete(oldest.value)
-    }
+    evictOldest(this.byHotkey, this.hotkeyCapacity)
   }
 
   clear(): void {
