@@ -5,6 +5,7 @@
 // singleton ScoringActor sends them, exactly as the in-process scorer does.
 import { workerData } from "node:worker_threads"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
+import { type MemorySnapshot, restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
 import type { RoundScorerWorkerData, ScoreRoundTask } from "./protocol.ts"
 import { makeHeapTrim } from "./heapTrim.ts"
 import { lowerThreadPriority } from "./threadPriority.ts"
@@ -13,13 +14,24 @@ const { config, nice, gcIntervalSeconds } = workerData as RoundScorerWorkerData
 const applied = lowerThreadPriority(nice)
 const memory = makeNoveltyMemory(config)
 const trim = makeHeapTrim(gcIntervalSeconds)
+let rounds = 0
 
 /** One round → its RoundResult (plain data, structured-cloned back). */
 export const score = (task: ScoreRoundTask) => {
   const result = scoreRound(task.round, task.embeddings, config, memory)
+  rounds++
   trim.afterTask()
   return result
 }
+
+/** Rounds scored by this thread (the memory keeper saves only when it moved). */
+export const scoredRounds = () => rounds
+
+/** The memory as a snapshot (src/scoring/memorySnapshot.ts), taken between rounds. */
+export const snapshot = (): MemorySnapshot => snapshotMemory(memory, config)
+
+/** Replaces the memory with a snapshot's, or says why not (the memory is then left as it was). */
+export const restore = (s: MemorySnapshot) => restoreMemory(memory, s, config)
 
 /** Remembered answers (a liveness and memory check for tests and logs). */
 export const memorySize = () => memory.size

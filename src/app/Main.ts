@@ -1,6 +1,6 @@
 // The validator program: the config is read, then ONE layer graph is composed and launched (each layer is
 // built after the ones it needs, and closed in reverse order):
-//   AppConfig → LoadProbe → Store → Scorer → Embedder → World → ChallengeSource → Pipeline → Validator
+//   AppConfig → LoadProbe → Store → Scorer → ScoringMemory → Embedder → World → ChallengeSource → Pipeline → Validator
 // where demo and live differ only in the World layer provided (demo: simulated miners on the local subtensor
 // when its fixture exists, else without a chain; live: the configured chain, wallet and metagraph) and the
 // challenge source (synthetic corpus, or the Challenge API when CHALLENGE_API_URL is set). With DEMO_ROUNDS
@@ -17,6 +17,7 @@ import { LoadProbe } from "./LoadProbe.ts"
 import { withLogging } from "./Logging.ts"
 import { Pipeline } from "./Pipeline.ts"
 import { Scorer } from "./Scorer.ts"
+import { ScoringMemory } from "./ScoringMemory.ts"
 import { storeLayer } from "./Storage.ts"
 import { Validator } from "./Validator.ts"
 
@@ -55,6 +56,7 @@ export const appLayer = (config: AppConfigValues, startedAt: number) =>
     Layer.provideMerge(config.CHALLENGE_API_URL === undefined ? ChallengeSource.synthetic : ChallengeSource.challengeApi(config.CHALLENGE_API_URL)),
     Layer.provideMerge(config.QUORUM_MODE === "live" ? liveChainWorld : demoWorldLayer),
     Layer.provideMerge(embedderLayer),
+    Layer.provideMerge(ScoringMemory.layer),
     Layer.provideMerge(Scorer.layer),
     Layer.provideMerge(shutdownLog(startedAt)),
     Layer.provideMerge(storeLayer),

@@ -7,6 +7,7 @@ import { Context, Duration, Effect, Layer, Schema, type Scope } from "effect"
 import { AppConfig, type AppConfigValues } from "../config/AppConfig.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError } from "../domain/ScoringConfig.ts"
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
+import { type MemorySnapshot, type RestoreOutcome, restoreMemory, snapshotMemory } from "../scoring/memorySnapshot.ts"
 import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import { logThreadPriority, scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
@@ -26,6 +27,12 @@ export interface ScorerShape {
   readonly where: "worker" | "main"
   /** Answers the novelty memory holds now (it is bounded by the config's novelty.capacity). */
   readonly remembered: Effect.Effect<number, ScoreError>
+  /** Rounds scored since the scorer started. */
+  readonly scoredRounds: Effect.Effect<number, ScoreError>
+  /** The novelty memory as a snapshot, taken between rounds (src/app/ScoringMemory.ts saves it). */
+  readonly snapshot: Effect.Effect<MemorySnapshot, ScoreError>
+  /** Replaces the novelty memory with a snapshot's, or says why it cannot (the memory is then left alone). */
+  readonly restore: (s: MemorySnapshot) => Effect.Effect<RestoreOutcome, ScoreError>
   /** The scoring thread's JS heap in bytes (worker only; the load test samples it beside RSS). */
   readonly heapBytes?: Effect.Effect<number, ScoreError>
 }
@@ -48,14 +55,21 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
-type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes">
+type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes" | "scoredRounds" | "snapshot" | "restore">
+
+const memoryFailure = (what: string) => (e: unknown) => new ScoreError({ roundId: "", message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
 
 /** Scoring on the calling thread. */
 export const inProcessScore = (scoring: ScoringConfig): Scoring => {
   const memory = makeNoveltyMemory(scoring)
+  let rounds = 0
   return {
-    score: (round, emb) => Effect.try({ try: () => scoreRound(round, emb, scoring, memory), catch: (e) => failure(round, e) }),
-    remembered: Effect.sync(() => memory.size)
+    score: (round, emb) =>
+      Effect.try({ try: () => scoreRound(round, emb, scoring, memory), catch: (e) => failure(round, e) }).pipe(Effect.tap(() => Effect.sync(() => void rounds++))),
+    remembered: Effect.sync(() => memory.size),
+    scoredRounds: Effect.sync(() => rounds),
+    snapshot: Effect.try({ try: () => snapshotMemory(memory, scoring), catch: memoryFailure("memory snapshot not taken") }),
+    restore: (s) => Effect.try({ try: () => restoreMemory(memory, s, scoring), catch: memoryFailure("memory not restored") })
   }
 }
 
@@ -91,7 +105,16 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: nu
       try: () => pool.run(null, { name: "heapUsed" }) as Promise<number>,
       catch: (e) => new ScoreError({ roundId: "", message: `heap not read: ${String(e)}` })
     })
-    return { score, remembered, heapBytes } satisfies Scoring
+    const call = <A>(name: string, what: string, arg: unknown = null) =>
+      Effect.tryPromise({ try: () => pool.run(arg, { name }) as Promise<A>, catch: memoryFailure(what) })
+    return {
+      score,
+      remembered,
+      heapBytes,
+      scoredRounds: call<number>("scoredRounds", "rounds scored not read"),
+      snapshot: call<MemorySnapshot>("snapshot", "memory snapshot not taken"),
+      restore: (s: MemorySnapshot) => call<RestoreOutcome>("restore", "memory not restored", s)
+    } satisfies Scoring
   })
 
 export const makeScorer = (
@@ -102,9 +125,9 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const { score, remembered, heapBytes } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice, options.gcIntervalSeconds)
+    const { heapBytes, ...ops } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice, options.gcIntervalSeconds)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), score, remembered, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
+    return { version: String(scoring.version), ...ops, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {

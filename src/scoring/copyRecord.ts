@@ -72,6 +72,23 @@ export class CopyRecord {
     evictOldest(this.byHotkey, this.hotkeys)
   }
 
+  /** Each hotkey's outcomes, oldest first, hotkeys least recently seen first (for memorySnapshot.ts). */
+  contents(): ReadonlyMap<string, ReadonlyArray<RoundOutcome>> {
+    return this.byHotkey
+  }
+
+  /** Replaces the record (hotkeys least recently seen first) within its bounds. */
+  replace(entries: Iterable<readonly [string, ReadonlyArray<RoundOutcome>]>): void {
+    this.byHotkey.clear()
+    for (const [hotkey, outcomes] of entries) {
+      const kept = outcomes.slice(-this.window)
+      if (kept.length === 0) continue
+      this.byHotkey.delete(hotkey)
+      this.byHotkey.set(hotkey, kept)
+    }
+    evictOldest(this.byHotkey, this.hotkeys)
+  }
+
   clear(): void {
     this.byHotkey.clear()
   }

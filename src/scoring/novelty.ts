@@ -77,7 +77,7 @@ export interface NoveltyMemoryOptions {
   readonly recordWindow?: number
 }
 
-interface HotkeyEntry {
+export interface HotkeyEntry {
   readonly key: string
   readonly roundId: string
   readonly hash: string
@@ -161,6 +161,38 @@ export class NoveltyMemory {
       bucket.shift()
       this.total--
     }
+    this.evictAnswers()
+    this.evictHotkeys()
+  }
+
+  /** What the memory holds, oldest first (read-only views for memorySnapshot.ts). */
+  contents(): { readonly prompts: ReadonlyMap<string, ReadonlyArray<MemoryEntry>>; readonly hotkeys: ReadonlyMap<string, ReadonlyArray<HotkeyEntry>> } {
+    return { prompts: this.buckets, hotkeys: this.byHotkey }
+  }
+
+  /** Replaces the remembered answers (oldest first) within this memory's bounds; the copy record is left alone. */
+  replace(prompts: Iterable<readonly [string, ReadonlyArray<MemoryEntry>]>, hotkeys: Iterable<readonly [string, ReadonlyArray<HotkeyEntry>]>): void {
+    this.buckets.clear()
+    this.byHotkey.clear()
+    this.total = 0
+    for (const [key, entries] of prompts) {
+      const kept = entries.slice(-this.perPrompt)
+      if (kept.length === 0) continue
+      this.buckets.delete(key)
+      this.buckets.set(key, kept)
+      this.total += kept.length
+    }
+    for (const [hotkey, entries] of hotkeys) {
+      const kept = entries.slice(-this.perHotkey)
+      if (kept.length === 0) continue
+      this.byHotkey.delete(hotkey)
+      this.byHotkey.set(hotkey, kept)
+    }
+    this.evictAnswers()
+    this.evictHotkeys()
+  }
+
+  private evictAnswers(): void {
     while (this.total > this.capacity) {
       const oldest = this.buckets.entries().next()
       if (oldest.done === true) break
@@ -169,7 +201,6 @@ export class NoveltyMemory {
       this.total--
       if (b.length === 0) this.buckets.delete(k)
     }
-    this.evictHotkeys()
   }
 
   /** Remembers answers by hotkey only (answers that must not count as originals: copies, filtered texts). */

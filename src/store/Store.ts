@@ -59,7 +59,11 @@ const MIGRATIONS: ReadonlyArray<string> = [
      challenge_id TEXT NOT NULL, uid INTEGER NOT NULL, hotkey TEXT NOT NULL, reward REAL NOT NULL, filtered TEXT,
      created_at INTEGER NOT NULL, PRIMARY KEY (challenge_id, uid));
    CREATE INDEX rewards_created ON rewards(created_at);
-   CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);`
+   CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);`,
+  // the scoring memory's snapshot (src/store/MemorySnapshotStore.ts): one row, rewritten in place
+  `CREATE TABLE scoring_memory (
+     id INTEGER PRIMARY KEY CHECK (id = 1), meta TEXT NOT NULL, prints BLOB NOT NULL, answers INTEGER NOT NULL,
+     rounds INTEGER NOT NULL, saved_at INTEGER NOT NULL);`
 ]
 
 export const EvaluationSummary = Schema.Struct({

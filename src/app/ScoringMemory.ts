@@ -1,0 +1,102 @@
+// Keeps the scoring memory across restarts. The round scorer's novelty memory holds what no single round shows:
+// earlier answers to each prompt (copies of them), each hotkey's last answers (one text for every prompt) and
+// each hotkey's record (copier, astray, clean). Validators restart for every update; without this each restart
+// made every copier a stranger for the 4–8 rounds its record takes to refill. At start the stored snapshot is
+// restored before the first round is scored; then it is saved every MEMORY_SAVE_SECONDS when rounds were scored
+// since, and once more at shutdown after the last round. A snapshot that cannot be read or no longer fits the
+// scoring config is logged and the memory starts empty: the memory is derived data, never a reason not to start.
+//   ScoringMemory ← AppConfig, Store, Scorer
+import { Clock, Context, Effect, Layer, Ref } from "effect"
+import { AppConfig } from "../config/AppConfig.ts"
+import type { RestoredMemory } from "../scoring/memorySnapshot.ts"
+import { loadMemorySnapshot, saveMemorySnapshot } from "../store/MemorySnapshotStore.ts"
+import { Store, type StoreShape } from "../store/Store.ts"
+import { Scorer, type ScorerShape } from "./Scorer.ts"
+
+export interface SavedMemory {
+  readonly rounds: number
+  readonly answers: number
+  readonly fingerprints: number
+  readonly ms: number
+}
+
+export interface ScoringMemoryShape {
+  /** What the start restored (null: nothing stored, refused, or keeping is off). */
+  readonly restored: RestoredMemory | null
+  /** Saves the memory now if rounds were scored since the last save (null: nothing new, or keeping is off). */
+  readonly save: Effect.Effect<SavedMemory | null>
+}
+
+const message = (e: { readonly message: string } | { readonly _tag: string }) => ("message" in e ? e.message : e._tag)
+
+/** Restores the stored snapshot into the scorer; logs and returns null when there is none or it does not fit. */
+export const restoreStored = (store: StoreShape, scorer: ScorerShape): Effect.Effect<RestoredMemory | null> =>
+  Effect.gen(function* () {
+    const stored = yield* loadMemorySnapshot(store.db)
+    if (stored === null) {
+      yield* Effect.logInfo("scoring memory starts empty", { reason: "no snapshot stored yet" })
+      return null
+    }
+    const outcome = yield* scorer.restore(stored.snapshot)
+    const now = yield* Clock.currentTimeMillis
+    if (!outcome.ok) {
+      yield* Effect.logWarning("stored scoring memory not restored; it starts empty and refills as rounds are scored", { reason: outcome.reason })
+      return null
+    }
+    yield* Effect.logInfo("scoring memory restored", { ...outcome.restored, saved_age_s: Math.round((now - stored.savedAt) / 1000) })
+    return outcome.restored
+  }).pipe(
+    Effect.catch((e) =>
+      Effect.logWarning("stored scoring memory not restored; it starts empty and refills as rounds are scored", { error: message(e) }).pipe(Effect.as(null))
+    )
+  )
+
+/** A save that only writes when the scorer moved since the last one (never fails: a failed save is logged). */
+export const memorySaver = (store: StoreShape, scorer: ScorerShape) =>
+  Effect.gen(function* () {
+    const savedAt = yield* Ref.make(0)
+    return Effect.gen(function* () {
+      const rounds = yield* scorer.scoredRounds
+      if (rounds === (yield* Ref.get(savedAt))) return null
+      const t0 = yield* Clock.currentTimeMillis
+      const s = yield* scorer.snapshot
+      yield* saveMemorySnapshot(store.db, s, rounds, yield* Clock.currentTimeMillis)
+      yield* Ref.set(savedAt, rounds)
+      const saved: SavedMemory = {
+        rounds,
+        answers: s.prompts.reduce((n, [, rows]) => n + rows.length, 0),
+        fingerprints: s.printLengths.length,
+        ms: (yield* Clock.currentTimeMillis) - t0
+      }
+      yield* Effect.logDebug("scoring memory saved", { ...saved })
+      return saved
+    }).pipe(
+      Effect.catch((e) =>
+        Effect.logWarning("scoring memory not saved; tried again at the next interval (check DB_PATH is writable)", { error: message(e) }).pipe(Effect.as(null))
+      )
+    )
+  })
+
+export class ScoringMemory extends Context.Service<ScoringMemory, ScoringMemoryShape>()("quorum/app/ScoringMemory") {
+  static readonly layer = Layer.effect(
+    ScoringMemory,
+    Effect.gen(function* () {
+      const config = yield* AppConfig
+      const store = yield* Store
+      const scorer = yield* Scorer
+      const every = config.MEMORY_SAVE_SECONDS
+      if (every === 0) {
+        yield* Effect.logInfo("scoring memory is not kept across restarts", { reason: "MEMORY_SAVE_SECONDS=0" })
+        return { restored: null, save: Effect.succeed(null) } satisfies ScoringMemoryShape
+      }
+      const restored = yield* restoreStored(store, scorer)
+      const save = yield* memorySaver(store, scorer)
+      // the last save runs after the periodic one is stopped (finalizers run in reverse order)
+      yield* Effect.addFinalizer(() =>
+        save.pipe(Effect.flatMap((s) => (s === null ? Effect.void : Effect.logInfo("scoring memory saved at shutdown", { ...s }))))
+      )
+      yield* Effect.forkScoped(Effect.forever(save.pipe(Effect.delay(`${every} seconds`))))
+      return { restored, save } satisfies ScoringMemoryShape
+    })
+  )
+}
