@@ -33,6 +33,9 @@ export const snapshot = (): MemorySnapshot => snapshotMemory(memory, config)
 /** Replaces the memory with a snapshot's, or says why not (the memory is then left as it was). */
 export const restore = (s: MemorySnapshot) => restoreMemory(memory, s, config)
 
+/** Each hotkey's copy record summarized (empty when the config keeps no record). */
+export const records = () => (config.novelty.copyRecord === undefined ? [] : memory.copyRecord.summaries(config.novelty.copyRecord))
+
 /** Remembered answers (a liveness and memory check for tests and logs). */
 export const memorySize = () => memory.size
 

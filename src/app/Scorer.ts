@@ -9,6 +9,7 @@ import { DEFAULT_SCORING_CONFIG_PATH, loadScoringConfig, type ScoringConfigError
 import { makeNoveltyMemory, scoreRound } from "../scoring/round.ts"
 import { type MemorySnapshot, type RestoreOutcome, restoreMemory, snapshotMemory } from "../scoring/memorySnapshot.ts"
 import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
+import type { RecordSummary } from "../scoring/copyRecord.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import { logThreadPriority, scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
 import type { RoundScorerWorkerData, ScoreRoundTask, ThreadPriority } from "../../workers/protocol.ts"
@@ -33,6 +34,8 @@ export interface ScorerShape {
   readonly snapshot: Effect.Effect<MemorySnapshot, ScoreError>
   /** Replaces the novelty memory with a snapshot's, or says why it cannot (the memory is then left alone). */
   readonly restore: (s: MemorySnapshot) => Effect.Effect<RestoreOutcome, ScoreError>
+  /** Each hotkey's copy record, summarized (empty when the config keeps none). */
+  readonly records: Effect.Effect<ReadonlyArray<readonly [string, RecordSummary]>, ScoreError>
   /** The scoring thread's JS heap in bytes (worker only; the load test samples it beside RSS). */
   readonly heapBytes?: Effect.Effect<number, ScoreError>
 }
@@ -55,7 +58,7 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
-type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes" | "scoredRounds" | "snapshot" | "restore">
+type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes" | "scoredRounds" | "snapshot" | "restore" | "records">
 
 const memoryFailure = (what: string) => (e: unknown) => new ScoreError({ roundId: "", message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
 
@@ -69,7 +72,8 @@ export const inProcessScore = (scoring: ScoringConfig): Scoring => {
     remembered: Effect.sync(() => memory.size),
     scoredRounds: Effect.sync(() => rounds),
     snapshot: Effect.try({ try: () => snapshotMemory(memory, scoring), catch: memoryFailure("memory snapshot not taken") }),
-    restore: (s) => Effect.try({ try: () => restoreMemory(memory, s, scoring), catch: memoryFailure("memory not restored") })
+    restore: (s) => Effect.try({ try: () => restoreMemory(memory, s, scoring), catch: memoryFailure("memory not restored") }),
+    records: Effect.sync(() => (scoring.novelty.copyRecord === undefined ? [] : memory.copyRecord.summaries(scoring.novelty.copyRecord)))
   }
 }
 
@@ -113,7 +117,8 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: nu
       heapBytes,
       scoredRounds: call<number>("scoredRounds", "rounds scored not read"),
       snapshot: call<MemorySnapshot>("snapshot", "memory snapshot not taken"),
-      restore: (s: MemorySnapshot) => call<RestoreOutcome>("restore", "memory not restored", s)
+      restore: (s: MemorySnapshot) => call<RestoreOutcome>("restore", "memory not restored", s),
+      records: call<ReadonlyArray<readonly [string, RecordSummary]>>("records", "copy records not read")
     } satisfies Scoring
   })
 

@@ -171,7 +171,7 @@ const start = Effect.gen(function* () {
       lastSubmission: weights.last,
       heatmapDir: config.HEATMAP_DIR,
       console: operator.routes,
-      minerView: operator.minerView
+      minerView: Effect.zipWith(operator.minerView, scorer.records.pipe(Effect.orElseSucceed(() => [])), (view, records) => ({ ...view, records: new Map(records) }))
     },
     config.API_HOST,
     config.API_PORT

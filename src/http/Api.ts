@@ -28,7 +28,7 @@ export interface ApiDeps {
   /** The operator console (dashboard, /metrics, /availability, /set_running); absent in bare API tests. */
   readonly console?: ConsoleRouteDeps
   /** Identity, aggregate, stake and trust per miner for /miners (defaults: none known). */
-  readonly minerView?: Effect.Effect<Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust" | "performance">>
+  readonly minerView?: Effect.Effect<Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust" | "performance" | "records">>
 }
 
 const Limit = Schema.Struct({
@@ -62,7 +62,7 @@ export const validationBody = (error: unknown) => {
   }
   return { error: "invalid request", message: text }
 }
-const noView: Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust" | "performance"> = { identities: [], aggregate: new Map(), stakes: new Map(), trust: new Map() }
+const noView: Pick<MinerViewInput, "identities" | "aggregate" | "stakes" | "trust" | "performance" | "records"> = { identities: [], aggregate: new Map(), stakes: new Map(), trust: new Map() }
 
 export const makeApp = (deps: ApiDeps) => {
   const run = <A, E>(eff: Effect.Effect<A, E>) => Effect.runPromise(eff)
@@ -98,7 +98,7 @@ export const makeApp = (deps: ApiDeps) => {
         run(deps.weights)
       ])
       return minerRows({ ...view, sessions, totals, weights, filterReasons: filterReasonsSince(deps.store.db, since) })
-    }, { response: answers(MinersBody, "MinersBody"), detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, in-flight load, tier and performance record, last answer, filter reasons", tags: ["read"] } })
+    }, { response: answers(MinersBody, "MinersBody"), detail: { summary: "Miners: identity, rank, stake, trust, aggregate, weight, availability, in-flight load, tier and performance record, copy record across rounds, last answer, filter reasons", tags: ["read"] } })
     .get(
       "/rounds",
       async ({ query }) => (await run(deps.store.recentEvaluations(query.limit ?? 50))).map((r) => ({ ...r, created_at_iso: iso(r.created_at) })),

@@ -29,6 +29,8 @@ export const DASHBOARD_HTML = `<!doctype html>
   .kv div:nth-child(odd) { color:var(--dim); }
   .bar { height:8px; background:#26303b; border-radius:4px; overflow:hidden; min-width:60px; }
   .bar > span { display:block; height:100%; background:var(--acc); }
+  td.record.copier, td.record.astray { color:#f0883e; font-weight:600; }
+  td.record.clean { color:#3fb950; }
   .round { border-top:1px solid #26303b; padding:8px 0; }
   .prompt { font-style:italic; color:#c9d1d9; margin:2px 0 6px; }
   .answer { color:var(--dim); font-size:12px; overflow:hidden; text-overflow:ellipsis; white-space:nowrap; max-width:100%; }
@@ -63,7 +65,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <h2>Miners</h2>
     <table id="miners"><thead><tr>
       <th>uid</th><th>hotkey</th><th>entity</th><th class="num">rank</th><th class="num">stake</th><th class="num">trust</th>
-      <th class="num">aggregate</th><th>weight</th><th class="num">availability</th><th class="num">in flight</th><th>tier</th><th>last answer</th><th>filtered (24 h)</th>
+      <th class="num">aggregate</th><th>weight</th><th class="num">availability</th><th class="num">in flight</th><th>tier</th><th>record</th><th>last answer</th><th>filtered (24 h)</th>
     </tr></thead><tbody></tbody></table>
   </section>
   <section>
@@ -132,6 +134,12 @@ function drawWeights(history) {
   $("wchart").innerHTML = svg + '<div class="muted" style="font-size:12px">' + legend + "</div>";
 }
 
+function recordCell(r) {
+  if (!r) return "<td>–</td>";
+  const title = r.rounds + " rounds: " + r.paid + " paid, " + r.copies + " with copy evidence, " + r.astray + " off their prompt";
+  return '<td class="record ' + esc(r.standing) + '" title="' + esc(title) + '">' + esc(r.standing) + "</td>";
+}
+
 function drawMiners(miners) {
   const maxW = Math.max(0.0001, ...miners.map((m) => m.weight));
   $("miners").querySelector("tbody").innerHTML = miners.map((m) => {
@@ -140,7 +148,7 @@ function drawMiners(miners) {
       "<td title=\\"" + esc(m.coldkey) + "\\">" + esc(m.ip ?? "–") + " / " + esc(short(m.coldkey)) + "</td>" +
       '<td class="num">' + (m.rank ?? "–") + '</td><td class="num">' + num(m.stake, 2) + '</td><td class="num">' + num(m.trust) + "</td>" +
       '<td class="num">' + num(m.aggregate) + '</td><td><div class="bar" title="' + num(m.weight, 4) + '"><span style="width:' + (100 * m.weight / maxW).toFixed(1) + '%"></span></div></td>' +
-      '<td class="num">' + num(m.availability, 2) + '</td><td class="num">' + (m.in_flight ?? 0) + "</td><td>" + esc(m.tier ?? "–") + "</td><td>" + ago(m.last_answer_at) + "</td><td>" + reasons + "</td></tr>";
+      '<td class="num">' + num(m.availability, 2) + '</td><td class="num">' + (m.in_flight ?? 0) + "</td><td>" + esc(m.tier ?? "–") + "</td>" + recordCell(m.record) + "<td>" + ago(m.last_answer_at) + "</td><td>" + reasons + "</td></tr>";
   }).join("");
 }
 

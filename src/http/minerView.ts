@@ -1,8 +1,9 @@
 // The /miners rows the operator reads: identity and entity (hotkey, coldkey, ip), our rank by weight, stake and
 // chain-consensus trust (when a chain is there), the aggregate score, the weight, availability from real
-// answers, the queries in flight (seed 003's load), seed 003's performance record and tier, the last answer
-// and why answers were filtered (24 h). Timestamps are ISO-8601.
+// answers, the queries in flight (seed 003's load), seed 003's performance record and tier, the hotkey's copy
+// record across rounds (clean, copier, astray), the last answer and why answers were filtered (24 h). Timestamps are ISO-8601.
 import type { Database } from "bun:sqlite"
+import type { RecordSummary } from "../scoring/copyRecord.ts"
 import { historicalAverage, type PerformanceState, recentAverage, tierOfRecord } from "../scoring/performance.ts"
 
 export interface MinerIdentity {
@@ -22,6 +23,8 @@ export interface MinerViewInput {
   readonly trust: ReadonlyMap<number, number>
   readonly totals: ReadonlyArray<{ readonly uid: number; readonly rounds: number; readonly earned: number; readonly total_reward: number; readonly filtered: number; readonly last_seen: number }>
   readonly filterReasons: ReadonlyMap<number, Record<string, number>>
+  /** Each hotkey's copy record in the scoring memory (src/scoring/copyRecord.ts); absent: none known. */
+  readonly records?: ReadonlyMap<string, RecordSummary>
   /** Seed 003's per-miner records (the AggregateActor's); absent: no performance columns known. */
   readonly performance?: PerformanceState
 }
@@ -86,6 +89,7 @@ export const minerRows = (i: MinerViewInput) => {
         availability: s.availability,
         in_flight: s.inFlight ?? 0,
         ...performanceRow(i.performance, s.uid, id?.hotkey ?? null),
+        record: id === undefined ? null : (i.records?.get(id.hotkey) ?? null),
         last_answer_at: iso(t?.last_seen),
         filter_reasons: i.filterReasons.get(s.uid) ?? {},
         last24h: t === undefined ? null : { rounds: t.rounds, earned: t.earned, total_reward: t.total_reward, filtered: t.filtered, last_seen_at: iso(t.last_seen) }

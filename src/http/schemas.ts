@@ -50,6 +50,14 @@ const MinerPerformance = Schema.Struct({
   by_task: Schema.Record(Str, Schema.Struct({ tasks: Int, average: Num }))
 })
 
+const MinerRecord = Schema.Struct({
+  standing: Str.annotate({ description: "the hotkey's copy record across rounds: clean | copier | astray | unknown (src/scoring/copyRecord.ts)" }),
+  rounds: Int.annotate({ description: "rounds remembered (the config's window, 20)" }),
+  copies: Int.annotate({ description: "of them with copy evidence (applied or forgiven)" }),
+  astray: Int.annotate({ description: "of them whose answer missed its prompt (off topic, no content, incomplete, junk, echo)" }),
+  paid: Int
+})
+
 export const MinerRow = Schema.Struct({
   uid: Int,
   hotkey: Schema.NullOr(Str),
@@ -65,6 +73,7 @@ export const MinerRow = Schema.Struct({
   // a string, not literals: the document generator drops null from a nullable enum
   tier: Schema.NullOr(Str.annotate({ description: `seed 003's tier over the recent window: ${TIER_NAMES.join(" | ")} (null: no rounds yet)` })),
   performance: Schema.NullOr(MinerPerformance),
+  record: Schema.NullOr(MinerRecord),
   last_answer_at: IsoOrNull,
   filter_reasons: Schema.Record(Str, Int),
   last24h: Schema.NullOr(MinerTotal24h)

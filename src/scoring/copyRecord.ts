@@ -39,6 +39,15 @@ export const DEFAULT_COPY_RECORD: CopyRecordConfig = {
   astrayMinRounds: 8
 }
 
+/** A hotkey's standing and its counts over the remembered rounds (what /miners shows). */
+export interface RecordSummary {
+  readonly standing: Standing
+  readonly rounds: number
+  readonly copies: number
+  readonly astray: number
+  readonly paid: number
+}
+
 /** A bounded record of round outcomes by hotkey (least recently seen hotkeys forgotten first). */
 export class CopyRecord {
   private readonly byHotkey = new Map<string, Array<RoundOutcome>>()
@@ -64,6 +73,20 @@ export class CopyRecord {
     if (c.astrayShare !== undefined && c.astrayMinRounds !== undefined && recent.length >= c.astrayMinRounds && astray >= c.astrayShare * recent.length) return "astray"
     if (copies === 0 && recent.filter((o) => o === "paid").length >= c.cleanRounds) return "clean"
     return "unknown"
+  }
+
+  /** The hotkey's standing and what it rests on (null: no record). */
+  summary(hotkey: string, c: CopyRecordConfig): RecordSummary | null {
+    const past = this.byHotkey.get(hotkey)
+    if (past === undefined) return null
+    const recent = past.slice(-c.window)
+    const count = (o: RoundOutcome) => recent.filter((x) => x === o).length
+    return { standing: this.standing(hotkey, c), rounds: recent.length, copies: count("copy"), astray: count("astray"), paid: count("paid") }
+  }
+
+  /** Every hotkey's summary, least recently seen first. */
+  summaries(c: CopyRecordConfig): Array<readonly [string, RecordSummary]> {
+    return [...this.byHotkey.keys()].map((h) => [h, this.summary(h, c)!] as const)
   }
 
   /** Appends one round's outcome per hotkey (a hotkey answering twice in a round gets its worst outcome). */

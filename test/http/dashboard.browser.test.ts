@@ -62,6 +62,10 @@ d("dashboard in headless Chromium", () => {
       // seed 003's columns: every miner that answered a round has a tier
       const tiers = await page.locator("#miners tbody tr.miner td:nth-child(11)").allTextContents()
       expect(tiers.some((t) => ["elite", "high", "competent", "basic", "under"].includes(t))).toBe(true)
+      // the copy record across rounds: every miner that answered has a standing
+      const records = await page.locator("#miners tbody tr.miner td:nth-child(12)").allTextContents()
+      expect(records.every((t) => ["clean", "copier", "astray", "unknown", "–"].includes(t))).toBe(true)
+      expect(records.some((t) => t !== "–")).toBe(true)
       expect(await page.locator("#rounds .round").count()).toBeGreaterThanOrEqual(2)
       expect((await page.locator("#rounds .prompt").first().textContent())?.length ?? 0).toBeGreaterThan(5)
       expect(await page.locator("#mode").textContent()).toBe("mode: demo")
