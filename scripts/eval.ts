@@ -1,7 +1,8 @@
 // bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR]
 //              [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json]
 //              [--dump DIR] (each round as a round file, DIR/rounds/NNN-<id>.json, and who is who in
-//              DIR/miners.json, for `bun run score DIR/rounds --memory` replays)
+//              DIR/miners.json, for `bun run score DIR/rounds --memory` replays) [--restart-every N [--forget]] (a
+//              validator restart every N rounds: the memory restored from its snapshot, or with --forget lost)
 // Real-answer evaluation of the scoring: rounds built from ../shared/data/alpacaeval-dev (K honest models,
 // the concise/verbose variants, nine adversary kinds; src/eval/rounds.ts), embedded with the Embedder
 // (exact-text cache in .cache/eval/ unless --no-cache), scored in order with one NoveltyMemory (unless
@@ -21,13 +22,14 @@ import { EvalMetrics, type Report } from "../src/eval/metrics.ts"
 import { scatterSvg, type PlotPoint } from "../src/eval/plot.ts"
 import { buildRound, makePlan, type EvalRound } from "../src/eval/rounds.ts"
 import type { ScoringConfig } from "../src/scoring/config.ts"
-import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
+import { makeNoveltyMemory, type NoveltyMemory, scoreRound } from "../src/scoring/round.ts"
+import { type MemorySnapshot, restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 import { runCli } from "./lib/cli.ts"
 
 const ROOT = resolve(import.meta.dir, "..")
 const usage =
-  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json] [--dump DIR]"
+  "usage: bun run eval [--seed N] [--rounds N] [--models K] [--reference] [--reference-model M] [--data DIR] [--out DIR] [--config FILE] [--model DIR] [--fp32] [--max-windows N] [--no-memory] [--no-cache] [--time-samples N] [--json] [--dump DIR] [--restart-every N [--forget]]"
 
 const int = (name: string, v: string | undefined, dflt: number): number => {
   if (v === undefined) return dflt
@@ -57,6 +59,8 @@ const args = () => {
       json: { type: "boolean", default: false },
       "time-samples": { type: "string" },
       dump: { type: "string" },
+      "restart-every": { type: "string" },
+      forget: { type: "boolean", default: false },
       help: { type: "boolean", default: false }
     }
   })
@@ -77,10 +81,24 @@ const args = () => {
     cache: values.cache !== false && values["no-cache"] !== true,
     json: values.json === true,
     timeSamples: int("time-samples", values["time-samples"], 10),
-    dump: values.dump === undefined ? null : resolve(values.dump)
+    dump: values.dump === undefined ? null : resolve(values.dump),
+    restartEvery: int("restart-every", values["restart-every"], 0),
+    forget: values.forget === true
   }
 }
 type Args = ReturnType<typeof args>
+
+/** The memory a restarted validator scores with: empty (--forget: no snapshot kept), else restored from a snapshot
+ *  taken through the store's encoding (JSON and a copied blob), as src/app/ScoringMemory.ts does. */
+const restartedMemory = (memory: NoveltyMemory, config: ScoringConfig, forget: boolean): NoveltyMemory => {
+  const fresh = makeNoveltyMemory(config)
+  if (forget) return fresh
+  const { prints, ...meta } = snapshotMemory(memory, config)
+  const stored: MemorySnapshot = { ...(JSON.parse(JSON.stringify(meta)) as Omit<MemorySnapshot, "prints">), prints: new Uint32Array(prints) }
+  const outcome = restoreMemory(fresh, stored, config)
+  if (!outcome.ok) throw new Error(`memory snapshot not restored: ${outcome.reason}`)
+  return fresh
+}
 
 /** Embeddings of a round from the cache, embedding only the texts it does not hold yet. */
 const embedCached = (embedder: Embedder["Service"], cache: EmbeddingCache, input: RoundInput) =>
@@ -144,7 +162,8 @@ const run = (a: Args) =>
     const rounds = Math.min(a.rounds ?? plan.order.length, plan.order.length)
     const embedder = yield* Embedder
     const cache = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), `${embedder.model.name}${variantOf(embedder.model)}`, embedder.model.dim) : null
-    const memory = a.memory ? makeNoveltyMemory(config) : undefined
+    let memory = a.memory ? makeNoveltyMemory(config) : undefined
+    let restarts = 0
     const metrics = new EvalMetrics(data.lc)
     const built = Array.from({ length: rounds }, (_, r) => buildRound(data, plan, r))
     if (a.dump !== null) yield* Effect.sync(() => dumpRounds(a.dump!, built))
@@ -184,6 +203,10 @@ const run = (a: Args) =>
         times.smallAnswers += honest.length
         if (cache !== null) emb = yield* embedCached(embedder, cache, round.input)
       } else emb = yield* embedCached(embedder, cache!, round.input)
+      if (memory !== undefined && a.restartEvery > 0 && r > 0 && r % a.restartEvery === 0) {
+        memory = restartedMemory(memory, config, a.forget)
+        restarts++
+      }
       const result = scoreRound(round.input, emb, config, memory)
       metrics.add(round, result.miners)
       if ((r + 1) % 10 === 0 || r + 1 === rounds) {
@@ -221,6 +244,7 @@ const run = (a: Args) =>
         models: a.models,
         reference: plan.referenceModel,
         memory: a.memory,
+        restarts: { every: a.restartEvery, count: restarts, memory: a.restartEvery === 0 ? null : a.forget ? "forgotten" : "restored" },
         cache: a.cache,
         config: a.config,
         configVersion: config.version,

@@ -67,6 +67,19 @@ describe.skipIf(!hasData)("eval on the real data set", () => {
     expect(existsSync(join(out, "plot.svg"))).toBe(true)
     expect(r.stderr).toContain("eval: 2/2 rounds")
   }, 300_000)
+
+  test.skipIf(!hasUseLite)("--restart-every: a memory restored from its snapshot scores as if nothing restarted", () => {
+    type Rep = { options: { restarts: { count: number; memory: string | null } }; honest: unknown; adversaries: unknown; spearman: unknown }
+    const run = (...extra: Array<string>) => {
+      const r = evalCli("--rounds", "12", "--seed", "3", "--time-samples", "0", "--json", "--out", mkdtempSync(join(tmpdir(), "quorum-eval-")), ...extra)
+      expect(r.code).toBe(0)
+      return JSON.parse(r.stdout) as Rep
+    }
+    const [plain, restored, forgotten] = [run(), run("--restart-every", "3"), run("--restart-every", "3", "--forget")]
+    expect(restored.options.restarts).toEqual({ every: 3, count: 3, memory: "restored" })
+    expect(forgotten.options.restarts.memory).toBe("forgotten")
+    expect([restored.honest, restored.adversaries, restored.spearman]).toEqual([plain.honest, plain.adversaries, plain.spearman])
+  }, 300_000)
 })
 
 if (!hasData) skipNote("eval on the real data set", DATA)
