@@ -71,3 +71,20 @@ export interface ScoreRoundTask {
   readonly round: RoundInput
   readonly embeddings: RoundEmbeddings
 }
+
+/** Save the thread's novelty memory into the SQLite file at `dbPath` (the thread's own connection), off the
+ *  event loop that times miner replies. */
+export interface SaveMemoryTask {
+  readonly dbPath: string
+  readonly synchronous: "FULL" | "NORMAL" | "EXTRA" | "OFF"
+  readonly now: number
+}
+
+/** What one save of the scoring memory wrote. */
+export interface SavedMemory {
+  /** Rounds the scorer had scored when the snapshot was taken. */
+  readonly rounds: number
+  readonly answers: number
+  readonly fingerprints: number
+  readonly ms: number
+}

@@ -6,7 +6,10 @@
 import { workerData } from "node:worker_threads"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
 import { type MemorySnapshot, restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
-import type { RoundScorerWorkerData, ScoreRoundTask } from "./protocol.ts"
+import type { Database } from "bun:sqlite"
+import { Effect } from "effect"
+import { openSnapshotWriter, saveMemorySnapshot } from "../src/store/MemorySnapshotStore.ts"
+import type { RoundScorerWorkerData, SavedMemory, SaveMemoryTask, ScoreRoundTask } from "./protocol.ts"
 import { makeHeapTrim } from "./heapTrim.ts"
 import { lowerThreadPriority } from "./threadPriority.ts"
 
@@ -29,6 +32,21 @@ export const scoredRounds = () => rounds
 
 /** The memory as a snapshot (src/scoring/memorySnapshot.ts), taken between rounds. */
 export const snapshot = (): MemorySnapshot => snapshotMemory(memory, config)
+
+let db: { readonly path: string; readonly db: Database } | null = null
+
+/** Snapshots the memory and writes it to the database file with this thread's own connection (WAL lets it write
+ *  beside the main thread's; a ~10 MB row then never blocks the event loop). */
+export const saveMemory = (task: SaveMemoryTask): SavedMemory => {
+  if (db === null || db.path !== task.dbPath) {
+    db?.db.close()
+    db = { path: task.dbPath, db: openSnapshotWriter(task.dbPath, task.synchronous) }
+  }
+  const t0 = performance.now()
+  const s = snapshotMemory(memory, config)
+  Effect.runSync(saveMemorySnapshot(db.db, s, rounds, task.now))
+  return { rounds, answers: memory.size, fingerprints: s.printLengths.length, ms: performance.now() - t0 }
+}
 
 /** Replaces the memory with a snapshot's, or says why not (the memory is then left as it was). */
 export const restore = (s: MemorySnapshot) => restoreMemory(memory, s, config)

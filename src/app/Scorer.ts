@@ -12,7 +12,7 @@ import type { PolicyConfig, ScoringConfig } from "../scoring/config.ts"
 import type { RecordSummary } from "../scoring/copyRecord.ts"
 import type { RoundEmbeddings, RoundInput, RoundResult } from "../scoring/types.ts"
 import { logThreadPriority, scopedPool, workerEntry } from "../embeddings/WorkerPool.ts"
-import type { RoundScorerWorkerData, ScoreRoundTask, ThreadPriority } from "../../workers/protocol.ts"
+import type { RoundScorerWorkerData, SavedMemory, SaveMemoryTask, ScoreRoundTask, ThreadPriority } from "../../workers/protocol.ts"
 
 export class ScoreError extends Schema.TaggedError<ScoreError>()("ScoreError", {
   roundId: Schema.String,
@@ -34,6 +34,8 @@ export interface ScorerShape {
   readonly snapshot: Effect.Effect<MemorySnapshot, ScoreError>
   /** Replaces the novelty memory with a snapshot's, or says why it cannot (the memory is then left alone). */
   readonly restore: (s: MemorySnapshot) => Effect.Effect<RestoreOutcome, ScoreError>
+  /** Worker only: snapshots the memory and writes it to a database file from the scoring thread itself. */
+  readonly saveMemory?: (task: SaveMemoryTask) => Effect.Effect<SavedMemory, ScoreError>
   /** Each hotkey's copy record, summarized (empty when the config keeps none). */
   readonly records: Effect.Effect<ReadonlyArray<readonly [string, RecordSummary]>, ScoreError>
   /** The scoring thread's JS heap in bytes (worker only; the load test samples it beside RSS). */
@@ -58,7 +60,7 @@ export const roundScorerFile = (compiled: boolean = Bun.isStandaloneExecutable):
 const failure = (round: RoundInput, cause: unknown) =>
   new ScoreError({ roundId: round.id, message: cause instanceof Error ? cause.message : String(cause) })
 
-type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes" | "scoredRounds" | "snapshot" | "restore" | "records">
+type Scoring = Pick<ScorerShape, "score" | "remembered" | "heapBytes" | "scoredRounds" | "snapshot" | "restore" | "records" | "saveMemory">
 
 const memoryFailure = (what: string) => (e: unknown) => new ScoreError({ roundId: "", message: `${what}: ${e instanceof Error ? e.message : String(e)}` })
 
@@ -118,7 +120,8 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: nu
       scoredRounds: call<number>("scoredRounds", "rounds scored not read"),
       snapshot: call<MemorySnapshot>("snapshot", "memory snapshot not taken"),
       restore: (s: MemorySnapshot) => call<RestoreOutcome>("restore", "memory not restored", s),
-      records: call<ReadonlyArray<readonly [string, RecordSummary]>>("records", "copy records not read")
+      records: call<ReadonlyArray<readonly [string, RecordSummary]>>("records", "copy records not read"),
+      saveMemory: (task: SaveMemoryTask) => call<SavedMemory>("saveMemory", "memory not saved", task)
     } satisfies Scoring
   })
 
@@ -130,9 +133,9 @@ export const makeScorer = (
     const path = config.SCORING_CONFIG ?? DEFAULT_SCORING_CONFIG_PATH
     const scoring = yield* loadScoringConfig(path)
     const where = options.inWorker === false ? "main" : "worker"
-    const { heapBytes, ...ops } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice, options.gcIntervalSeconds)
+    const { heapBytes, saveMemory, ...ops } = where === "main" ? inProcessScore(scoring) : yield* workerScore(scoring, options.timeoutMs ?? 60_000, options.nice, options.gcIntervalSeconds)
     yield* Effect.logInfo("scoring config loaded", { path, version: String(scoring.version), scoring: where === "worker" ? "worker thread" : "main thread" })
-    return { version: String(scoring.version), ...ops, ...(heapBytes === undefined ? {} : { heapBytes }), policies: scoring.policies, where } satisfies ScorerShape
+    return { version: String(scoring.version), ...ops, ...(heapBytes === undefined ? {} : { heapBytes }), ...(saveMemory === undefined ? {} : { saveMemory }), policies: scoring.policies, where } satisfies ScorerShape
   })
 
 export class Scorer extends Context.Service<Scorer, ScorerShape>()("quorum/app/Scorer") {

@@ -3,22 +3,19 @@
 // each hotkey's record (copier, astray, clean). Validators restart for every update; without this each restart
 // made every copier a stranger for the 4–8 rounds its record takes to refill. At start the stored snapshot is
 // restored before the first round is scored; then it is saved every MEMORY_SAVE_SECONDS when rounds were scored
-// since, and once more at shutdown after the last round. A snapshot that cannot be read or no longer fits the
+// since, and once more at shutdown after the last round — written by the scoring thread on its own connection, so
+// the event loop never waits on it. A snapshot that cannot be read or no longer fits the
 // scoring config is logged and the memory starts empty: the memory is derived data, never a reason not to start.
 //   ScoringMemory ← AppConfig, Store, Scorer
 import { Clock, Context, Effect, Layer, Ref } from "effect"
-import { AppConfig } from "../config/AppConfig.ts"
+import { AppConfig, dbSynchronous } from "../config/AppConfig.ts"
 import type { RestoredMemory } from "../scoring/memorySnapshot.ts"
 import { loadMemorySnapshot, saveMemorySnapshot } from "../store/MemorySnapshotStore.ts"
-import { Store, type StoreShape } from "../store/Store.ts"
-import { Scorer, type ScorerShape } from "./Scorer.ts"
+import { Store, type StoreError, type StoreShape } from "../store/Store.ts"
+import { type ScoreError, Scorer, type ScorerShape } from "./Scorer.ts"
+import type { SavedMemory, SaveMemoryTask } from "../../workers/protocol.ts"
 
-export interface SavedMemory {
-  readonly rounds: number
-  readonly answers: number
-  readonly fingerprints: number
-  readonly ms: number
-}
+export type { SavedMemory } from "../../workers/protocol.ts"
 
 export interface ScoringMemoryShape {
   /** What the start restored (null: nothing stored, refused, or keeping is off). */
@@ -51,23 +48,31 @@ export const restoreStored = (store: StoreShape, scorer: ScorerShape): Effect.Ef
     )
   )
 
+/** Where a save runs: in the scoring thread, with its own connection to the database file (a 10 MB row written
+ *  on the main thread blocked the event loop 20–60 ms), else — an in-memory database, the in-process scorer —
+ *  snapshot and write on the calling thread. */
+const writeOnce = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemoryTask["synchronous"]): Effect.Effect<SavedMemory, ScoreError | StoreError> => {
+  const file = store.db.filename
+  if (scorer.saveMemory !== undefined && file !== "" && file !== ":memory:") {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => scorer.saveMemory!({ dbPath: file, synchronous, now }))
+  }
+  return Effect.gen(function* () {
+    const t0 = yield* Clock.currentTimeMillis
+    const rounds = yield* scorer.scoredRounds
+    const s = yield* scorer.snapshot
+    yield* saveMemorySnapshot(store.db, s, rounds, yield* Clock.currentTimeMillis)
+    return { rounds, answers: s.prompts.reduce((n, [, rows]) => n + rows.length, 0), fingerprints: s.printLengths.length, ms: (yield* Clock.currentTimeMillis) - t0 }
+  })
+}
+
 /** A save that only writes when the scorer moved since the last one (never fails: a failed save is logged). */
-export const memorySaver = (store: StoreShape, scorer: ScorerShape) =>
+export const memorySaver = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemoryTask["synchronous"] = "FULL") =>
   Effect.gen(function* () {
     const savedAt = yield* Ref.make(0)
     return Effect.gen(function* () {
-      const rounds = yield* scorer.scoredRounds
-      if (rounds === (yield* Ref.get(savedAt))) return null
-      const t0 = yield* Clock.currentTimeMillis
-      const s = yield* scorer.snapshot
-      yield* saveMemorySnapshot(store.db, s, rounds, yield* Clock.currentTimeMillis)
-      yield* Ref.set(savedAt, rounds)
-      const saved: SavedMemory = {
-        rounds,
-        answers: s.prompts.reduce((n, [, rows]) => n + rows.length, 0),
-        fingerprints: s.printLengths.length,
-        ms: (yield* Clock.currentTimeMillis) - t0
-      }
+      if ((yield* scorer.scoredRounds) === (yield* Ref.get(savedAt))) return null
+      const saved = yield* writeOnce(store, scorer, synchronous)
+      yield* Ref.set(savedAt, saved.rounds)
       yield* Effect.logDebug("scoring memory saved", { ...saved })
       return saved
     }).pipe(
@@ -90,7 +95,7 @@ export class ScoringMemory extends Context.Service<ScoringMemory, ScoringMemoryS
         return { restored: null, save: Effect.succeed(null) } satisfies ScoringMemoryShape
       }
       const restored = yield* restoreStored(store, scorer)
-      const save = yield* memorySaver(store, scorer)
+      const save = yield* memorySaver(store, scorer, dbSynchronous(config))
       // the last save runs after the periodic one is stopped (finalizers run in reverse order)
       yield* Effect.addFinalizer(() =>
         save.pipe(Effect.flatMap((s) => (s === null ? Effect.void : Effect.logInfo("scoring memory saved at shutdown", { ...s }))))

@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite"
 import { Effect, Schema } from "effect"
 import type { MemorySnapshot } from "../scoring/memorySnapshot.ts"
-import { StoreError } from "./Store.ts"
+import { openDatabase, type SqliteSynchronous, StoreError } from "./Store.ts"
 
 export class MemorySnapshotUnreadable extends Schema.TaggedError<MemorySnapshotUnreadable>()("MemorySnapshotUnreadable", {
   message: Schema.String
@@ -34,6 +34,10 @@ export interface StoredMemory {
 
 const attempt = <A>(operation: string, f: () => A) =>
   Effect.try({ try: f, catch: (cause) => new StoreError({ operation, message: `${operation} failed: ${String(cause)}`, cause }) })
+
+/** A connection of its own for the round-scorer thread, which writes the snapshot off the event loop (WAL: beside
+ *  the main thread's connection; the file and its tables already exist, the store opened them first). */
+export const openSnapshotWriter = (path: string, synchronous: SqliteSynchronous): Database => openDatabase(path, { synchronous })
 
 /** Writes the snapshot over the previous one (one statement: the old row stays until the new one is on disk). */
 export const saveMemorySnapshot = (db: Database, s: MemorySnapshot, rounds: number, now: number): Effect.Effect<void, StoreError> =>

@@ -28,14 +28,14 @@ const round = (k: number) => {
 }
 
 /** One validator start on `db`: the memory layer over a worker scorer; scores `rounds`, then closes (saving). */
-const start = (db: string, rounds: ReadonlyArray<number>, env: Record<string, string> = {}, scoringConfig?: string) =>
+const start = (db: string, rounds: ReadonlyArray<number>, env: Record<string, string> = {}, scoringConfig?: string, inWorker = true) =>
   Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
         const config = yield* decodeConfig({ argv: [], env: { MEMORY_SAVE_SECONDS: "3600", ...env } })
         const store = makeStore(openDatabase(db))
         yield* Effect.addFinalizer(() => Effect.sync(() => store.db.close()))
-        const scorer = yield* makeScorer(scoringConfig === undefined ? {} : { SCORING_CONFIG: scoringConfig })
+        const scorer = yield* makeScorer(scoringConfig === undefined ? {} : { SCORING_CONFIG: scoringConfig }, { inWorker })
         const parts = Layer.mergeAll(Layer.succeed(AppConfig, config), Layer.succeed(Store, store), Layer.succeed(Scorer, scorer))
         // the memory layer closes (and saves) when this block ends, the scorer after it
         const run = Effect.gen(function* () {
@@ -75,6 +75,10 @@ describe("scoring memory across restarts", () => {
       // without the snapshot the same rounds score differently (the test can tell a restored memory from none)
       const fresh = await start(join(db, "..", "fresh.db"), [3, 4])
       expect(fresh.results).not.toEqual(never.results.slice(3))
+      // the in-process scorer saves on the calling thread; the worker restores that snapshot all the same
+      const mainDb = join(db, "..", "main.db")
+      await start(mainDb, [0, 1, 2], {}, undefined, false)
+      expect((await start(mainDb, [3, 4])).results).toEqual(never.results.slice(3))
     }), 120_000)
 
   test("a damaged snapshot or another memory setting is logged and the memory starts empty; 0 keeps nothing", () =>

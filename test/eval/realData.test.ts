@@ -69,7 +69,7 @@ describe.skipIf(!hasData)("eval on the real data set", () => {
   }, 300_000)
 
   test.skipIf(!hasUseLite)("--restart-every: a memory restored from its snapshot scores as if nothing restarted", () => {
-    type Rep = { options: { restarts: { count: number; memory: string | null } }; honest: unknown; adversaries: unknown; spearman: unknown }
+    type Rep = { options: { restarts: { every: number; count: number; memory: string | null } }; honest: unknown; adversaries: unknown; spearman: unknown }
     const run = (...extra: Array<string>) => {
       const r = evalCli("--rounds", "12", "--seed", "3", "--time-samples", "0", "--json", "--out", mkdtempSync(join(tmpdir(), "quorum-eval-")), ...extra)
       expect(r.code).toBe(0)
