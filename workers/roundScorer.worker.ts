@@ -2,7 +2,8 @@
 // 100-answer round of real answers costs 0.2–0.6 s of text work (shingles, content units, stems), which on
 // the main thread delayed every miner reply arriving meanwhile. The thread holds the scoring config and the
 // novelty memory (earlier answers, kept across rounds), so one thread scores the rounds in the order the
-// singleton ScoringActor sends them, exactly as the in-process scorer does.
+// singleton ScoringActor sends them, exactly as the in-process scorer does. It also writes the memory's snapshot
+// to the database file on a connection of its own (src/app/ScoringMemory.ts), so the event loop never waits on it.
 import { workerData } from "node:worker_threads"
 import { makeNoveltyMemory, scoreRound } from "../src/scoring/round.ts"
 import { type MemorySnapshot, restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
