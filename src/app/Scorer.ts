@@ -111,8 +111,14 @@ export const workerScore = (scoring: ScoringConfig, timeoutMs: number, nice?: nu
       try: () => pool.run(null, { name: "heapUsed" }) as Promise<number>,
       catch: (e) => new ScoreError({ roundId: "", message: `heap not read: ${String(e)}` })
     })
+    // queued behind at most the round being scored: the same bound as a round
     const call = <A>(name: string, what: string, arg: unknown = null) =>
-      Effect.tryPromise({ try: () => pool.run(arg, { name }) as Promise<A>, catch: memoryFailure(what) })
+      Effect.tryPromise({ try: () => pool.run(arg, { name }) as Promise<A>, catch: memoryFailure(what) }).pipe(
+        Effect.timeoutOrElse({
+          duration: Duration.millis(timeoutMs),
+          orElse: () => Effect.fail(new ScoreError({ roundId: "", message: `${what}: the scoring thread did not answer within ${timeoutMs} ms` }))
+        })
+      )
     return {
       score,
       remembered,
