@@ -22,6 +22,14 @@ export interface ScoringMemoryShape {
   readonly restored: RestoredMemory | null
   /** Saves the memory now if rounds were scored since the last save (null: nothing new, or keeping is off). */
   readonly save: Effect.Effect<SavedMemory | null>
+  /** What /health shows: whether the memory is kept, what the start restored, the last save. */
+  readonly status: () => MemoryStatus
+}
+
+export interface MemoryStatus {
+  readonly kept: boolean
+  readonly restored: RestoredMemory | null
+  readonly last_save: (SavedMemory & { readonly at: string }) | null
 }
 
 const message = (e: { readonly message: string } | { readonly _tag: string }) => ("message" in e ? e.message : e._tag)
@@ -66,13 +74,20 @@ const writeOnce = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemo
 }
 
 /** A save that only writes when the scorer moved since the last one (never fails: a failed save is logged). */
-export const memorySaver = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemoryTask["synchronous"] = "FULL") =>
+export const memorySaver = (
+  store: StoreShape,
+  scorer: ScorerShape,
+  synchronous: SaveMemoryTask["synchronous"] = "FULL",
+  onSaved: (saved: SavedMemory, at: number) => void = () => {}
+) =>
   Effect.gen(function* () {
     const savedAt = yield* Ref.make(0)
     return Effect.gen(function* () {
       if ((yield* scorer.scoredRounds) === (yield* Ref.get(savedAt))) return null
       const saved = yield* writeOnce(store, scorer, synchronous)
       yield* Ref.set(savedAt, saved.rounds)
+      const at = yield* Clock.currentTimeMillis
+      onSaved(saved, at)
       yield* Effect.logDebug("scoring memory saved", { ...saved })
       return saved
     }).pipe(
@@ -92,16 +107,19 @@ export class ScoringMemory extends Context.Service<ScoringMemory, ScoringMemoryS
       const every = config.MEMORY_SAVE_SECONDS
       if (every === 0) {
         yield* Effect.logInfo("scoring memory is not kept across restarts", { reason: "MEMORY_SAVE_SECONDS=0" })
-        return { restored: null, save: Effect.succeed(null) } satisfies ScoringMemoryShape
+        return { restored: null, save: Effect.succeed(null), status: () => ({ kept: false, restored: null, last_save: null }) } satisfies ScoringMemoryShape
       }
       const restored = yield* restoreStored(store, scorer)
-      const save = yield* memorySaver(store, scorer, dbSynchronous(config))
+      let last: MemoryStatus["last_save"] = null
+      const save = yield* memorySaver(store, scorer, dbSynchronous(config), (s, at) => {
+        last = { ...s, at: new Date(at).toISOString() }
+      })
       // the last save runs after the periodic one is stopped (finalizers run in reverse order)
       yield* Effect.addFinalizer(() =>
         save.pipe(Effect.flatMap((s) => (s === null ? Effect.void : Effect.logInfo("scoring memory saved at shutdown", { ...s }))))
       )
       yield* Effect.forkScoped(Effect.forever(save.pipe(Effect.delay(`${every} seconds`))))
-      return { restored, save } satisfies ScoringMemoryShape
+      return { restored, save, status: () => ({ kept: true, restored, last_save: last }) } satisfies ScoringMemoryShape
     })
   )
 }

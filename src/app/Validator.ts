@@ -5,7 +5,7 @@
 // (running rounds drain first). A singleton actor that crashes past its restart cap fails `crashed` (the
 // program then stops with that error, exit non-zero).
 //   Validator ← AppConfig, Pipeline, World, Embedder, Scorer, ChallengeSource
-import { Clock, Context, Effect, Layer, PubSub, Ref, Schedule, Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, PubSub, Ref, Schedule, Stream } from "effect"
 import type * as AggregateActor from "../../actors/AggregateActor.ts"
 import * as ChallengeSupervisor from "../../actors/ChallengeSupervisor.ts"
 import type { ActorCrashed } from "../../actors/internal/Actor.ts"
@@ -23,6 +23,7 @@ import { startOperator } from "./Operator.ts"
 import { Pipeline } from "./Pipeline.ts"
 import { VALIDATOR_POLICY } from "./Policy.ts"
 import { Scorer } from "./Scorer.ts"
+import { ScoringMemory } from "./ScoringMemory.ts"
 import { drainRounds } from "./Shutdown.ts"
 import type { WatchdogTripped } from "./Watchdog.ts"
 import { World } from "./World.ts"
@@ -56,6 +57,8 @@ const start = Effect.gen(function* () {
   const world = yield* World
   const embedder = yield* Embedder
   const scorer = yield* Scorer
+  // absent in test graphs that build the Validator without it
+  const memory = yield* Effect.serviceOption(ScoringMemory)
   const source = yield* ChallengeSource
   const { aggregate, scoring, supervisor, ops, policies, draining, running } = yield* Pipeline
   const store = ops.store
@@ -165,7 +168,12 @@ const start = Effect.gen(function* () {
       store,
       startedAt,
       now: Date.now,
-      info: () => ({ ...info, aggregation: aggregate.kind, selection: policies.selection.kind }),
+      info: () => ({
+        ...info,
+        aggregation: aggregate.kind,
+        selection: policies.selection.kind,
+        ...(Option.isSome(memory) ? { scoring_memory: memory.value.status() } : {})
+      }),
       miners: supervisor.availability,
       weights: aggregate.published,
       lastSubmission: weights.last,

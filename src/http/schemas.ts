@@ -28,7 +28,7 @@ export const ValidationErrorBody = Schema.Struct({
 export const HealthBody = Schema.StructWithRest(
   Schema.Struct({ status: Schema.Literal("ok"), uptime_s: Int, started_at: IsoOrNull }),
   [Schema.Record(Str, Schema.Unknown)]
-).annotate({ description: "liveness, plus what runs: mode, chain, network/endpoint, netuid, uid, hotkey, model, scoring version, aggregation" })
+).annotate({ description: "liveness, plus what runs: mode, chain, network/endpoint, netuid, uid, hotkey, model, scoring version, aggregation, scoring_memory (kept, restored at start, last save)" })
 
 const MinerTotal24h = Schema.Struct({ rounds: Int, earned: Int, total_reward: Num, filtered: Int, last_seen_at: IsoOrNull })
 

@@ -45,7 +45,10 @@ const start = (db: string, rounds: ReadonlyArray<number>, env: Record<string, st
             const { input, emb } = round(k)
             results.push(yield* scorer.score(input, emb))
           }
-          return { restored: memory.restored, results, remembered: yield* scorer.remembered }
+          // a save now (the shutdown save then finds nothing new) and what /health shows of it
+          const saved = yield* memory.save
+          const status = memory.status()
+          return { restored: memory.restored, results, remembered: yield* scorer.remembered, saved, status }
         })
         return yield* run.pipe(Effect.provide(ScoringMemory.layer.pipe(Layer.provide(parts))))
       })
@@ -67,6 +70,8 @@ describe("scoring memory across restarts", () => {
       const never = await start(join(db, "..", "never.db"), [0, 1, 2, 3, 4])
       const first = await start(db, [0, 1, 2])
       expect(first.restored).toBeNull()
+      expect(first.saved?.rounds).toBe(3)
+      expect(first.status).toMatchObject({ kept: true, restored: null, last_save: { rounds: 3, answers: first.remembered } })
       const second = await start(db, [3, 4])
       expect(second.restored).not.toBeNull()
       expect(second.restored!.answers).toBe(first.remembered)
@@ -103,6 +108,7 @@ describe("scoring memory across restarts", () => {
       expect((await start(db, [])).restored).not.toBeNull()
       const off = await start(db, [3], { MEMORY_SAVE_SECONDS: "0" })
       expect(off.restored).toBeNull()
+      expect(off.status).toEqual({ kept: false, restored: null, last_save: null })
       const d3 = openDatabase(db)
       expect(((d3.query("SELECT saved_at FROM scoring_memory").get() as { saved_at: number }).saved_at)).toBe(stored!.savedAt)
       d3.close()
