@@ -44,9 +44,8 @@ export const saveMemory = (task: SaveMemoryTask): SavedMemory => {
     db = { path: task.dbPath, db: openSnapshotWriter(task.dbPath, task.synchronous) }
   }
   const t0 = performance.now()
-  const s = snapshotMemory(memory, config)
-  Effect.runSync(saveMemorySnapshot(db.db, s, rounds, task.now))
-  return { rounds, answers: memory.size, fingerprints: s.printLengths.length, ms: performance.now() - t0 }
+  const wrote = Effect.runSync(saveMemorySnapshot(db.db, snapshotMemory(memory, config), rounds, task.now))
+  return { rounds, ...wrote, ms: performance.now() - t0 }
 }
 
 /** Replaces the memory with a snapshot's, or says why not (the memory is then left as it was). */

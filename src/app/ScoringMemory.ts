@@ -67,27 +67,20 @@ const writeOnce = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemo
   return Effect.gen(function* () {
     const t0 = yield* Clock.currentTimeMillis
     const rounds = yield* scorer.scoredRounds
-    const s = yield* scorer.snapshot
-    yield* saveMemorySnapshot(store.db, s, rounds, yield* Clock.currentTimeMillis)
-    return { rounds, answers: s.prompts.reduce((n, [, rows]) => n + rows.length, 0), fingerprints: s.printLengths.length, ms: (yield* Clock.currentTimeMillis) - t0 }
+    const wrote = yield* saveMemorySnapshot(store.db, yield* scorer.snapshot, rounds, yield* Clock.currentTimeMillis)
+    return { rounds, ...wrote, ms: (yield* Clock.currentTimeMillis) - t0 }
   })
 }
 
-/** A save that only writes when the scorer moved since the last one (never fails: a failed save is logged). */
-export const memorySaver = (
-  store: StoreShape,
-  scorer: ScorerShape,
-  synchronous: SaveMemoryTask["synchronous"] = "FULL",
-  onSaved: (saved: SavedMemory, at: number) => void = () => {}
-) =>
+/** A save that only writes when the scorer moved since the last one (never fails: a failed save is logged), and
+ *  the last save it made. */
+export const memorySaver = (store: StoreShape, scorer: ScorerShape, synchronous: SaveMemoryTask["synchronous"] = "FULL") =>
   Effect.gen(function* () {
-    const savedAt = yield* Ref.make(0)
-    return Effect.gen(function* () {
-      if ((yield* scorer.scoredRounds) === (yield* Ref.get(savedAt))) return null
+    const last = yield* Ref.make<MemoryStatus["last_save"]>(null)
+    const save = Effect.gen(function* () {
+      if ((yield* scorer.scoredRounds) === ((yield* Ref.get(last))?.rounds ?? 0)) return null
       const saved = yield* writeOnce(store, scorer, synchronous)
-      yield* Ref.set(savedAt, saved.rounds)
-      const at = yield* Clock.currentTimeMillis
-      onSaved(saved, at)
+      yield* Ref.set(last, { ...saved, at: new Date(yield* Clock.currentTimeMillis).toISOString() })
       yield* Effect.logDebug("scoring memory saved", { ...saved })
       return saved
     }).pipe(
@@ -95,6 +88,7 @@ export const memorySaver = (
         Effect.logWarning("scoring memory not saved; tried again at the next interval (check DB_PATH is writable)", { error: message(e) }).pipe(Effect.as(null))
       )
     )
+    return { save, last: () => Ref.getUnsafe(last) }
   })
 
 export class ScoringMemory extends Context.Service<ScoringMemory, ScoringMemoryShape>()("quorum/app/ScoringMemory") {
@@ -110,16 +104,13 @@ export class ScoringMemory extends Context.Service<ScoringMemory, ScoringMemoryS
         return { restored: null, save: Effect.succeed(null), status: () => ({ kept: false, restored: null, last_save: null }) } satisfies ScoringMemoryShape
       }
       const restored = yield* restoreStored(store, scorer)
-      let last: MemoryStatus["last_save"] = null
-      const save = yield* memorySaver(store, scorer, dbSynchronous(config), (s, at) => {
-        last = { ...s, at: new Date(at).toISOString() }
-      })
+      const { save, last } = yield* memorySaver(store, scorer, dbSynchronous(config))
       // the last save runs after the periodic one is stopped (finalizers run in reverse order)
       yield* Effect.addFinalizer(() =>
         save.pipe(Effect.flatMap((s) => (s === null ? Effect.void : Effect.logInfo("scoring memory saved at shutdown", { ...s }))))
       )
       yield* Effect.forkScoped(Effect.forever(save.pipe(Effect.delay(`${every} seconds`))))
-      return { restored, save, status: () => ({ kept: true, restored, last_save: last }) } satisfies ScoringMemoryShape
+      return { restored, save, status: () => ({ kept: true, restored, last_save: last() }) } satisfies ScoringMemoryShape
     })
   )
 }

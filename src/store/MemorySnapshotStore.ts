@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite"
 import { Effect, Schema } from "effect"
 import type { MemorySnapshot } from "../scoring/memorySnapshot.ts"
-import { openDatabase, type SqliteSynchronous, StoreError } from "./Store.ts"
+import { attempt, openDatabase, type SqliteSynchronous, type StoreError } from "./Store.ts"
 
 export class MemorySnapshotUnreadable extends Schema.TaggedError<MemorySnapshotUnreadable>()("MemorySnapshotUnreadable", {
   message: Schema.String
@@ -32,21 +32,25 @@ export interface StoredMemory {
   readonly savedAt: number
 }
 
-const attempt = <A>(operation: string, f: () => A) =>
-  Effect.try({ try: f, catch: (cause) => new StoreError({ operation, message: `${operation} failed: ${String(cause)}`, cause }) })
-
 /** A connection of its own for the round-scorer thread, which writes the snapshot off the event loop (WAL: beside
  *  the main thread's connection; the file and its tables already exist, the store opened them first). */
 export const openSnapshotWriter = (path: string, synchronous: SqliteSynchronous): Database => openDatabase(path, { synchronous })
 
-/** Writes the snapshot over the previous one (one statement: the old row stays until the new one is on disk). */
-export const saveMemorySnapshot = (db: Database, s: MemorySnapshot, rounds: number, now: number): Effect.Effect<void, StoreError> =>
+/** Writes the snapshot over the previous one (one statement: the old row stays until the new one is on disk);
+ *  returns how many answers and fingerprints it wrote. */
+export const saveMemorySnapshot = (
+  db: Database,
+  s: MemorySnapshot,
+  rounds: number,
+  now: number
+): Effect.Effect<{ readonly answers: number; readonly fingerprints: number }, StoreError> =>
   attempt("saveMemorySnapshot", () => {
     const { prints, ...meta } = s
     const answers = s.prompts.reduce((n, [, rows]) => n + rows.length, 0)
     db.query(
       "INSERT OR REPLACE INTO scoring_memory (id, meta, prints, answers, rounds, saved_at) VALUES (1, $meta, $prints, $answers, $rounds, $now)"
     ).run({ meta: JSON.stringify(meta), prints: new Uint8Array(prints.buffer, prints.byteOffset, prints.byteLength), answers, rounds, now })
+    return { answers, fingerprints: s.printLengths.length }
   })
 
 /** The stored snapshot, or null when none was saved. */

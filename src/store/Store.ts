@@ -121,7 +121,8 @@ export interface StoreShape {
   readonly db: Database
 }
 
-const attempt = <A>(operation: string, f: () => A): Effect.Effect<A, StoreError> =>
+/** A synchronous SQLite call as an Effect failing with StoreError (MemorySnapshotStore.ts uses it too). */
+export const attempt = <A>(operation: string, f: () => A): Effect.Effect<A, StoreError> =>
   Effect.try({ try: f, catch: (cause) => new StoreError({ operation, message: `${operation} failed: ${String(cause)}`, cause }) })
 
 const decodeRow = <S extends Schema.Top>(schema: S, operation: string) => {
