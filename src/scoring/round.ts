@@ -22,6 +22,7 @@ import { entitiesOf } from "./entities.ts"
 import { median } from "./stats.ts"
 import { markCopies, remember } from "./copies.ts"
 import { answerFacts } from "./filters.ts"
+import { languagePeers } from "./language.ts"
 import { contentUnits, promptEvidence } from "./lexical.ts"
 import { NoveltyMemory, promptKey } from "./novelty.ts"
 import { DEFAULT_AXES, type AxisRegistry } from "./registry.ts"
@@ -183,15 +184,24 @@ export const scoreRound = (
     const { opening, inside } = runHolders(i)
     return inside.size >= config.lexical.commonEntities && inside.size > opening.size
   }
+  // an answer in the prompt's other language (a French story's question answered in French) is far in meaning from
+  // the round's answers to a monolingual model: its agreement is the mean cosine to the answers in its language
+  const peersOf = languagePeers(input.prompt, responses.map((r, i) => (textValid[i] ? r.text : null)), textEntities.entity)
+  const agreementInLanguage = (i: number): number | null => {
+    const best = new Map<number, number>()
+    for (const j of peersOf(i)) best.set(textEntities.entity[j]!, Math.max(best.get(textEntities.entity[j]!) ?? -1, agreement[i * n + j]!))
+    return best.size === 0 ? null : [...best.values()].reduce((a, b) => a + b, 0) / best.size
+  }
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
   const medianAgreement = median(agreements.filter((a) => !Number.isNaN(a)))
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
   const verbatimEntities = (i: number): number =>
     new Set(textEntities.entity.filter((e, j) => j !== i && textValid[j] && e !== textEntities.entity[i] && facts[j]!.hash === facts[i]!.hash)).size
+  const foreignAnswers: Array<number> = []
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
-    const agree = agreements[i]!
+    let agree = agreements[i]!
     // close in meaning to the others (≥ a share of the round's median agreement, and above a floor for rounds
     // where nothing agrees): a creative or terse answer in its own words (mottos, names, one-line answers), not
     // junk — it is not no_content/off_topic, nor incomplete unless it is a run of another answer; it is paid by
@@ -200,17 +210,24 @@ export const scoreRound = (
     // a terse answer ("Resilience", "3 stars", "Robert C. Weaver") embeds far from long explanations; when every
     // content word of its own is one other entities wrote too, it is their answer in brief, not junk
     const words = facts[i]!.lexical?.tokens.length ?? Infinity
-    const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && cov > EPS
+    const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && (cov > EPS || saidWithin(i))
     // a hotkey whose recent answers mostly missed their prompts gets no "close in meaning" excuse (copyRecord.ts)
     const astray = standings[i] === "astray"
-    const typical =
-      !astray &&
-      (common || terse || (medianAgreement !== null && agree >= calibration.typicalAgreementShare * medianAgreement && agree >= calibration.typicalAgreementFloor))
+    const close = (a: number) => medianAgreement !== null && a >= calibration.typicalAgreementShare * medianAgreement && a >= calibration.typicalAgreementFloor
+    let typical = !astray && (common || terse || close(agree))
+    // its word pairs are in another language too: word salad is not judged against the round's
+    let foreign = false
+    if (!typical && !astray) {
+      const inLanguage = agreementInLanguage(i)
+      if (inLanguage !== null && inLanguage > agree) [agree, typical, foreign] = [inLanguage, close(inLanguage), true]
+      if (foreign) foreignAnswers.push(i)
+    }
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
     else if (!typical && (agree < calibration.offTopicCosine || astray) && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
-      const why = astray ? "its recent answers mostly missed their prompts" : `mean cos ${agree.toFixed(3)} to the others < ${calibration.offTopicCosine}`
+      const why = astray ? "its recent answers mostly missed their prompts" : `mean cos ${agree.toFixed(3)} to the others${foreign ? " in its language" : ""} < ${calibration.offTopicCosine}`
       ;[filtered[i], notes[i]] = ["off_topic", `${why}, coverage ${cov.toFixed(3)} < ${cc.offTopicCoverage} × the median`]
     } else if (
+      !foreign &&
       support.pairs[i]! >= MIN_PAIRS &&
       voices >= MIN_SALAD_VOICES &&
       medianPairSupport !== null &&
@@ -248,6 +265,17 @@ export const scoreRound = (
   // share a unit needs), their voices weighted by the first pass
   const axisEntity = textEntities.entity.map((e, i) => (eligible[i] ? e : -1))
   const coverage = informative.length > 0 ? axisCoverage({ ...supportInput, entity: axisEntity }, support.coverage, config.content) : null
+  // an answer judged in its own language covers what the eligible answers in that language agree on
+  // (all of them once one was: the languages are known by then)
+  if (coverage !== null && foreignAnswers.length > 0) {
+    for (let i = 0; i < n; i++) {
+      if (!eligible[i] || kinds[i] !== "text" || peersOf(i).length === 0) continue
+      const group = new Set([i, ...peersOf(i).filter((j) => eligible[j])])
+      const groupEntity = axisEntity.map((e, j) => (group.has(j) ? e : -1))
+      const inLanguage = axisCoverage({ ...supportInput, entity: groupEntity, referenceUnits: null }, support.coverage, config.content)
+      coverage[i] = Math.max(coverage[i]!, inLanguage[i]!)
+    }
+  }
 
   // consensus (reported): the heaviest average-linkage cluster of the eligible answers
   const labels = new Int32Array(n).fill(-1)

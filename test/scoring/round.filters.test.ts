@@ -55,6 +55,19 @@ describe("filters", () => {
     expect(miner(res, 13).reward).toBe(0)
   })
 
+  test("a terse answer of a word only two others chose is still paid when they say it inside their answers (it covers nothing common)", () => {
+    const s = scene(6)
+    const far = (uid: number, text: string): SynthResponse => ({ uid, vec: orthogonalTo(randomUnit(DIM, s.r), s.prompt, s.dir), text, latencyMs: 900 })
+    const chose = (uid: number, word: string) => ({ ...s.honest(uid, 2000 + 100 * uid), text: `One fitting word is ${word}, because ${onTopic(s.r)}` })
+    const responses = [chose(1, "resilience"), chose(2, "resilience"), chose(3, "photosynthesis"), chose(4, "greenness"), chose(5, "growth"), chose(6, "vitality")]
+    const res = score({ prompt: s.prompt, promptText: PROMPT_TEXT, responses: [...responses, far(11, "Resilience"), far(12, "Sturdiness")] })
+    expect(miner(res, 11).axes.coverage ?? 0).toBeLessThan(0.05)
+    expect(miner(res, 11).filtered).toBeNull()
+    expect(miner(res, 11).reward).toBeGreaterThan(0)
+    // a word no one else wrote is no one's answer in brief
+    expect(miner(res, 12).reward).toBe(0)
+  })
+
   test("two models' tables of the prompt's own facts are no copies of each other: the facts' word sequences come from the prompt", () => {
     const s = scene(5)
     const promptText =
