@@ -33,6 +33,11 @@ describe("languages", () => {
     expect(languageOf(FRENCH_ANSWERS[0]!)).toBe("fra")
     expect(languageOf("Yes, the plants use the light of the sun to make their food in the leaves, as the story says.")).toBe("eng")
     expect(languageOf("Oui.")).toBeNull()
+    // a short English question reads as Spanish, Portuguese nearly as well: a guess, not a sure call
+    const short = "Can you explain tides to a child?"
+    expect(languageOf(short)).not.toBeNull()
+    expect(languageOf(short, true)).toBeNull()
+    expect(languageOf(FRENCH_ANSWERS[1]!, true)).toBe("fra")
     const langs = promptLanguages(FRENCH_STORY)
     expect(langs.has("eng")).toBe(true)
     expect(langs.has("fra")).toBe(true)
