@@ -277,7 +277,7 @@ const summary = (r: Report & { options: Options; timing: Timing }, out: string):
     `rounds ${r.rounds}, reference ${r.options.reference ?? "none"}, embeddings ${r.options.embeddingModel} ${r.options.embeddingFile}, ${r.options.maxWindows > 0 ? `≤ ${r.options.maxWindows}` : "all"} windows per text`,
     `honest false-zero: ${pct(r.honest.falseZeroRate)} (${r.honest.zeros}/${r.honest.answers})` +
       ` — ${Object.entries(r.honest.perReason).map(([k, v]) => `${k} ${v.count}`).join(", ") || "none"}`,
-    `  of the zeros: repetitive ${r.honest.perKind.repetitive}, refusals ${r.honest.perKind.refusal}, unexplained ${r.honest.perKind.unexplained} (${pct(r.honest.unexplainedRate)} of honest answers)`,
+    `  of the zeros: empty ${r.honest.perKind.empty}, repetitive ${r.honest.perKind.repetitive}, refusals ${r.honest.perKind.refusal}, unexplained ${r.honest.perKind.unexplained} (${pct(r.honest.unexplainedRate)} of honest answers)`,
     `Spearman(mean reward, LC win rate) over ${r.spearman.models} models: ${r.spearman.rho}`,
     `adversaries' share of all reward: ${pct(r.adversaryRewardShare)}`,
     "adversary          paid   mean×honest  max×honest",

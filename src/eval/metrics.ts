@@ -83,7 +83,7 @@ export class EvalMetrics {
   private readonly honestRewards = new Map<string, Array<number>>()
   private readonly zeros = new Map<string, number>()
   private readonly reasons = new Map<string, { count: number; examples: Array<ZeroExample> }>()
-  private readonly kinds: Record<ZeroKind, number> = { repetitive: 0, refusal: 0, unexplained: 0 }
+  private readonly kinds: Record<ZeroKind, number> = { empty: 0, repetitive: 0, refusal: 0, unexplained: 0 }
   private readonly adversary = new Map<AdversaryKind, Array<{ round: string; reward: number; relative: number | null }>>()
   /** Per round: variant and honest rewards by model, and the round's honest mean. */
   private readonly perRound: Array<{ rewards: Map<string, number>; honestMean: number }> = []

@@ -1,10 +1,10 @@
 // What an honest zero is, judged apart from the scorer (the issue asks that each remaining zero be explainable:
-// degenerate loops, refusals): a text that compresses to a small part of its size repeats itself (zlib, not the
-// scorer's trigram heuristic), and a refusal or non-answer says so in its first sentences. Everything else is
-// "unexplained" — a zero the evaluation counts against the scorer.
+// degenerate loops, refusals): a model that sent no text at all sent nothing to pay; a text that compresses to a
+// small part of its size repeats itself (zlib, not the scorer's trigram heuristic), and a refusal or non-answer
+// says so in its first sentences. Everything else is "unexplained" — a zero the evaluation counts against the scorer.
 import { deflateRawSync } from "node:zlib"
 
-export type ZeroKind = "repetitive" | "refusal" | "unexplained"
+export type ZeroKind = "empty" | "repetitive" | "refusal" | "unexplained"
 
 /** Texts shorter than this are too short for a compression ratio to mean repetition. */
 const MIN_REPEAT_CHARS = 300
@@ -21,6 +21,7 @@ export const compressionRatio = (text: string): number => {
 }
 
 export const zeroKind = (text: string): ZeroKind => {
+  if (text.trim() === "") return "empty"
   if (text.length >= MIN_REPEAT_CHARS && compressionRatio(text) < REPEAT_RATIO) return "repetitive"
   if (REFUSAL.test(text.slice(0, REFUSAL_HEAD))) return "refusal"
   return "unexplained"

@@ -197,7 +197,7 @@ export const scoreRound = (
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
   const verbatimEntities = (i: number): number =>
     new Set(textEntities.entity.filter((e, j) => j !== i && textValid[j] && e !== textEntities.entity[i] && facts[j]!.hash === facts[i]!.hash)).size
-  const foreignAnswers: Array<number> = []
+  let anyForeign = false // an answer was judged in its own language
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
     const cov = support.coverage[i]!
@@ -220,7 +220,7 @@ export const scoreRound = (
     if (!typical && !astray) {
       const inLanguage = agreementInLanguage(i)
       if (inLanguage !== null && inLanguage > agree) [agree, typical, foreign] = [inLanguage, close(inLanguage), true]
-      if (foreign) foreignAnswers.push(i)
+      anyForeign ||= foreign
     }
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
     else if (!typical && (agree < calibration.offTopicCosine || astray) && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
@@ -267,7 +267,7 @@ export const scoreRound = (
   const coverage = informative.length > 0 ? axisCoverage({ ...supportInput, entity: axisEntity }, support.coverage, config.content) : null
   // an answer judged in its own language covers what the eligible answers in that language agree on
   // (all of them once one was: the languages are known by then)
-  if (coverage !== null && foreignAnswers.length > 0) {
+  if (coverage !== null && anyForeign) {
     for (let i = 0; i < n; i++) {
       if (!eligible[i] || kinds[i] !== "text" || peersOf(i).length === 0) continue
       const group = new Set([i, ...peersOf(i).filter((j) => eligible[j])])
