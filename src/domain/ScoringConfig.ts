@@ -111,7 +111,8 @@ export const ScoringConfigSchema = Schema.Struct({
         copierShare: Unit,
         copierMinRounds: Count,
         astrayShare: Schema.optionalKey(Unit),
-        astrayMinRounds: Schema.optionalKey(Count)
+        astrayMinRounds: Schema.optionalKey(Count),
+        astrayCoverage: Schema.optionalKey(Unit)
       })
     )
   }),

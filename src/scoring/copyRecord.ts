@@ -27,6 +27,9 @@ export interface CopyRecordConfig {
   readonly astrayShare?: number
   /** … and at least this many is astray: its answers get no "close in meaning" excuse (absent = never). */
   readonly astrayMinRounds?: number
+  /** An astray hotkey's answer is off topic below this share of the round's median coverage (absent: the
+   *  content's offTopicCoverage, the bar of every answer far in meaning). */
+  readonly astrayCoverage?: number
 }
 
 export const DEFAULT_COPY_RECORD: CopyRecordConfig = {
@@ -36,7 +39,8 @@ export const DEFAULT_COPY_RECORD: CopyRecordConfig = {
   copierShare: 0.5,
   copierMinRounds: 4,
   astrayShare: 0.5,
-  astrayMinRounds: 8
+  astrayMinRounds: 8,
+  astrayCoverage: 0.75
 }
 
 /** A hotkey's standing and its counts over the remembered rounds (what /miners shows). */

@@ -197,6 +197,7 @@ export const scoreRound = (
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
   const verbatimEntities = (i: number): number =>
     new Set(textEntities.entity.filter((e, j) => j !== i && textValid[j] && e !== textEntities.entity[i] && facts[j]!.hash === facts[i]!.hash)).size
+  const offTopicBar = (astray: boolean): number => (astray ? (config.novelty.copyRecord?.astrayCoverage ?? cc.offTopicCoverage) : cc.offTopicCoverage)
   let anyForeign = false // an answer was judged in its own language
   for (let i = 0; i < n; i++) {
     if (!textValid[i] || !support.informative[i]) continue
@@ -223,9 +224,9 @@ export const scoreRound = (
       anyForeign ||= foreign
     }
     if (cov <= EPS && !typical) [filtered[i], notes[i]] = ["no_content", "holds none of the content the other answers agree on"]
-    else if (!typical && (agree < calibration.offTopicCosine || astray) && (medianCoverage === null || cov < cc.offTopicCoverage * medianCoverage)) {
+    else if (!typical && (agree < calibration.offTopicCosine || astray) && (medianCoverage === null || cov < offTopicBar(astray) * medianCoverage)) {
       const why = astray ? "its recent answers mostly missed their prompts" : `mean cos ${agree.toFixed(3)} to the others${foreign ? " in its language" : ""} < ${calibration.offTopicCosine}`
-      ;[filtered[i], notes[i]] = ["off_topic", `${why}, coverage ${cov.toFixed(3)} < ${cc.offTopicCoverage} × the median`]
+      ;[filtered[i], notes[i]] = ["off_topic", `${why}, coverage ${cov.toFixed(3)} < ${offTopicBar(astray)} × the median`]
     } else if (
       !foreign &&
       support.pairs[i]! >= MIN_PAIRS &&

@@ -6,7 +6,7 @@ import type { ScoringConfig } from "../../src/scoring/config.ts"
 import { CopyRecord, DEFAULT_COPY_RECORD, mergeOutcome, type RoundOutcome } from "../../src/scoring/copyRecord.ts"
 import { NoveltyMemory } from "../../src/scoring/novelty.ts"
 import { around, prose, type SynthResponse } from "../fixtures/rounds/synthetic.ts"
-import { CODE_PROMPT, C_SENTENCE, PROMPT_TEXT, config, miner, scene, score } from "./roundScene.ts"
+import { CODE_PROMPT, C_SENTENCE, PROMPT_TEXT, config, miner, onTopic, scene, score } from "./roundScene.ts"
 
 const c = DEFAULT_COPY_RECORD
 const feed = (record: CopyRecord, hotkey: string, outcomes: ReadonlyArray<RoundOutcome>) => {
@@ -142,6 +142,34 @@ describe("scoreRound with a copy record", () => {
     expect(miner(res, 11).filtered).toBe("off_topic")
     expect(miner(res, 11).note).toContain("its recent answers mostly missed their prompts")
     for (const uid of [1, 2, 3, 10]) expect([uid, miner(res, uid).filtered]).toEqual([uid, null])
+  })
+
+  test("an astray hotkey's answer must cover astrayCoverage of the round's median, a bar above the one for every far answer", () => {
+    const s = scene(7)
+    const responses = [1, 2, 3, 4, 5, 6].map((u) => s.honest(u, 2000 + 100 * u))
+    const partial: SynthResponse = { uid: 11, vec: around(s.dir, 0.4, s.r), text: onTopic(s.r, 0.55), latencyMs: 2500 }
+    const round = { prompt: s.prompt, promptText: PROMPT_TEXT, responses: [...responses, partial] }
+    const astrayMemory = () => {
+      const memory = new NoveltyMemory()
+      feed(memory.copyRecord, "hk-11", ["astray", "astray", "astray", "astray", "paid", "paid", "paid", "paid"])
+      return memory
+    }
+    // the partial answer covers between half the median and the median
+    const plain = score(round)
+    const covOf = (uid: number) => miner(plain, uid).axes.coverage ?? 0
+    const sorted = [1, 2, 3, 4, 5, 6, 11].map(covOf).sort((a, b) => a - b)
+    const ratio = covOf(11) / sorted[3]!
+    expect(ratio).toBeGreaterThan(0.5)
+    expect(ratio).toBeLessThan(0.75)
+    // astray, under the bar every far answer has (astrayCoverage absent): still paid
+    const { astrayCoverage: _, ...withoutBar } = c
+    const lenient: ScoringConfig = { ...config, novelty: { ...config.novelty, copyRecord: withoutBar } }
+    expect(miner(score(round, lenient, astrayMemory()), 11).filtered).toBeNull()
+    // with the shipped bar (0.75 of the median) it is off topic; the honest answers are untouched
+    const strict = score(round, config, astrayMemory())
+    expect(config.novelty.copyRecord?.astrayCoverage).toBe(0.75)
+    expect(miner(strict, 11).filtered).toBe("off_topic")
+    for (const uid of [1, 2, 3, 4, 5, 6]) expect([uid, miner(strict, uid).filtered]).toEqual([uid, null])
   })
 
   test("a copier by its record gets no common-ground excuse: the sentence four models wrote is its copy", () => {
