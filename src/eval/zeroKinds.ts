@@ -1,7 +1,7 @@
 // What an honest zero is, judged apart from the scorer (the issue asks that each remaining zero be explainable:
 // degenerate loops, refusals): a model that sent no text at all sent nothing to pay; a text that compresses to a
 // small part of its size repeats itself (zlib, not the scorer's trigram heuristic), and a refusal or non-answer
-// says so in its first sentences. Everything else is "unexplained" — a zero the evaluation counts against the scorer.
+// says so in its first sentences, or is a short reply that asks the user back. Everything else is "unexplained" — a zero the evaluation counts against the scorer.
 import { deflateRawSync } from "node:zlib"
 
 export type ZeroKind = "empty" | "repetitive" | "refusal" | "unexplained"
@@ -20,9 +20,19 @@ export const compressionRatio = (text: string): number => {
   return raw.length === 0 ? 1 : deflateRawSync(raw, { level: 9 }).length / raw.length
 }
 
+/** A reply of at most this many words that asks the user something instead of answering ("Do you want me to…?"). */
+const ASK_BACK_WORDS = 60
+/** A question put to the user: an auxiliary opening a sentence that is about "you" and ends in "?". */
+const ASKS_USER = /(?:^|[.!?:]\s+)(?:(?:do|can|could|would|will|are|what do|is there)\b[^.!?]*\byou\b[^.!?]*)\?/i
+const NON_ANSWER = /\b(not clear what you are asking|(?:please|you) (?:rephrase|clarify)|provide more (?:information|context))/i
+
+/** A reply that asks back or says the question is unclear, in place of an answer. */
+const asksBack = (text: string): boolean =>
+  NON_ANSWER.test(text.slice(0, REFUSAL_HEAD)) || ((text.match(/\S+/g)?.length ?? 0) <= ASK_BACK_WORDS && ASKS_USER.test(text))
+
 export const zeroKind = (text: string): ZeroKind => {
   if (text.trim() === "") return "empty"
   if (text.length >= MIN_REPEAT_CHARS && compressionRatio(text) < REPEAT_RATIO) return "repetitive"
-  if (REFUSAL.test(text.slice(0, REFUSAL_HEAD))) return "refusal"
+  if (REFUSAL.test(text.slice(0, REFUSAL_HEAD)) || asksBack(text)) return "refusal"
   return "unexplained"
 }

@@ -25,5 +25,12 @@ describe("zero kinds", () => {
     expect(zeroKind("")).toBe("empty")
     expect(zeroKind(" \n\t")).toBe("empty")
     expect(zeroKind(`${prose} ${prose} I'm sorry if this is too long.`)).toBe("unexplained")
+    // asking back instead of answering
+    expect(zeroKind("That is a good puzzle. Do you want me to walk you through it?")).toBe("refusal")
+    expect(zeroKind("Sure! What do you want to know about the song?")).toBe("refusal")
+    expect(zeroKind("The request is not clear. Can you please rephrase it? Thanks!")).toBe("refusal")
+    // an answer put as a question, or a long answer that ends by offering more, is an answer
+    expect(zeroKind('How about "Fresh from the oven, every morning"?')).toBe("unexplained")
+    expect(zeroKind(`${prose} Would you like to know more about the Calvin cycle?`)).toBe("unexplained")
   })
 })
