@@ -1,7 +1,8 @@
 // What an honest zero is, judged apart from the scorer (the issue asks that each remaining zero be explainable:
 // degenerate loops, refusals): a model that sent no text at all sent nothing to pay; a text that compresses to a
 // small part of its size repeats itself (zlib, not the scorer's trigram heuristic), and a refusal or non-answer
-// says so in its first sentences, or is a short reply that asks the user back. Everything else is "unexplained" — a zero the evaluation counts against the scorer.
+// says so in its first sentences, or is a short reply that asks the user back. Everything else is "unexplained" —
+// a zero the evaluation counts against the scorer.
 import { deflateRawSync } from "node:zlib"
 
 export type ZeroKind = "empty" | "repetitive" | "refusal" | "unexplained"

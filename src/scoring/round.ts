@@ -197,6 +197,7 @@ export const scoreRound = (
   // the same text from enough other entities is common ground (a one-word answer everyone agrees on: "C", "Bonsoir")
   const verbatimEntities = (i: number): number =>
     new Set(textEntities.entity.filter((e, j) => j !== i && textValid[j] && e !== textEntities.entity[i] && facts[j]!.hash === facts[i]!.hash)).size
+  const close = (a: number) => medianAgreement !== null && a >= calibration.typicalAgreementShare * medianAgreement && a >= calibration.typicalAgreementFloor
   const offTopicBar = (astray: boolean): number => (astray ? (config.novelty.copyRecord?.astrayCoverage ?? cc.offTopicCoverage) : cc.offTopicCoverage)
   let anyForeign = false // an answer was judged in its own language
   for (let i = 0; i < n; i++) {
@@ -214,7 +215,6 @@ export const scoreRound = (
     const terse = words <= TERSE_WORDS && support.novelUnits[i]! > 0 && support.supported[i]! >= 1 - EPS && (cov > EPS || saidWithin(i))
     // a hotkey whose recent answers mostly missed their prompts gets no "close in meaning" excuse (copyRecord.ts)
     const astray = standings[i] === "astray"
-    const close = (a: number) => medianAgreement !== null && a >= calibration.typicalAgreementShare * medianAgreement && a >= calibration.typicalAgreementFloor
     let typical = !astray && (common || terse || close(agree))
     // its word pairs are in another language too: word salad is not judged against the round's
     let foreign = false
