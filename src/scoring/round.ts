@@ -139,13 +139,18 @@ export const scoreRound = (
   }
   const support = contentSupport(supportInput, config.content)
   // agreement with each other entity is its best-agreeing member's (an entity counts once, whatever it sent)
-  const meanAgreement = (i: number): number => {
+  const bestByEntity = (i: number, among: Iterable<number>): Map<number, number> => {
     const best = new Map<number, number>()
-    for (let j = 0; j < n; j++) {
+    for (const j of among) {
       const e = textEntities.entity[j]!
       if (j === i || e < 0 || e === textEntities.entity[i]) continue
       best.set(e, Math.max(best.get(e) ?? -1, agreement[i * n + j]!))
     }
+    return best
+  }
+  const everyAnswer = Array.from({ length: n }, (_, j) => j)
+  const meanAgreement = (i: number): number => {
+    const best = bestByEntity(i, everyAnswer)
     let num = 0
     for (const a of best.values()) num += a
     let den = best.size
@@ -188,8 +193,7 @@ export const scoreRound = (
   // the round's answers to a monolingual model: its agreement is the mean cosine to the answers in its language
   const peersOf = languagePeers(input.prompt, responses.map((r, i) => (textValid[i] ? r.text : null)), textEntities.entity)
   const agreementInLanguage = (i: number): number | null => {
-    const best = new Map<number, number>()
-    for (const j of peersOf(i)) best.set(textEntities.entity[j]!, Math.max(best.get(textEntities.entity[j]!) ?? -1, agreement[i * n + j]!))
+    const best = bestByEntity(i, peersOf(i))
     return best.size === 0 ? null : [...best.values()].reduce((a, b) => a + b, 0) / best.size
   }
   const agreements = textValid.map((v, i) => (v && support.informative[i] ? meanAgreement(i) : Number.NaN))
@@ -270,8 +274,9 @@ export const scoreRound = (
   // (all of them once one was: the languages are known by then)
   if (coverage !== null && anyForeign) {
     for (let i = 0; i < n; i++) {
-      if (!eligible[i] || kinds[i] !== "text" || peersOf(i).length === 0) continue
-      const group = new Set([i, ...peersOf(i).filter((j) => eligible[j])])
+      const peers = eligible[i] && kinds[i] === "text" ? peersOf(i) : []
+      if (peers.length === 0) continue
+      const group = new Set([i, ...peers.filter((j) => eligible[j])])
       const groupEntity = axisEntity.map((e, j) => (group.has(j) ? e : -1))
       const inLanguage = axisCoverage({ ...supportInput, entity: groupEntity, referenceUnits: null }, support.coverage, config.content)
       coverage[i] = Math.max(coverage[i]!, inLanguage[i]!)
