@@ -5,6 +5,7 @@ import type { ModelSpec } from "../src/embeddings/ModelResolver.ts"
 import type { ScoringConfig } from "../src/scoring/config.ts"
 import type { HeatmapInput } from "../src/scoring/heatmap.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
+import type { SqliteSynchronous } from "../src/store/MemorySnapshotStore.ts"
 
 /** A worker thread's scheduling priority as set at its start (threadPriority.ts). */
 export interface ThreadPriority {
@@ -76,7 +77,7 @@ export interface ScoreRoundTask {
  *  event loop that times miner replies. */
 export interface SaveMemoryTask {
   readonly dbPath: string
-  readonly synchronous: "FULL" | "NORMAL" | "EXTRA" | "OFF"
+  readonly synchronous: SqliteSynchronous
   readonly now: number
 }
 

@@ -6,6 +6,8 @@ import { Effect, Schema } from "effect"
 import type { MemorySnapshot } from "../scoring/memorySnapshot.ts"
 import { attempt, openDatabase, type SqliteSynchronous, type StoreError } from "./Store.ts"
 
+export type { SqliteSynchronous } from "./Store.ts"
+
 export class MemorySnapshotUnreadable extends Schema.TaggedError<MemorySnapshotUnreadable>()("MemorySnapshotUnreadable", {
   message: Schema.String
 }) {}
