@@ -12,6 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { availableParallelism, loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
+import type { Database } from "bun:sqlite"
 import { Effect } from "effect"
 import { toRoundFile } from "../src/domain/RoundFile.ts"
 import { DEFAULT_SCORING_CONFIG_PATH, formatScoringConfigError, loadScoringConfig } from "../src/domain/ScoringConfig.ts"
@@ -23,7 +24,9 @@ import { scatterSvg, type PlotPoint } from "../src/eval/plot.ts"
 import { buildRound, makePlan, type EvalRound } from "../src/eval/rounds.ts"
 import type { ScoringConfig } from "../src/scoring/config.ts"
 import { makeNoveltyMemory, type NoveltyMemory, scoreRound } from "../src/scoring/round.ts"
-import { type MemorySnapshot, restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
+import { restoreMemory, snapshotMemory } from "../src/scoring/memorySnapshot.ts"
+import { loadMemorySnapshot, saveMemorySnapshot } from "../src/store/MemorySnapshotStore.ts"
+import { openDatabase } from "../src/store/Store.ts"
 import type { RoundEmbeddings, RoundInput } from "../src/scoring/types.ts"
 import { runCli } from "./lib/cli.ts"
 
@@ -88,17 +91,19 @@ const args = () => {
 }
 type Args = ReturnType<typeof args>
 
-/** The memory a restarted validator scores with: empty (--forget: no snapshot kept), else restored from a snapshot
- *  taken through the store's encoding (JSON and a copied blob), as src/app/ScoringMemory.ts does. */
-const restartedMemory = (memory: NoveltyMemory, config: ScoringConfig, forget: boolean): NoveltyMemory => {
-  const fresh = makeNoveltyMemory(config)
-  if (forget) return fresh
-  const { prints, ...meta } = snapshotMemory(memory, config)
-  const stored: MemorySnapshot = { ...(JSON.parse(JSON.stringify(meta)) as Omit<MemorySnapshot, "prints">), prints: new Uint32Array(prints) }
-  const outcome = restoreMemory(fresh, stored, config)
-  if (!outcome.ok) throw new Error(`memory snapshot not restored: ${outcome.reason}`)
-  return fresh
-}
+/** The memory a restarted validator scores with: empty (--forget: no snapshot kept), else what
+ *  src/app/ScoringMemory.ts restores — the snapshot written and read back by the store (MemorySnapshotStore.ts),
+ *  here on an in-memory database. */
+const restartedMemory = (db: Database | null, memory: NoveltyMemory, config: ScoringConfig) =>
+  Effect.gen(function* () {
+    const fresh = makeNoveltyMemory(config)
+    if (db === null) return fresh
+    yield* saveMemorySnapshot(db, snapshotMemory(memory, config), 0, 0)
+    const stored = yield* loadMemorySnapshot(db)
+    const outcome = stored === null ? { ok: false as const, reason: "nothing stored" } : restoreMemory(fresh, stored.snapshot, config)
+    if (!outcome.ok) return yield* Effect.die(new Error(`memory snapshot not restored: ${outcome.reason}`))
+    return fresh
+  }).pipe(Effect.orDie)
 
 /** Embeddings of a round from the cache, embedding only the texts it does not hold yet. */
 const embedCached = (embedder: Embedder["Service"], cache: EmbeddingCache, input: RoundInput) =>
@@ -164,6 +169,7 @@ const run = (a: Args) =>
     const cache = a.cache ? new EmbeddingCache(join(ROOT, ".cache/eval"), `${embedder.model.name}${variantOf(embedder.model)}`, embedder.model.dim) : null
     let memory = a.memory ? makeNoveltyMemory(config) : undefined
     let restarts = 0
+    const snapshotDb = a.restartEvery > 0 && !a.forget ? openDatabase(":memory:") : null
     const metrics = new EvalMetrics(data.lc)
     const built = Array.from({ length: rounds }, (_, r) => buildRound(data, plan, r))
     if (a.dump !== null) yield* Effect.sync(() => dumpRounds(a.dump!, built))
@@ -204,7 +210,7 @@ const run = (a: Args) =>
         if (cache !== null) emb = yield* embedCached(embedder, cache, round.input)
       } else emb = yield* embedCached(embedder, cache!, round.input)
       if (memory !== undefined && a.restartEvery > 0 && r > 0 && r % a.restartEvery === 0) {
-        memory = restartedMemory(memory, config, a.forget)
+        memory = yield* restartedMemory(snapshotDb, memory, config)
         restarts++
       }
       const result = scoreRound(round.input, emb, config, memory)
